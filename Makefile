@@ -1,0 +1,139 @@
+# weir - build, test, benchmark, install.
+#   make run      install missing packages, build, start weir on its demo config
+#   make test     install missing packages, build, run every test suite
+#   make bench    benchmarks (see tests/bench/README.md)
+#   make SANITIZER=address,undefined | thread   sanitizer builds (in build/<name>/)
+#   V=1           show commands
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+
+SANITIZER ?=
+ifeq ($(SANITIZER),)
+B := build/release
+else
+B := build/$(subst $(comma),-,$(SANITIZER))
+endif
+comma := ,
+
+CC      ?= cc
+PKGS    := liburing libhs libmicrohttpd libpcre2-8 libfyaml jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -pthread -D_GNU_SOURCE -I. $(PKG_CFLAGS) -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lm -pthread
+
+ifneq ($(SANITIZER),)
+CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=$(SANITIZER)
+else
+# jemalloc is the process allocator; sanitizers bring their own.
+LDLIBS  += -ljemalloc
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS := $(sort $(wildcard core/*.c ingest/*.c pattern/*.c aggregate/*.c http/*.c))
+LIB_SRCS := $(filter-out core/main.c,$(LIB_SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
+
+PY := /usr/bin/python3
+
+.PHONY: all deps run test unit e2e check-all asan tsan bench fuzz install uninstall deb clean lint format
+all: $(B)/weir
+
+deps:
+	@scripts/deps.sh build
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libweir.a: $(LIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/weir: $(B)/core/main.o $(B)/libweir.a
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libweir.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libweir.a $(LDLIBS) -lcriterion
+
+$(B)/bench/%: tests/bench/%.c $(B)/libweir.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libweir.a $(LDLIBS)
+
+# make run: the embedded default config (demo source, built-in rules, API on :8080).
+run:
+	@scripts/deps.sh build
+	$(Q)$(MAKE) --no-print-directory all
+	$(B)/weir serve
+
+# The whole test suite: release build, then ASan+UBSan, then TSan.
+test:
+	@scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory check-all
+	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined check-all
+	$(Q)$(MAKE) --no-print-directory SANITIZER=thread check-all
+	@echo "make test: all suites passed (release, asan+ubsan, tsan)"
+
+asan:
+	@scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined check-all
+tsan:
+	@scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory SANITIZER=thread check-all
+
+check-all: unit e2e
+
+SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:halt_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
+
+unit: $(UNIT_BINS) $(B)/weir
+	@set -e; for t in $(UNIT_BINS); do \
+		echo "== $$t"; $(SAN_ENV) $$t --jobs 1 $(if $(SANITIZER),--no-fork,) || exit 1; \
+	done
+
+e2e: $(B)/weir
+	$(SAN_ENV) WEIR_BIN=$(CURDIR)/$(B)/weir WEIR_SANITIZER=$(SANITIZER) \
+		$(PY) -m pytest -q tests/e2e
+
+bench: $(B)/weir $(BENCH_BINS)
+	@scripts/deps.sh bench
+	WEIR_BIN=$(CURDIR)/$(B)/weir BENCH_BIN=$(CURDIR)/$(B)/bench tests/bench/run.sh
+
+install: $(B)/weir
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(B)/weir $(DESTDIR)$(BINDIR)/weir
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/weir
+
+lint:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,53 @@
+/*
+ * batch.h - the unit that crosses thread boundaries: a buffer of whole
+ * records, and the pool that recycles them.
+ *
+ * A data batch holds buf[0..len): one or more records, each ended by '\n'
+ * (a '\r' before that '\n' is not part of the record). A record never spans
+ * two batches. Batches travel ingest -> worker through a ring and come back
+ * worker -> ingest through a return ring; at any moment exactly one thread
+ * owns a batch (the one that last popped it, or the pool's owner).
+ *
+ * The pool is owned by the ingest thread and is not thread-safe: other
+ * threads never touch it, they only push used batches into return rings,
+ * which the ingest thread drains back into the pool. All buffers are
+ * allocated up front, so steady state allocates nothing.
+ */
+#ifndef WEIR_BATCH_H
+#define WEIR_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum batch_kind {
+	BATCH_DATA, /* records to scan */
+};
+
+struct batch {
+	char *buf;          /* cap bytes, owned by the batch */
+	uint32_t cap;       /* size of buf */
+	uint32_t len;       /* bytes of whole records in buf */
+	uint32_t kind;      /* enum batch_kind */
+	uint32_t source;    /* index of the source the records came from */
+	int64_t arrival_ms; /* when ingest read the bytes (CLOCK_REALTIME, ms) */
+	uint64_t offset;    /* source offset of buf[0] (files) */
+};
+
+struct batch_pool {
+	struct batch *all;   /* every batch, owned by the pool */
+	struct batch **free; /* stack of batches not in use */
+	uint32_t nall;
+	uint32_t nfree;
+};
+
+/* Allocate count batches of buf_size bytes each. 0 or -ENOMEM. */
+int batch_pool_init(struct batch_pool *p, uint32_t count, uint32_t buf_size);
+/* Free every buffer; all batches must have come back. */
+void batch_pool_destroy(struct batch_pool *p);
+
+/* A free batch with len 0, or NULL when all are in use (backpressure). */
+struct batch *batch_pool_get(struct batch_pool *p);
+/* Give a batch back; the caller drops its pointer. */
+void batch_pool_put(struct batch_pool *p, struct batch *b);
+
+#endif

@@ -1,0 +1,1390 @@
+/*
+ * config.c - load weir's YAML configuration into a struct cfg (see config.h).
+ *
+ * Two passes. First libfyaml's event parser builds a small tree of struct
+ * ynode, each node carrying the 1-based line:col where it was written
+ * (libfyaml 0.7.12 has no public accessor for a document node's position,
+ * but its events carry marks). Then the tree is walked key by key into a
+ * struct cfg pre-filled with defaults. Every problem becomes one
+ * "FILE:LINE:COL: message" line and the walk goes on, so one run reports all
+ * it can; the lines are handed out sorted by position. YAML syntax errors
+ * are collected by a private fy_diag (libfyaml never prints) and reshaped
+ * the same way. A problem with no position (the file cannot be read) is
+ * "FILE: message".
+ *
+ * Ownership: the tree (struct ytree) owns every ynode through its `all`
+ * list; an alias shares the anchored node, so nodes are freed from that
+ * list and never by walking the tree. Strings are copied out of the tree
+ * into the cfg. The loader (struct ld) owns the error lines until
+ * ld_finish() joins them into the caller's string. Out-of-memory is a sticky flag in the loader,
+ * turned into -ENOMEM at the API edge.
+ */
+#include "core/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libfyaml.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CFG_FILE_MAX (16u << 20) /* a config file larger than this is refused */
+#define CFG_ERRS_MAX 100	 /* error lines kept; the rest are counted */
+#define CFG_QUOTE_MAX 60	 /* user text quoted in a message is cut here */
+
+#define KIB 1024u
+#define MIB (1024u * 1024u)
+
+#define WINDOW_MIN 1u
+#define WINDOW_MAX (30u * 86400u)
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ */
+
+/* One error line, kept until all are sorted into document order. */
+struct lderr {
+	int line; /* 0 = no position: sorts first */
+	int col;
+	unsigned seq; /* order of finding: ties keep it */
+	char *text;   /* owned; "FILE:LINE:COL: message\n" */
+};
+
+/* The loader's state while one config is read. */
+struct ld {
+	const char *file;   /* cfg->file: FILE in messages */
+	struct lderr *errv; /* owned, with each text */
+	size_t nerrv;
+	size_t cap;
+	unsigned nerr; /* errors found (also those past CFG_ERRS_MAX) */
+	bool oom;
+};
+
+/* Record one error at line:col (1-based; line 0 = no position). The message
+ * is cut to one line: control characters (from user text) become '?'. */
+static void ld_verr(struct ld *ld, int line, int col, const char *fmt, va_list ap)
+{
+	char msg[400], out[600];
+	char *text;
+	int n;
+
+	if (ld->nerr++ >= CFG_ERRS_MAX)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (line > 0) {
+		col = col > 0 ? col : 1;
+		n = snprintf(out, sizeof(out), "%s:%d:%d: %s\n", ld->file, line, col, msg);
+	} else {
+		line = col = 0;
+		n = snprintf(out, sizeof(out), "%s: %s\n", ld->file, msg);
+	}
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(out)) /* cut, but keep the line whole */
+		out[sizeof(out) - 2] = '\n';
+	if (ld->nerrv == ld->cap) {
+		size_t cap = ld->cap ? ld->cap * 2 : 8;
+		struct lderr *v = realloc(ld->errv, cap * sizeof(*v));
+
+		if (!v) {
+			ld->oom = true;
+			return;
+		}
+		ld->errv = v;
+		ld->cap = cap;
+	}
+	text = strdup(out);
+	if (!text) {
+		ld->oom = true;
+		return;
+	}
+	ld->errv[ld->nerrv++] = (struct lderr){line, col, ld->nerr, text};
+}
+
+static void ld_err_at(struct ld *ld, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void ld_err_at(struct ld *ld, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ld_verr(ld, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------------------
+ * The YAML tree
+ */
+
+enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
+
+/* One YAML node. Owned by struct ytree (its `all` list). */
+struct ynode {
+	enum ytype type;
+	int line; /* 1-based; 0 when libfyaml gave no mark */
+	int col;
+	char *str;	     /* scalar: its text, NUL-terminated (may hold a NUL) */
+	size_t len;	     /* scalar: bytes in str */
+	bool null;	     /* a plain "", "~" or "null" scalar */
+	bool done;	     /* collection: its end event was seen */
+	char flow;	     /* collection in flow style: '[' or '{'; else 0 */
+	struct ynode **kids; /* seq: items; map: key, value, key, value, ... */
+	size_t nkids;
+	size_t cap;
+	struct ynode *parent; /* the collection it was opened in (while building) */
+	struct ynode *next;   /* in ytree.all */
+};
+
+struct yanchor {
+	char *name; /* owned */
+	struct ynode *node;
+};
+
+/* A parsed document. Owns all nodes and anchors. */
+struct ytree {
+	struct ynode *all;
+	struct ynode *root; /* NULL for an empty stream */
+	struct yanchor *anchors;
+	size_t nanchors;
+	size_t acap;
+};
+
+static void ytree_free(struct ytree *t)
+{
+	struct ynode *n = t->all;
+
+	while (n) {
+		struct ynode *next = n->next;
+
+		free(n->str);
+		free(n->kids);
+		free(n);
+		n = next;
+	}
+	for (size_t i = 0; i < t->nanchors; i++)
+		free(t->anchors[i].name);
+	free(t->anchors);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct ynode *ynode_new(struct ytree *t, enum ytype type, const struct fy_mark *m)
+{
+	struct ynode *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->type = type;
+	if (m) {
+		n->line = m->line + 1;
+		n->col = m->column + 1;
+	}
+	n->next = t->all;
+	t->all = n;
+	return n;
+}
+
+static int ynode_push(struct ynode *parent, struct ynode *kid)
+{
+	if (parent->nkids == parent->cap) {
+		size_t cap = parent->cap ? parent->cap * 2 : 8;
+		struct ynode **p = realloc(parent->kids, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		parent->kids = p;
+		parent->cap = cap;
+	}
+	parent->kids[parent->nkids++] = kid;
+	return 0;
+}
+
+/* Attach n under cur (or make it the root). A node without a mark (an empty
+ * scalar) borrows its position from the node before it, else its parent. */
+static int ytree_attach(struct ytree *t, struct ynode *cur, struct ynode *n)
+{
+	if (!cur) {
+		t->root = n;
+		return 0;
+	}
+	if (n->line == 0) {
+		const struct ynode *from = cur->nkids ? cur->kids[cur->nkids - 1] : cur;
+
+		n->line = from->line;
+		n->col = from->col;
+	}
+	return ynode_push(cur, n);
+}
+
+static int ytree_anchor(struct ytree *t, struct fy_token *anchor, struct ynode *n)
+{
+	const char *s;
+	size_t len;
+	char *name;
+
+	if (!anchor)
+		return 0;
+	s = fy_token_get_text(anchor, &len);
+	if (!s)
+		return -ENOMEM;
+	if (t->nanchors == t->acap) {
+		size_t cap = t->acap ? t->acap * 2 : 8;
+		struct yanchor *p = realloc(t->anchors, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->anchors = p;
+		t->acap = cap;
+	}
+	name = strndup(s, len);
+	if (!name)
+		return -ENOMEM;
+	t->anchors[t->nanchors].name = name;
+	t->anchors[t->nanchors].node = n;
+	t->nanchors++;
+	return 0;
+}
+
+/* The node an alias names; the latest definition of an anchor wins. */
+static struct ynode *ytree_lookup(const struct ytree *t, const char *name, size_t len)
+{
+	for (size_t i = t->nanchors; i-- > 0;)
+		if (strlen(t->anchors[i].name) == len && !memcmp(t->anchors[i].name, name, len))
+			return t->anchors[i].node;
+	return NULL;
+}
+
+static bool scalar_is_null(struct fy_token *value, const char *s, size_t len)
+{
+	if (fy_token_scalar_style(value) != FYSS_PLAIN)
+		return false;
+	return len == 0 || (len == 1 && s[0] == '~') ||
+	       (len == 4 &&
+		(!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
+}
+
+/* Turn one parser event into tree nodes. Returns 0, -EINVAL (an error was
+ * recorded; stop) or -ENOMEM. */
+static int ytree_event(struct ld *ld, struct ytree *t, struct ynode **curp, struct fy_event *e,
+		       unsigned *ndocs)
+{
+	const struct fy_mark *m = fy_event_start_mark(e);
+	enum fy_scalar_style style;
+	struct fy_token *start;
+	struct ynode *n = NULL;
+	const char *s;
+	size_t len;
+	int rc;
+
+	switch (e->type) {
+	case FYET_DOCUMENT_START:
+		if (++*ndocs > 1) {
+			ld_err_at(ld, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
+				  "only one YAML document is allowed in a config file");
+			return -EINVAL;
+		}
+		return 0;
+	case FYET_SCALAR:
+		s = fy_token_get_text(e->scalar.value, &len);
+		if (!s)
+			return -ENOMEM;
+		n = ynode_new(t, Y_SCALAR, m);
+		if (!n)
+			return -ENOMEM;
+		n->str = malloc(len + 1);
+		if (!n->str)
+			return -ENOMEM;
+		memcpy(n->str, s, len);
+		n->str[len] = '\0';
+		n->len = len;
+		n->null = scalar_is_null(e->scalar.value, s, len);
+		/* libfyaml marks a quoted scalar just past its opening quote. */
+		style = fy_token_scalar_style(e->scalar.value);
+		if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && n->col > 1)
+			n->col--;
+		n->done = true;
+		rc = ytree_anchor(t, e->scalar.anchor, n);
+		break;
+	case FYET_SEQUENCE_START:
+	case FYET_MAPPING_START:
+		n = ynode_new(t, e->type == FYET_SEQUENCE_START ? Y_SEQ : Y_MAP, m);
+		if (!n)
+			return -ENOMEM;
+		if (e->type == FYET_SEQUENCE_START) {
+			start = e->sequence_start.sequence_start;
+			rc = ytree_anchor(t, e->sequence_start.anchor, n);
+		} else {
+			start = e->mapping_start.mapping_start;
+			rc = ytree_anchor(t, e->mapping_start.anchor, n);
+		}
+		if (start && fy_token_get_type(start) == FYTT_FLOW_SEQUENCE_START)
+			n->flow = '[';
+		else if (start && fy_token_get_type(start) == FYTT_FLOW_MAPPING_START)
+			n->flow = '{';
+		break;
+	case FYET_SEQUENCE_END:
+	case FYET_MAPPING_END:
+		if (*curp) {
+			(*curp)->done = true;
+			*curp = (*curp)->parent;
+		}
+		return 0;
+	case FYET_ALIAS:
+		s = fy_token_get_text(e->alias.anchor, &len);
+		if (!s)
+			return -ENOMEM;
+		n = ytree_lookup(t, s, len);
+		if (!n || !n->done) {
+			ld_err_at(ld, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
+				  n ? "alias '*%.*s' refers to a node that contains it"
+				    : "alias '*%.*s' names no anchor",
+				  (int)(len < CFG_QUOTE_MAX ? len : CFG_QUOTE_MAX), s);
+			return -EINVAL;
+		}
+		return ytree_attach(t, *curp, n);
+	default:
+		return 0;
+	}
+	if (rc)
+		return rc;
+	rc = ytree_attach(t, *curp, n);
+	if (rc)
+		return rc;
+	if (n->type != Y_SCALAR) {
+		n->parent = *curp;
+		*curp = n;
+	}
+	return 0;
+}
+
+/* Swallow libfyaml's text output: its errors are collected instead
+ * (fy_diag_set_collect_errors) and anything else is not ours to print. */
+static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+	(void)diag;
+	(void)user;
+	(void)buf;
+	(void)len;
+}
+
+/* Parse text into t. Returns 0, -EINVAL (errors recorded) or -ENOMEM. */
+static int ytree_build(struct ld *ld, const char *text, size_t len, struct ytree *t)
+{
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag = NULL;
+	struct fy_parser *fyp = NULL;
+	struct fy_parse_cfg pcfg;
+	struct ynode *cur = NULL;
+	struct fy_event *e;
+	unsigned ndocs = 0;
+	int last_line = 0, last_col = 0;
+	int rc = -ENOMEM;
+
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = diag_discard;
+	dcfg.level = FYET_ERROR;
+	dcfg.colorize = false;
+	diag = fy_diag_create(&dcfg);
+	if (!diag)
+		goto out;
+	fy_diag_set_collect_errors(diag, true);
+
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO;
+	pcfg.diag = diag;
+	fyp = fy_parser_create(&pcfg);
+	if (!fyp)
+		goto out;
+	if (fy_parser_set_string(fyp, text, len))
+		goto out;
+
+	rc = 0;
+	while (!rc && (e = fy_parser_parse(fyp))) {
+		const struct fy_mark *m = fy_event_start_mark(e);
+
+		if (m) {
+			last_line = m->line + 1;
+			last_col = m->column + 1;
+		}
+		rc = ytree_event(ld, t, &cur, e, &ndocs);
+		fy_parser_event_free(fyp, e);
+	}
+	if (rc)
+		goto out;
+	if (fy_parser_get_stream_error(fyp)) {
+		struct fy_diag_error *de;
+		void *it = NULL;
+		unsigned before = ld->nerr;
+
+		/* A collected error's line and column are already 1-based. */
+		while ((de = fy_diag_errors_iterate(diag, &it))) {
+			if (de->type < FYET_ERROR)
+				continue;
+			ld_err_at(ld, de->line, de->column, "%s",
+				  de->msg ? de->msg : "invalid YAML");
+			/* libfyaml reports an unclosed bracket at the end of the
+			 * input; point at the bracket too. */
+			if (de->msg && strstr(de->msg, "without a closing") && cur && cur->flow)
+				ld_err_at(ld, cur->line, cur->col, "this '%c' is never closed",
+					  cur->flow);
+		}
+		if (ld->nerr == before)
+			ld_err_at(ld, last_line, last_col, "invalid YAML");
+		rc = -EINVAL;
+	}
+out:
+	if (fyp)
+		fy_parser_destroy(fyp);
+	if (diag)
+		fy_diag_destroy(diag);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Scalar parsers (pure; also used by the public duration functions)
+ */
+
+/* Decimal digits at s, no sign or space. Sets *v and *end. */
+static int parse_u64(const char *s, uint64_t *v, char **end)
+{
+	unsigned long long x;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	x = strtoull(s, end, 10);
+	if (errno)
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+/* An integer: digits only. */
+static int parse_int(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (parse_u64(s, v, &end) || *end)
+		return -EINVAL;
+	return 0;
+}
+
+/* A size: bytes, or a number with B, KiB, MiB or GiB. */
+static int parse_size(const char *s, uint64_t *v)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = {
+	    {"", 1}, {"B", 1}, {"KiB", KIB}, {"MiB", MIB}, {"GiB", 1024ull * MIB},
+	};
+	uint64_t x;
+	char *end;
+
+	if (parse_u64(s, &x, &end))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		if (x > UINT64_MAX / units[i].mult)
+			return -EINVAL;
+		*v = x * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int cfg_parse_duration(const char *s, uint32_t *secs)
+{
+	uint64_t x, mult;
+	char *end;
+
+	if (!s || parse_u64(s, &x, &end))
+		return -EINVAL;
+	if (!end[0])
+		mult = 1;
+	else if (end[1])
+		return -EINVAL;
+	else if (end[0] == 's')
+		mult = 1;
+	else if (end[0] == 'm')
+		mult = 60;
+	else if (end[0] == 'h')
+		mult = 3600;
+	else if (end[0] == 'd')
+		mult = 86400;
+	else
+		return -EINVAL;
+	if (x == 0 || x > UINT32_MAX / mult)
+		return -EINVAL;
+	*secs = (uint32_t)(x * mult);
+	return 0;
+}
+
+/* Days only beyond one day: 86400 is "24h", 172800 is "2d". */
+void cfg_format_duration(uint32_t secs, char *buf, size_t cap)
+{
+	if (!buf || !cap)
+		return;
+	if (secs > 86400 && secs % 86400 == 0)
+		snprintf(buf, cap, "%ud", secs / 86400);
+	else if (secs && secs % 3600 == 0)
+		snprintf(buf, cap, "%uh", secs / 3600);
+	else if (secs && secs % 60 == 0)
+		snprintf(buf, cap, "%um", secs / 60);
+	else
+		snprintf(buf, cap, "%us", secs);
+}
+
+/* "0", "0s", "0m", ...: well formed, but no duration cfg_parse_duration takes. */
+static bool duration_is_zero(const char *s)
+{
+	uint64_t x;
+	char *end;
+
+	return !parse_u64(s, &x, &end) && x == 0 &&
+	       (!end[0] || (strchr("smhd", end[0]) && !end[1]));
+}
+
+/* "HOST:PORT" or "[IPv6]:PORT". On success *host is malloc'd. On failure
+ * *why says what is wrong; returns -EINVAL, or -ENOMEM. */
+static int parse_listen(const char *s, char **host, uint16_t *port, const char **why)
+{
+	const char *h, *hend, *p;
+	uint64_t v;
+
+	*why = "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080";
+	if (s[0] == '[') {
+		h = s + 1;
+		hend = strchr(h, ']');
+		if (!hend || hend[1] != ':')
+			return -EINVAL;
+		p = hend + 2;
+	} else {
+		h = s;
+		hend = strrchr(s, ':');
+		if (!hend)
+			return -EINVAL;
+		if (memchr(h, ':', (size_t)(hend - h))) {
+			*why = "an IPv6 address must be in brackets, e.g. [::1]:8080";
+			return -EINVAL;
+		}
+		p = hend + 1;
+	}
+	if (hend == h) {
+		*why = "the host is empty; use 0.0.0.0 for all IPv4 addresses";
+		return -EINVAL;
+	}
+	for (const char *c = h; c < hend; c++) {
+		if ((unsigned char)*c <= ' ' || *c == '/' || *c == '[' || *c == ']') {
+			*why = "the host must not contain spaces, '/', '[' or ']'";
+			return -EINVAL;
+		}
+	}
+	if (parse_int(p, &v) || v > 65535) {
+		*why = "the port must be a number from 0 to 65535";
+		return -EINVAL;
+	}
+	*host = strndup(h, (size_t)(hend - h));
+	if (!*host)
+		return -ENOMEM;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static bool name_ok(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------------------
+ * Walking the tree into a struct cfg
+ */
+
+/* User text in a message: printed with "%.*s", qlen(n), n->str. */
+static int qlen(const struct ynode *n)
+{
+	return (int)(n->len < CFG_QUOTE_MAX ? n->len : CFG_QUOTE_MAX);
+}
+
+static void ld_err(struct ld *ld, const struct ynode *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void ld_err(struct ld *ld, const struct ynode *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ld_verr(ld, at ? at->line : 0, at ? at->col : 0, fmt, ap);
+	va_end(ap);
+}
+
+static const char *ynode_kind(const struct ynode *n)
+{
+	if (n->type == Y_SEQ)
+		return "a sequence";
+	if (n->type == Y_MAP)
+		return "a mapping";
+	return n->null ? "empty" : "a string";
+}
+
+/* The keys a mapping may hold. */
+struct keyset {
+	const char *where; /* "in rule", "at top level", ... */
+	const char *const *names;
+	size_t n;
+};
+
+/* Sort the pairs of map into vals[] by ks (vals has ks->n slots, zeroed).
+ * Unknown, duplicate and non-string keys are errors; their values are
+ * skipped. */
+static void map_collect(struct ld *ld, const struct ynode *map, const struct keyset *ks,
+			const struct ynode **vals)
+{
+	for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+		const struct ynode *k = map->kids[i];
+		size_t j;
+
+		if (k->type != Y_SCALAR) {
+			ld_err(ld, k, "a key %s must be a string, not %s", ks->where,
+			       ynode_kind(k));
+			continue;
+		}
+		for (j = 0; j < ks->n; j++)
+			if (strlen(ks->names[j]) == k->len && !memcmp(ks->names[j], k->str, k->len))
+				break;
+		if (j == ks->n) {
+			char list[200];
+			size_t off = 0;
+
+			list[0] = '\0';
+			for (size_t x = 0; x < ks->n && off < sizeof(list); x++) {
+				int w = snprintf(list + off, sizeof(list) - off, "%s%s",
+						 x ? ", " : "", ks->names[x]);
+
+				if (w < 0)
+					break;
+				off += (size_t)w;
+			}
+			ld_err(ld, k, "unknown key '%.*s' %s; expected one of: %s", qlen(k), k->str,
+			       ks->where, list);
+			continue;
+		}
+		if (vals[j]) {
+			ld_err(ld, k, "duplicate key '%s' %s", ks->names[j], ks->where);
+			continue;
+		}
+		vals[j] = map->kids[i + 1];
+	}
+}
+
+/* v must be a non-empty scalar; what says what was expected ("a string"). */
+static int want_scalar(struct ld *ld, const struct ynode *v, const char *key, const char *what)
+{
+	if (v->type != Y_SCALAR) {
+		ld_err(ld, v, "'%s' must be %s, not %s", key, what, ynode_kind(v));
+		return -EINVAL;
+	}
+	if (v->null) {
+		ld_err(ld, v, "'%s' has no value; expected %s", key, what);
+		return -EINVAL;
+	}
+	if (strlen(v->str) != v->len) {
+		ld_err(ld, v, "'%s' must not contain a NUL character", key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A sequence, or empty (returns 1: nothing to walk). */
+static int want_seq(struct ld *ld, const struct ynode *v, const char *key)
+{
+	if (v->type == Y_SCALAR && v->null)
+		return 1;
+	if (v->type != Y_SEQ) {
+		ld_err(ld, v, "'%s' must be a sequence, not %s", key, ynode_kind(v));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A non-empty string; replaces *out (freeing the old value). */
+static int get_string(struct ld *ld, const struct ynode *v, const char *key, char **out)
+{
+	char *s;
+
+	if (want_scalar(ld, v, key, "a string"))
+		return -EINVAL;
+	if (!v->len) {
+		ld_err(ld, v, "'%s' must not be empty", key);
+		return -EINVAL;
+	}
+	s = strdup(v->str);
+	if (!s) {
+		ld->oom = true;
+		return -ENOMEM;
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+static int get_uint(struct ld *ld, const struct ynode *v, const char *key, uint64_t lo, uint64_t hi,
+		    uint32_t *out)
+{
+	uint64_t x;
+
+	if (want_scalar(ld, v, key, "an integer"))
+		return -EINVAL;
+	if (parse_int(v->str, &x)) {
+		ld_err(ld, v, "'%s' must be an integer, got '%.*s'", key, qlen(v), v->str);
+		return -EINVAL;
+	}
+	if (x < lo || x > hi) {
+		ld_err(ld, v, "'%s' must be from %llu to %llu, got %.*s", key,
+		       (unsigned long long)lo, (unsigned long long)hi, qlen(v), v->str);
+		return -EINVAL;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+/* Sizes in messages: "64KiB", "1MiB". lo and hi are whole KiB. */
+static int get_size(struct ld *ld, const struct ynode *v, const char *key, uint32_t lo, uint32_t hi,
+		    uint32_t *out)
+{
+	uint64_t x;
+
+	if (want_scalar(ld, v, key, "a size"))
+		return -EINVAL;
+	if (parse_size(v->str, &x)) {
+		ld_err(ld, v,
+		       "'%s' must be a size in bytes such as 65536, 256KiB or 1MiB, got '%.*s'",
+		       key, qlen(v), v->str);
+		return -EINVAL;
+	}
+	if (x < lo || x > hi) {
+		char l[32], h[32];
+
+		snprintf(l, sizeof(l), lo % MIB ? "%uKiB" : "%uMiB",
+			 lo % MIB ? lo / KIB : lo / MIB);
+		snprintf(h, sizeof(h), hi % MIB ? "%uKiB" : "%uMiB",
+			 hi % MIB ? hi / KIB : hi / MIB);
+		ld_err(ld, v, "'%s' must be from %s to %s, got %.*s", key, l, h, qlen(v), v->str);
+		return -EINVAL;
+	}
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int get_bool(struct ld *ld, const struct ynode *v, const char *key, bool *out)
+{
+	static const char *const yes[] = {"true", "True", "TRUE"};
+	static const char *const no[] = {"false", "False", "FALSE"};
+
+	if (want_scalar(ld, v, key, "true or false"))
+		return -EINVAL;
+	for (size_t i = 0; i < 3; i++) {
+		if (!strcmp(v->str, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(v->str, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	ld_err(ld, v, "'%s' must be true or false, got '%.*s'", key, qlen(v), v->str);
+	return -EINVAL;
+}
+
+/* One of names[] (listed as "a, b" in the message); sets *out to its index. */
+static int get_enum(struct ld *ld, const struct ynode *v, const char *key, const char *const *names,
+		    size_t n, const char *list, int *out)
+{
+	if (want_scalar(ld, v, key, list))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v->str, names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	ld_err(ld, v, "'%s' must be one of: %s; got '%.*s'", key, list, qlen(v), v->str);
+	return -EINVAL;
+}
+
+static struct cfg_pos pos_of(const struct cfg *cfg, const struct ynode *n)
+{
+	struct cfg_pos p = {cfg->file, n->line, n->col};
+
+	return p;
+}
+
+static void do_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	const char *why;
+	char *host = NULL;
+	uint16_t port;
+	int rc;
+
+	if (want_scalar(ld, v, "listen", "HOST:PORT"))
+		return;
+	rc = parse_listen(v->str, &host, &port, &why);
+	if (rc == -ENOMEM) {
+		ld->oom = true;
+		return;
+	}
+	if (rc) {
+		ld_err(ld, v, "bad 'listen' value '%.*s': %s", qlen(v), v->str, why);
+		return;
+	}
+	free(cfg->listen_host);
+	cfg->listen_host = host;
+	cfg->listen_port = port;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t *w;
+	size_t n = 0, out = 0;
+	bool bad = false;
+	int rc;
+
+	rc = want_seq(ld, v, "windows");
+	if (rc < 0)
+		return;
+	if (rc > 0 || !v->nkids) {
+		ld_err(ld, v, "'windows' must list at least one window");
+		return;
+	}
+	w = calloc(v->nkids, sizeof(*w));
+	if (!w) {
+		ld->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < v->nkids; i++) {
+		const struct ynode *it = v->kids[i];
+		char lo[16], hi[16];
+
+		if (want_scalar(ld, it, "windows", "a duration such as 10s, 5m, 1h or 1d")) {
+			bad = true;
+			continue;
+		}
+		if (cfg_parse_duration(it->str, &w[n]) && !duration_is_zero(it->str)) {
+			ld_err(ld, it,
+			       "bad duration '%.*s' in 'windows'; expected e.g. 10s, 5m, 1h, 1d",
+			       qlen(it), it->str);
+			bad = true;
+			continue;
+		}
+		if (duration_is_zero(it->str) || w[n] < WINDOW_MIN || w[n] > WINDOW_MAX) {
+			cfg_format_duration(WINDOW_MIN, lo, sizeof(lo));
+			cfg_format_duration(WINDOW_MAX, hi, sizeof(hi));
+			ld_err(ld, it,
+			       "window '%.*s' is out of range; windows must be from %s to %s",
+			       qlen(it), it->str, lo, hi);
+			bad = true;
+			continue;
+		}
+		n++;
+	}
+	if (!bad) {
+		qsort(w, n, sizeof(*w), cmp_u32);
+		for (size_t i = 0; i < n; i++)
+			if (!out || w[i] != w[out - 1])
+				w[out++] = w[i];
+		if (out > CFG_MAX_WINDOWS) {
+			ld_err(ld, v,
+			       "'windows' lists %zu different windows; at most %d are allowed", out,
+			       CFG_MAX_WINDOWS);
+		} else {
+			memcpy(cfg->windows, w, out * sizeof(*w));
+			cfg->nwindows = out;
+		}
+	}
+	free(w);
+}
+
+static const char *const source_keys[] = {"name", "type", "path", "format", "start", "rate"};
+enum { SK_NAME, SK_TYPE, SK_PATH, SK_FORMAT, SK_START, SK_RATE, SK_N };
+static const char *const source_types[] = {"file", "demo"};	 /* enum cfg_source_type order */
+static const char *const source_starts[] = {"beginning", "end"}; /* enum cfg_start order */
+static const char *const source_formats[] = {"raw"};
+
+/* rate: a decimal number above 0 (200, 0.5, 1e3). */
+static void do_rate(struct ld *ld, const struct ynode *v, double *out)
+{
+	char *end;
+	double d;
+
+	if (want_scalar(ld, v, "rate", "a number of lines per second"))
+		return;
+	errno = 0;
+	d = strtod(v->str, &end);
+	/* strtod also takes "inf", "nan", hex and leading space: refuse those. */
+	if (end == v->str || *end || errno || !(d > 0) || !strchr("0123456789.", v->str[0]) ||
+	    strspn(v->str, "0123456789.eE+-") != v->len) {
+		ld_err(ld, v, "'rate' must be a number of lines per second above 0, got '%.*s'",
+		       qlen(v), v->str);
+		return;
+	}
+	*out = d;
+}
+
+static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, size_t idx)
+{
+	static const struct keyset ks = {"in source", source_keys, SK_N};
+	struct cfg_source *src = &cfg->sources[idx];
+	const struct ynode *v[SK_N] = {0};
+	bool type_ok = true;
+	int x;
+
+	src->pos = pos_of(cfg, map);
+	src->format = strdup(source_formats[0]);
+	if (!src->format) {
+		ld->oom = true;
+		return;
+	}
+	map_collect(ld, map, &ks, v);
+
+	if (!v[SK_NAME]) {
+		ld_err(ld, map, "missing required key 'name' in source");
+	} else if (!get_string(ld, v[SK_NAME], "name", &src->name)) {
+		if (!name_ok(src->name, strlen(src->name))) {
+			ld_err(
+			    ld, v[SK_NAME],
+			    "source name '%.*s' may only contain letters, digits, '_', '.' and '-'",
+			    qlen(v[SK_NAME]), v[SK_NAME]->str);
+		} else {
+			for (size_t j = 0; j < idx; j++) {
+				if (cfg->sources[j].name &&
+				    !strcmp(cfg->sources[j].name, src->name)) {
+					ld_err(
+					    ld, v[SK_NAME],
+					    "duplicate source name '%s' (also used by the source "
+					    "at line %d)",
+					    src->name, cfg->sources[j].pos.line);
+					break;
+				}
+			}
+		}
+	}
+	if (v[SK_TYPE]) {
+		if (get_enum(ld, v[SK_TYPE], "type", source_types, 2, "file, demo", &x))
+			type_ok = false;
+		else
+			src->type = (enum cfg_source_type)x;
+	}
+	if (v[SK_START] &&
+	    !get_enum(ld, v[SK_START], "start", source_starts, 2, "beginning, end", &x))
+		src->start = (enum cfg_start)x;
+	if (v[SK_FORMAT])
+		get_enum(ld, v[SK_FORMAT], "format", source_formats, 1, "raw", &x);
+
+	if (!type_ok)
+		return; /* which keys a source needs depends on its type */
+	if (src->type == CFG_SOURCE_FILE) {
+		if (!v[SK_PATH])
+			ld_err(ld, map, "missing required key 'path' in file source");
+		else
+			get_string(ld, v[SK_PATH], "path", &src->path);
+		if (v[SK_RATE])
+			ld_err(ld, v[SK_RATE], "'rate' is only valid for sources of type demo");
+	} else {
+		src->rate = 200;
+		if (v[SK_PATH])
+			ld_err(ld, v[SK_PATH], "'path' is only valid for sources of type file");
+		if (v[SK_RATE])
+			do_rate(ld, v[SK_RATE], &src->rate);
+	}
+}
+
+static const char *const rule_keys[] = {"name", "match", "flags", "caseless"};
+enum { RK_NAME, RK_MATCH, RK_FLAGS, RK_CASELESS, RK_N };
+static const char *const rule_flags[] = {"caseless", "dotall", "utf8"}; /* bit order */
+
+static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, size_t idx)
+{
+	static const struct keyset ks = {"in rule", rule_keys, RK_N};
+	struct cfg_rule *rule = &cfg->rules[idx];
+	const struct ynode *v[RK_N] = {0};
+	bool caseless;
+	int x;
+
+	rule->pos = pos_of(cfg, map);
+	map_collect(ld, map, &ks, v);
+
+	if (!v[RK_NAME]) {
+		ld_err(ld, map, "missing required key 'name' in rule");
+	} else if (!get_string(ld, v[RK_NAME], "name", &rule->name)) {
+		if (!name_ok(rule->name, strlen(rule->name))) {
+			ld_err(
+			    ld, v[RK_NAME],
+			    "rule name '%.*s' may only contain letters, digits, '_', '.' and '-'",
+			    qlen(v[RK_NAME]), v[RK_NAME]->str);
+		} else {
+			for (size_t j = 0; j < idx; j++) {
+				if (cfg->rules[j].name && !strcmp(cfg->rules[j].name, rule->name)) {
+					ld_err(ld, v[RK_NAME],
+					       "duplicate rule name '%s' (also used by the rule at "
+					       "line %d)",
+					       rule->name, cfg->rules[j].pos.line);
+					break;
+				}
+			}
+		}
+	}
+	if (!v[RK_MATCH]) {
+		if (rule->name)
+			ld_err(ld, map, "missing required key 'match' in rule '%s'", rule->name);
+		else
+			ld_err(ld, map, "missing required key 'match' in rule");
+	} else {
+		rule->match_pos = pos_of(cfg, v[RK_MATCH]);
+		get_string(ld, v[RK_MATCH], "match", &rule->match);
+	}
+	if (v[RK_FLAGS] && !want_seq(ld, v[RK_FLAGS], "flags")) {
+		for (size_t i = 0; i < v[RK_FLAGS]->nkids; i++)
+			if (!get_enum(ld, v[RK_FLAGS]->kids[i], "flags", rule_flags, 3,
+				      "caseless, dotall, utf8", &x))
+				rule->flags |= 1u << x;
+	}
+	if (v[RK_CASELESS] && !get_bool(ld, v[RK_CASELESS], "caseless", &caseless)) {
+		if (caseless)
+			rule->flags |= CFG_RULE_CASELESS;
+		else if (rule->flags & CFG_RULE_CASELESS)
+			ld_err(ld, v[RK_CASELESS],
+			       "'caseless: false' contradicts 'flags: [caseless]'");
+	}
+}
+
+/* Walk the entries of a sequence of mappings (sources or rules) whose
+ * array the caller has allocated with one slot per entry. */
+static void do_each(struct ld *ld, struct cfg *cfg, const struct ynode *v, const char *key,
+		    const char *what,
+		    void (*one)(struct ld *, struct cfg *, const struct ynode *, size_t))
+{
+	for (size_t i = 0; i < v->nkids && !ld->oom; i++) {
+		if (v->kids[i]->type != Y_MAP) {
+			ld_err(ld, v->kids[i],
+			       "each entry of '%s' must be a mapping (a %s), not %s", key, what,
+			       ynode_kind(v->kids[i]));
+			continue;
+		}
+		one(ld, cfg, v->kids[i], i);
+	}
+}
+
+static const char *const tuning_keys[] = {"workers", "batch_size", "max_line", "tick_ms"};
+enum { TK_WORKERS, TK_BATCH, TK_MAXLINE, TK_TICK, TK_N };
+
+static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
+{
+	static const struct keyset ks = {"in tuning", tuning_keys, TK_N};
+	const struct ynode *v[TK_N] = {0};
+	bool batch_ok = true, line_ok = true;
+
+	if (map->type == Y_SCALAR && map->null)
+		return;
+	if (map->type != Y_MAP) {
+		ld_err(ld, map, "'tuning' must be a mapping, not %s", ynode_kind(map));
+		return;
+	}
+	map_collect(ld, map, &ks, v);
+	if (v[TK_WORKERS])
+		get_uint(ld, v[TK_WORKERS], "workers", 0, 64, &cfg->workers);
+	if (v[TK_BATCH])
+		batch_ok =
+		    !get_size(ld, v[TK_BATCH], "batch_size", 64 * KIB, 4 * MIB, &cfg->batch_size);
+	if (v[TK_MAXLINE])
+		line_ok = !get_size(ld, v[TK_MAXLINE], "max_line", KIB, MIB, &cfg->max_line);
+	if (v[TK_TICK])
+		get_uint(ld, v[TK_TICK], "tick_ms", 100, 10000, &cfg->tick_ms);
+	if (batch_ok && line_ok && cfg->max_line >= cfg->batch_size / 2)
+		ld_err(ld, v[TK_MAXLINE] ? v[TK_MAXLINE] : v[TK_BATCH],
+		       "'max_line' (%u) must be less than half of 'batch_size' (%u / 2 = %u); "
+		       "lower max_line or raise batch_size",
+		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
+}
+
+static const char *const top_keys[] = {"listen",  "state_dir", "windows",
+				       "sources", "rules",     "tuning"};
+enum { TOP_LISTEN, TOP_STATE_DIR, TOP_WINDOWS, TOP_SOURCES, TOP_RULES, TOP_TUNING, TOP_N };
+
+static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
+{
+	static const struct keyset ks = {"at top level", top_keys, TOP_N};
+	const struct ynode *v[TOP_N] = {0};
+
+	if (!root || (root->type == Y_SCALAR && root->null))
+		return; /* an empty file: all defaults */
+	if (root->type != Y_MAP) {
+		ld_err(ld, root,
+		       "the top level must be a mapping (listen:, sources:, rules:, ...), "
+		       "not %s",
+		       ynode_kind(root));
+		return;
+	}
+	map_collect(ld, root, &ks, v);
+	if (v[TOP_LISTEN])
+		do_listen(ld, cfg, v[TOP_LISTEN]);
+	if (v[TOP_STATE_DIR])
+		get_string(ld, v[TOP_STATE_DIR], "state_dir", &cfg->state_dir);
+	if (v[TOP_WINDOWS])
+		do_windows(ld, cfg, v[TOP_WINDOWS]);
+	if (v[TOP_SOURCES] && !want_seq(ld, v[TOP_SOURCES], "sources") && v[TOP_SOURCES]->nkids) {
+		cfg->sources = calloc(v[TOP_SOURCES]->nkids, sizeof(*cfg->sources));
+		if (!cfg->sources) {
+			ld->oom = true;
+			return;
+		}
+		cfg->nsources = v[TOP_SOURCES]->nkids;
+		do_each(ld, cfg, v[TOP_SOURCES], "sources", "source", do_source);
+	}
+	if (v[TOP_RULES] && !want_seq(ld, v[TOP_RULES], "rules") && v[TOP_RULES]->nkids) {
+		cfg->rules = calloc(v[TOP_RULES]->nkids, sizeof(*cfg->rules));
+		if (!cfg->rules) {
+			ld->oom = true;
+			return;
+		}
+		cfg->nrules = v[TOP_RULES]->nkids;
+		do_each(ld, cfg, v[TOP_RULES], "rules", "rule", do_rule);
+	}
+	if (v[TOP_TUNING])
+		do_tuning(ld, cfg, v[TOP_TUNING]);
+}
+
+/* ---------------------------------------------------------------------------
+ * Public API
+ */
+
+static struct cfg *cfg_new_defaults(const char *name)
+{
+	struct cfg *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return NULL;
+	cfg->file = strdup(name);
+	cfg->listen_host = strdup("127.0.0.1");
+	cfg->state_dir = strdup("/var/lib/weir");
+	if (!cfg->file || !cfg->listen_host || !cfg->state_dir) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	cfg->listen_port = 8080;
+	cfg->windows[0] = 10;
+	cfg->windows[1] = 60;
+	cfg->windows[2] = 300;
+	cfg->nwindows = 3;
+	cfg->workers = 0;
+	cfg->batch_size = 256 * KIB;
+	cfg->max_line = 64 * KIB;
+	cfg->tick_ms = 1000;
+	return cfg;
+}
+
+static int cmp_lderr(const void *a, const void *b)
+{
+	const struct lderr *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Hand the loader's errors to the caller (or drop them), sorted into
+ * document order, then a line for errors past CFG_ERRS_MAX and one for
+ * out-of-memory. Frees the loader's error list. */
+static void ld_finish(struct ld *ld, char **errs)
+{
+	char tail[2][160];
+	size_t len = 0, off = 0;
+	char *s;
+
+	tail[0][0] = tail[1][0] = '\0';
+	if (ld->nerr > CFG_ERRS_MAX)
+		snprintf(tail[0], sizeof(tail[0]), "%s: %u more errors not shown\n", ld->file,
+			 ld->nerr - CFG_ERRS_MAX);
+	if (ld->oom)
+		snprintf(tail[1], sizeof(tail[1]), "%s: out of memory while loading the config\n",
+			 ld->file);
+	if (ld->nerrv)
+		qsort(ld->errv, ld->nerrv, sizeof(*ld->errv), cmp_lderr);
+	for (size_t i = 0; i < ld->nerrv; i++)
+		len += strlen(ld->errv[i].text);
+	len += strlen(tail[0]) + strlen(tail[1]);
+	s = errs ? malloc(len + 1) : NULL;
+	if (s) {
+		for (size_t i = 0; i < ld->nerrv; i++) {
+			size_t n = strlen(ld->errv[i].text);
+
+			memcpy(s + off, ld->errv[i].text, n);
+			off += n;
+		}
+		for (size_t i = 0; i < 2; i++) {
+			size_t n = strlen(tail[i]);
+
+			memcpy(s + off, tail[i], n);
+			off += n;
+		}
+		s[off] = '\0';
+	}
+	if (errs)
+		*errs = s;
+	for (size_t i = 0; i < ld->nerrv; i++)
+		free(ld->errv[i].text);
+	free(ld->errv);
+	ld->errv = NULL;
+	ld->nerrv = ld->cap = 0;
+}
+
+int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out, char **errs)
+{
+	struct ytree tree = {0};
+	struct ld ld = {0};
+	struct cfg *cfg;
+	int rc;
+
+	*out = NULL;
+	if (errs)
+		*errs = NULL;
+	cfg = cfg_new_defaults(name ? name : "<string>");
+	if (!cfg)
+		return -ENOMEM;
+	ld.file = cfg->file;
+	rc = ytree_build(&ld, text ? text : "", text ? len : 0, &tree);
+	if (!rc)
+		do_top(&ld, cfg, tree.root);
+	ytree_free(&tree);
+	if (ld.oom || rc == -ENOMEM)
+		rc = -ENOMEM;
+	else if (ld.nerr)
+		rc = -EINVAL;
+	if (rc) {
+		ld.oom = rc == -ENOMEM;
+		ld_finish(&ld, errs);
+		cfg_free(cfg);
+		return rc;
+	}
+	ld_finish(&ld, NULL);
+	*out = cfg;
+	return 0;
+}
+
+/* Read all of path into a malloc'd buffer, at most CFG_FILE_MAX bytes. */
+static int read_all(const char *path, char **bufp, size_t *lenp)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *p;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len == cap || !buf) {
+			if (buf)
+				cap *= 2;
+			p = realloc(buf, cap + 1);
+			if (!p) {
+				rc = -ENOMEM;
+				goto err;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CFG_FILE_MAX) {
+			rc = -EFBIG;
+			goto err;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+err:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int cfg_load_file(const char *path, struct cfg **out, char **errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (errs)
+		*errs = NULL;
+	rc = read_all(path, &text, &len);
+	if (rc) {
+		struct ld ld = {.file = path};
+
+		if (rc == -EFBIG)
+			ld_err_at(&ld, 0, 0, "cannot read: larger than %u MiB", CFG_FILE_MAX / MIB);
+		else
+			ld_err_at(&ld, 0, 0, "cannot read: %s", strerror(-rc));
+		ld_finish(&ld, errs);
+		return rc;
+	}
+	rc = cfg_load_string(path, text, len, out, errs);
+	free(text);
+	return rc;
+}
+
+void cfg_free(struct cfg *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->nsources; i++) {
+		free(cfg->sources[i].name);
+		free(cfg->sources[i].path);
+		free(cfg->sources[i].format);
+	}
+	free(cfg->sources);
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		free(cfg->rules[i].name);
+		free(cfg->rules[i].match);
+	}
+	free(cfg->rules);
+	free(cfg->listen_host);
+	free(cfg->state_dir);
+	free(cfg->file);
+	free(cfg);
+}

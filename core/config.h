@@ -1,0 +1,109 @@
+/*
+ * config.h - weir's configuration: the YAML file a user writes, parsed into
+ * plain structs.
+ *
+ * Owns: a struct cfg and every string and array reachable from it; all are
+ * freed by cfg_free(). Nothing else in weir frees or mutates a loaded cfg,
+ * so threads may read it freely once loading has returned.
+ *
+ * Errors: every problem found while loading is one line of the form
+ *   FILE:LINE:COL: message
+ * (line and column 1-based). Loading continues past an error where it can,
+ * so one run reports as many errors as possible. Unknown keys are errors.
+ */
+#ifndef WEIR_CONFIG_H
+#define WEIR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_WINDOWS 16
+
+/* Where a value was written: for error messages about it later (e.g. a
+ * regex Hyperscan rejects). file points at cfg->file (not owned). */
+struct cfg_pos {
+	const char *file;
+	int line; /* 1-based; 0 when unknown */
+	int col;  /* 1-based; 0 when unknown */
+};
+
+enum cfg_source_type {
+	CFG_SOURCE_FILE, /* tail a file */
+	CFG_SOURCE_DEMO, /* built-in generator writing a temp file weir tails */
+};
+
+enum cfg_start {
+	CFG_START_BEGINNING,
+	CFG_START_END,
+};
+
+/* One entry of `sources:`. Owned by struct cfg. */
+struct cfg_source {
+	char *name;                /* unique among sources */
+	enum cfg_source_type type; /* `type: file | demo` */
+	char *path;                /* file: the path to tail; demo: NULL (a temp file is made) */
+	char *format;              /* `format:`; only "raw" for now; default "raw" */
+	enum cfg_start start;      /* `start:`; default beginning */
+	double rate;               /* demo: lines per second; default 200 */
+	struct cfg_pos pos;        /* of the source's mapping */
+};
+
+/* Flags a rule may set (`flags: [caseless, dotall, ...]` or `caseless: true`). */
+enum cfg_rule_flag {
+	CFG_RULE_CASELESS = 1u << 0,
+	CFG_RULE_DOTALL = 1u << 1, /* note: even with dotall a rule never matches across records */
+	CFG_RULE_UTF8 = 1u << 2,
+};
+
+/* One entry of `rules:`. Owned by struct cfg. */
+struct cfg_rule {
+	char *name;            /* unique among rules; [A-Za-z0-9_.-]+ */
+	char *match;           /* the regex, as written */
+	unsigned flags;        /* enum cfg_rule_flag bits */
+	struct cfg_pos pos;    /* of the rule's mapping */
+	struct cfg_pos match_pos; /* of the `match:` value */
+};
+
+struct cfg {
+	char *file;        /* the path loaded, or a name such as "<embedded>" */
+	char *listen_host; /* `listen: HOST:PORT`; default 127.0.0.1 */
+	uint16_t listen_port; /* default 8080; 0 = pick a free port */
+	char *state_dir;   /* `state_dir:`; default /var/lib/weir */
+	uint32_t windows[CFG_MAX_WINDOWS]; /* seconds, ascending; `windows: [10s, 1m, 5m]` (default) */
+	size_t nwindows;
+	struct cfg_source *sources;
+	size_t nsources;
+	struct cfg_rule *rules;
+	size_t nrules;
+	/* Tuning (`tuning:` mapping; all optional). */
+	uint32_t workers;     /* `workers:` 0 = one per core (default) */
+	uint32_t batch_size;  /* bytes per batch buffer, 64 KiB..4 MiB; default 256 KiB */
+	uint32_t max_line;    /* longest record; longer lines are cut; default 64 KiB; must be < batch_size/2 */
+	uint32_t tick_ms;     /* aggregation tick; default 1000 */
+};
+
+/*
+ * Load the YAML file at path. On success returns 0 and sets *out (caller
+ * frees with cfg_free). On failure returns -EINVAL (bad content) or -errno
+ * (cannot read), sets *out to NULL and *errs to a malloc'd string of one
+ * "FILE:LINE:COL: message\n" line per problem (caller frees).
+ */
+int cfg_load_file(const char *path, struct cfg **out, char **errs);
+
+/* As cfg_load_file, from text in memory; name is used as FILE in messages. */
+int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out,
+		    char **errs);
+
+/* The built-in default config (demo source, built-in rule pack), as YAML text. */
+extern const char cfg_default_yaml[];
+
+/* Parse a duration such as "10s", "1m", "5m", "1h", "24h", "1d" into seconds.
+ * Returns 0 and sets *secs, or -EINVAL. */
+int cfg_parse_duration(const char *s, uint32_t *secs);
+
+/* Format seconds back into the shortest form ("10s", "1m", "24h"). */
+void cfg_format_duration(uint32_t secs, char *buf, size_t cap);
+
+void cfg_free(struct cfg *cfg);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * json.h - a small JSON writer onto a strbuf, for rendering snapshots.
+ *
+ * Strings from logs may hold any bytes: json_str() always produces valid
+ * JSON and valid UTF-8. Control characters become \uXXXX escapes, and each
+ * byte that is not part of a well-formed UTF-8 sequence becomes U+FFFD.
+ */
+#ifndef WEIR_JSON_H
+#define WEIR_JSON_H
+
+#include "core/strbuf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+void json_str(struct strbuf *sb, const char *s, size_t len);
+void json_cstr(struct strbuf *sb, const char *s);
+void json_u64(struct strbuf *sb, uint64_t v);
+void json_i64(struct strbuf *sb, int64_t v);
+/* Finite numbers with up to 6 significant decimals; NaN/inf become null. */
+void json_double(struct strbuf *sb, double v);
+/* "key": with the key escaped. */
+void json_key(struct strbuf *sb, const char *key);
+/* An ISO 8601 UTC time with milliseconds: "2026-11-21T06:12:01.123Z". */
+void json_time_ms(struct strbuf *sb, int64_t ms);
+
+#endif

@@ -1,0 +1,215 @@
+/* pipeline.c - see pipeline.h. */
+#include "core/pipeline.h"
+
+#include "aggregate/aggregator.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "ingest/demo.h"
+#include "ingest/ingest.h"
+#include "pattern/pattern.h"
+#include "pattern/worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCHES_PER_WORKER 8 /* ring depth: enough to keep a worker busy */
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int add_source(struct pipeline *p, const char *name, const char *path, bool at_end,
+		      bool follow)
+{
+	struct pipe_source *s = &p->sources[p->nsources];
+
+	s->name = strdup(name);
+	s->path = strdup(path);
+	if (!s->name || !s->path)
+		return -ENOMEM;
+	s->start_at_end = at_end;
+	s->follow = follow;
+	p->nsources++;
+	return 0;
+}
+
+static int build_sources(struct pipeline *p, const struct pipe_opts *o)
+{
+	size_t n = o->scan ? o->nfiles : p->cfg->nsources, i;
+	int rc;
+
+	p->sources = calloc(n ? n : 1, sizeof(*p->sources));
+	p->source_stats = calloc(n ? n : 1, sizeof(*p->source_stats));
+	if (!p->sources || !p->source_stats)
+		return -ENOMEM;
+	if (o->scan) {
+		for (i = 0; i < o->nfiles; i++)
+			if ((rc = add_source(p, o->files[i], o->files[i], false, false)))
+				return rc;
+		return 0;
+	}
+	for (i = 0; i < p->cfg->nsources; i++) {
+		const struct cfg_source *cs = &p->cfg->sources[i];
+		const char *path = cs->path;
+
+		if (cs->type == CFG_SOURCE_DEMO) {
+			if (p->demo) {
+				log_error("%s:%d:%d: only one demo source is supported",
+					  cs->pos.file, cs->pos.line, cs->pos.col);
+				return -EINVAL;
+			}
+			rc = demo_new(cs->rate, &p->demo, &path);
+			if (rc)
+				return rc;
+		}
+		rc = add_source(p, cs->name, path, cs->start == CFG_START_END, true);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pipe_opts *o,
+		 struct pipeline **out)
+{
+	struct pipeline *p;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t i;
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->cfg = cfg;
+	p->db = db;
+	p->scan = o->scan;
+	p->nrules = pat_db_nrules(db);
+	p->nworkers = o->workers ? o->workers : cfg->workers;
+	if (!p->nworkers)
+		p->nworkers = ncpu > 0 ? (uint32_t)ncpu : 1;
+	p->start_ms = now_ms();
+	snap_store_init(&p->store);
+	p->batch_rings = calloc(p->nworkers, sizeof(struct ring));
+	p->return_rings = calloc(p->nworkers, sizeof(struct ring));
+	p->pane_rings = calloc(p->nworkers, sizeof(struct ring));
+	p->pane_returns = calloc(p->nworkers, sizeof(struct ring));
+	p->worker_wakes = calloc(p->nworkers, sizeof(struct wake));
+	p->worker_stats = calloc(p->nworkers, sizeof(struct worker_stats));
+	p->workers = calloc(p->nworkers, sizeof(*p->workers));
+	p->worker_threads = calloc(p->nworkers, sizeof(pthread_t));
+	if (!p->batch_rings || !p->return_rings || !p->pane_rings || !p->pane_returns ||
+	    !p->worker_wakes || !p->worker_stats || !p->workers || !p->worker_threads)
+		goto err;
+	rc = build_sources(p, o);
+	if (rc)
+		goto err;
+	/* Every batch can sit in any one return ring, so pushes there never fail;
+	 * the same holds for panes. Sources each hold one batch being filled. */
+	p->nbatches = p->nworkers * BATCHES_PER_WORKER + p->nsources + 2;
+	for (i = 0; i < p->nworkers; i++) {
+		if ((rc = ring_init(&p->batch_rings[i], BATCHES_PER_WORKER)) ||
+		    (rc = ring_init(&p->return_rings[i], p->nbatches)) ||
+		    (rc = ring_init(&p->pane_rings[i], WORKER_PANES)) ||
+		    (rc = ring_init(&p->pane_returns[i], WORKER_PANES)))
+			goto err;
+		if ((rc = worker_new(p, i, &p->workers[i])))
+			goto err;
+	}
+	if ((rc = ing_new(p, &p->ingest)) || (rc = agg_new(p, &p->agg)))
+		goto err;
+	*out = p;
+	return 0;
+err:
+	log_error("cannot set up the pipeline: %s", strerror(-rc));
+	pipeline_free(p);
+	return rc;
+}
+
+int pipeline_start(struct pipeline *p)
+{
+	uint32_t i;
+	int rc;
+
+	atomic_store(&p->workers_running, p->nworkers);
+	if (p->demo && (rc = demo_start(p->demo)))
+		return rc;
+	for (i = 0; i < p->nworkers; i++)
+		if ((rc = pthread_create(&p->worker_threads[i], NULL, worker_main, p->workers[i])))
+			goto fail;
+	if ((rc = pthread_create(&p->agg_thread, NULL, agg_main, p->agg)))
+		goto fail;
+	if ((rc = pthread_create(&p->ingest_thread, NULL, ing_main, p->ingest)))
+		goto fail;
+	p->started = true;
+	return 0;
+fail:
+	/* Threads already started: no clean way back; this is start-up only. */
+	log_error("cannot start threads: %s", strerror(rc));
+	abort();
+}
+
+void pipeline_stop(struct pipeline *p)
+{
+	if (p->started)
+		ing_stop(p->ingest);
+}
+
+void pipeline_join(struct pipeline *p)
+{
+	uint32_t i;
+
+	if (!p->started)
+		return;
+	pthread_join(p->ingest_thread, NULL);
+	for (i = 0; i < p->nworkers; i++)
+		pthread_join(p->worker_threads[i], NULL);
+	pthread_join(p->agg_thread, NULL);
+	p->started = false;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+	uint32_t i;
+
+	if (!p)
+		return;
+	pipeline_join(p);
+	demo_free(p->demo);
+	ing_free(p->ingest); /* takes the batches back from the return rings */
+	agg_free(p->agg);
+	for (i = 0; i < p->nworkers; i++) {
+		worker_free(p->workers ? p->workers[i] : NULL);
+		if (p->batch_rings)
+			ring_destroy(&p->batch_rings[i]);
+		if (p->return_rings)
+			ring_destroy(&p->return_rings[i]);
+		if (p->pane_rings)
+			ring_destroy(&p->pane_rings[i]);
+		if (p->pane_returns)
+			ring_destroy(&p->pane_returns[i]);
+	}
+	for (i = 0; i < p->nsources; i++) {
+		free(p->sources[i].name);
+		free(p->sources[i].path);
+	}
+	free(p->sources);
+	free(p->source_stats);
+	free(p->batch_rings);
+	free(p->return_rings);
+	free(p->pane_rings);
+	free(p->pane_returns);
+	free(p->worker_wakes);
+	free(p->worker_stats);
+	free(p->workers);
+	free(p->worker_threads);
+	snap_store_destroy(&p->store);
+	free(p);
+}

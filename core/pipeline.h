@@ -1,0 +1,99 @@
+/*
+ * pipeline.h - the threads of weir and the rings between them.
+ *
+ *   ingest (1) --batch rings--> workers (N) --pane rings--> aggregator (1) --> snapshot
+ *        ^------return rings------'   ^--------pane return rings------'
+ *
+ * Owns: the rings, the wake-ups, the stats, the snapshot store, the threads
+ * and the per-thread objects. Borrows the config and the pattern database,
+ * which must outlive it. Every ring has one producer and one consumer
+ * thread, fixed for its lifetime (see core/ring.h).
+ *
+ * Shutdown order: ingest stops reading and sets ingest_done after its last
+ * push; each worker drains its ring, ships its last pane and leaves; the
+ * aggregator merges what is left, publishes a final snapshot and leaves.
+ */
+#ifndef WEIR_PIPELINE_H
+#define WEIR_PIPELINE_H
+
+#include "aggregate/snapshot.h"
+#include "core/ring.h"
+#include "core/stats.h"
+#include "core/wake.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cfg;
+struct pat_db;
+struct ingest;
+struct worker;
+struct aggregator;
+struct demo;
+
+/* What ingest reads. Owned by the pipeline. */
+struct pipe_source {
+	char *name;
+	char *path;
+	bool start_at_end; /* files seen the first time: start at their end */
+	bool follow;       /* keep tailing at EOF (serve); false: read once (scan) */
+};
+
+struct pipe_opts {
+	bool scan;                 /* read the given files once and finish */
+	const char *const *files;  /* scan: the files */
+	size_t nfiles;
+	uint32_t workers;          /* 0: from cfg, else one per core */
+};
+
+struct pipeline {
+	const struct cfg *cfg;    /* borrowed */
+	const struct pat_db *db;  /* borrowed */
+	uint32_t nworkers;
+	uint32_t nrules;
+	uint32_t nbatches;        /* batches in the pool */
+	bool scan;
+	struct pipe_source *sources;
+	uint32_t nsources;
+
+	struct ring *batch_rings;  /* [nworkers] ingest -> worker */
+	struct ring *return_rings; /* [nworkers] worker -> ingest */
+	struct ring *pane_rings;   /* [nworkers] worker -> aggregator */
+	struct ring *pane_returns; /* [nworkers] aggregator -> worker */
+	struct wake *worker_wakes; /* [nworkers] */
+
+	struct source_stats *source_stats; /* [nsources] */
+	struct worker_stats *worker_stats; /* [nworkers] */
+	struct ingest_stats ingest_stats;
+	struct snap_store store;
+	int64_t start_ms;
+
+	_Atomic bool ingest_done;         /* set by ingest after its last push */
+	_Atomic uint32_t workers_running; /* decremented by each worker on exit */
+
+	struct ingest *ingest;
+	struct worker **workers;
+	struct aggregator *agg;
+	struct demo *demo;
+	pthread_t ingest_thread, agg_thread;
+	pthread_t *worker_threads;
+	bool started;
+};
+
+/* Build every part; nothing runs yet. 0 or -errno (message logged). */
+int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pipe_opts *opts,
+		 struct pipeline **out);
+/* Start the threads. 0 or -errno. */
+int pipeline_start(struct pipeline *p);
+/* Ask ingest to stop reading (async-signal-unsafe; call from a thread). */
+void pipeline_stop(struct pipeline *p);
+/* Wait for every thread to finish (scan: until all files are read). */
+void pipeline_join(struct pipeline *p);
+void pipeline_free(struct pipeline *p);
+
+/* Wall clock in ms (CLOCK_REALTIME). */
+int64_t now_ms(void);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * pattern.h - rules compiled into one Hyperscan database, and the per-line
+ * scan that counts which rules match which records.
+ *
+ * Owns: struct pat_db (the compiled database, shared read-only by every
+ * thread once built) and struct pat_scanner (one per thread: a Hyperscan
+ * scratch and a per-record match set; never shared).
+ * Every hs_* call in weir lives in pattern/, so Vectorscan can stand in.
+ *
+ * Semantics: a rule matches a record when its regex matches somewhere inside
+ * that record. Records never contain their line terminator (LF, or CR LF),
+ * and a match never spans two records. A record counts at most once per
+ * rule, however many times the rule matches inside it.
+ */
+#ifndef WEIR_PATTERN_H
+#define WEIR_PATTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg;
+struct pat_db;
+struct pat_scanner;
+
+/*
+ * Compile every rule of cfg into one database. On success 0 and *out.
+ * On failure -EINVAL and *errs: a malloc'd string, one line per rejected
+ * rule, "FILE:LINE:COL: rule 'NAME': <why>\n" (caller frees).
+ */
+int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs);
+void pat_db_free(struct pat_db *db);
+uint32_t pat_db_nrules(const struct pat_db *db);
+
+/* Low-level access for the benchmark ceiling (tests/bench): the raw
+ * Hyperscan database (hs_database_t *) and a fresh scratch for it. */
+void *pat_db_hs(const struct pat_db *db);
+
+/* A per-thread scanner. counts: caller's array of pat_db_nrules() counters
+ * that pat_scan_lines() increments (one per matching record per rule). */
+int pat_scanner_new(const struct pat_db *db, struct pat_scanner **out);
+void pat_scanner_free(struct pat_scanner *s);
+
+/*
+ * Scan buf[0..len), a run of whole records each ended by '\n' (a CR before
+ * the LF is not part of the record), adding 1 to counts[rule] for each
+ * record each rule matches. A record longer than max_line is scanned over
+ * its first max_line bytes only, and counted in *truncated (OUT, added to).
+ * Returns the number of records, or -errno.
+ */
+int64_t pat_scan_lines(struct pat_scanner *s, const char *buf, size_t len, uint32_t max_line,
+		       uint64_t *counts, uint64_t *truncated);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * worker.c - see worker.h.
+ *
+ * Panes are keyed by the batch's arrival second. A pane is shipped when the
+ * second changes, or when it holds data and SHIP_MS have passed since the
+ * last shipment (so counts show up within a tick even at low rates).
+ * Records longer than max_line arrive whole when a single read held them;
+ * they are scanned over their first max_line bytes only (see frame.h).
+ */
+#include "pattern/worker.h"
+
+#include "aggregate/pane.h"
+#include "core/batch.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/pipeline.h"
+#include "pattern/pattern.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SHIP_MS 100
+#define IDLE_WAIT_MS 50
+
+struct worker {
+	struct pipeline *p; /* borrowed */
+	uint32_t id;
+	struct pat_scanner *scanner;
+	struct pane *all[WORKER_PANES]; /* owned */
+	struct pane *free[WORKER_PANES];
+	uint32_t nfree;
+	struct pane *cur;   /* pane being filled, or NULL */
+	bool dirty;         /* cur holds counts not yet shipped */
+	int64_t shipped_ms; /* when cur was last shipped */
+	uint64_t truncated; /* records cut at max_line while scanning */
+};
+
+static void panes_reclaim(struct worker *w)
+{
+	struct pane *pn;
+
+	while ((pn = ring_pop(&w->p->pane_returns[w->id])))
+		w->free[w->nfree++] = pn;
+}
+
+/* A zeroed pane for second sec; waits for the aggregator if all are out. */
+static struct pane *pane_take(struct worker *w, int64_t sec)
+{
+	struct pane *pn;
+
+	panes_reclaim(w);
+	while (!w->nfree) {
+		struct timespec ts = {0, 1000000L};
+
+		nanosleep(&ts, NULL);
+		panes_reclaim(w);
+	}
+	pn = w->free[--w->nfree];
+	pn->sec = sec;
+	memset(pn->counts, 0, sizeof(pn->counts[0]) * pn->nrules);
+	return pn;
+}
+
+static void pane_ship(struct worker *w, int64_t t)
+{
+	if (!w->cur || !w->dirty)
+		return;
+	while (!ring_push(&w->p->pane_rings[w->id], w->cur)) {
+		struct timespec ts = {0, 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	w->cur = NULL;
+	w->dirty = false;
+	w->shipped_ms = t;
+}
+
+static void process(struct worker *w, struct batch *b)
+{
+	struct worker_stats *st = &w->p->worker_stats[w->id];
+	int64_t sec = b->arrival_ms / 1000;
+	int64_t n;
+
+	if (w->cur && w->cur->sec != sec)
+		pane_ship(w, b->arrival_ms);
+	if (!w->cur)
+		w->cur = pane_take(w, sec);
+	n = pat_scan_lines(w->scanner, b->buf, b->len, w->p->cfg->max_line, w->cur->counts,
+			   &w->truncated);
+	if (n < 0) {
+		log_error("worker %u: scan failed: %s", w->id, strerror((int)-n));
+		n = 0;
+	}
+	w->dirty = true;
+	stat_add(&st->records, (uint64_t)n);
+	stat_add(&st->bytes, b->len);
+	stat_add(&st->batches, 1);
+	stat_set(&st->lines_truncated, w->truncated);
+	if (b->arrival_ms - w->shipped_ms >= SHIP_MS)
+		pane_ship(w, b->arrival_ms);
+}
+
+void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct pipeline *p = w->p;
+	struct batch *b;
+
+	for (;;) {
+		uint32_t seq = wake_seq(&p->worker_wakes[w->id]);
+
+		b = ring_pop(&p->batch_rings[w->id]);
+		if (b) {
+			process(w, b);
+			/* The return ring holds every batch, so this never fails. */
+			ring_push(&p->return_rings[w->id], b);
+			continue;
+		}
+		if (atomic_load_explicit(&p->ingest_done, memory_order_acquire)) {
+			/* ingest pushed everything before setting the flag */
+			if ((b = ring_pop(&p->batch_rings[w->id]))) {
+				process(w, b);
+				ring_push(&p->return_rings[w->id], b);
+				continue;
+			}
+			break;
+		}
+		if (w->dirty && now_ms() - w->shipped_ms >= SHIP_MS)
+			pane_ship(w, now_ms());
+		wake_wait(&p->worker_wakes[w->id], seq, IDLE_WAIT_MS);
+	}
+	pane_ship(w, now_ms());
+	atomic_fetch_sub_explicit(&p->workers_running, 1, memory_order_release);
+	return NULL;
+}
+
+int worker_new(struct pipeline *p, uint32_t id, struct worker **out)
+{
+	struct worker *w;
+	uint32_t i;
+	int rc;
+
+	*out = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->p = p;
+	w->id = id;
+	rc = pat_scanner_new(p->db, &w->scanner);
+	if (rc)
+		goto err;
+	for (i = 0; i < WORKER_PANES; i++) {
+		w->all[i] = calloc(1, sizeof(struct pane) + sizeof(uint64_t) * (p->nrules + 1));
+		if (!w->all[i]) {
+			rc = -ENOMEM;
+			goto err;
+		}
+		w->all[i]->nrules = p->nrules;
+		w->free[w->nfree++] = w->all[i];
+	}
+	*out = w;
+	return 0;
+err:
+	worker_free(w);
+	return rc;
+}
+
+void worker_free(struct worker *w)
+{
+	uint32_t i;
+
+	if (!w)
+		return;
+	pat_scanner_free(w->scanner);
+	for (i = 0; i < WORKER_PANES; i++)
+		free(w->all[i]);
+	free(w);
+}

@@ -1,0 +1,24 @@
+/*
+ * worker.h - a worker thread: takes batches from its ring, scans them with
+ * its own Hyperscan scratch, adds matches into its current 1-second pane,
+ * returns the batch, and ships panes to the aggregator.
+ *
+ * Owns: its scanner, its pane pool and current pane. Touches the pipeline
+ * only through its own rings, wake-up and stats slot.
+ */
+#ifndef WEIR_WORKER_H
+#define WEIR_WORKER_H
+
+#include <stdint.h>
+
+struct pipeline;
+struct worker;
+
+#define WORKER_PANES 64 /* panes per worker; the pane rings hold all of them */
+
+int worker_new(struct pipeline *p, uint32_t id, struct worker **out);
+void worker_free(struct worker *w);
+/* Thread body; arg is the struct worker. */
+void *worker_main(void *arg);
+
+#endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# deps.sh - install the Debian packages weir needs for a purpose, if missing.
+# Usage: scripts/deps.sh build|test|bench|fuzz|deb ...
+# Idempotent and quiet when everything is present; needs root only to install.
+set -eu
+
+build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev"
+test="libcriterion-dev python3 python3-pytest clang libclang-rt-14-dev"
+bench="ripgrep grep hyperfine"
+fuzz="clang libclang-rt-14-dev"
+deb="dpkg-dev fakeroot"
+
+want=""
+for purpose in "$@"; do
+	case "$purpose" in
+	build) want="$want $build" ;;
+	test) want="$want $build $test" ;;
+	bench) want="$want $build $bench" ;;
+	fuzz) want="$want $build $fuzz" ;;
+	deb) want="$want $build $deb" ;;
+	*) echo "deps.sh: unknown purpose '$purpose'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$s" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "weir: these Debian packages are missing:$missing" >&2
+	echo "weir: run as root (or: sudo apt-get install$missing) and try again." >&2
+	exit 1
+fi
+echo "weir: installing missing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -340,7 +340,8 @@ static int ytree_event(struct ld *ld, struct ytree *t, struct ynode **curp, stru
 			return -ENOMEM;
 		n = ytree_lookup(t, s, len);
 		if (!n || !n->done) {
-			ld_err_at(ld, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
+			/* Like a quoted scalar, an alias is marked past its '*'. */
+			ld_err_at(ld, m ? m->line + 1 : 0, m ? m->column : 0,
 				  n ? "alias '*%.*s' refers to a node that contains it"
 				    : "alias '*%.*s' names no anchor",
 				  (int)(len < CFG_QUOTE_MAX ? len : CFG_QUOTE_MAX), s);

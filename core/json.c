@@ -52,7 +52,7 @@ void json_str(struct strbuf *sb, const char *str, size_t n)
 		unsigned char c = s[i];
 		size_t l;
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
 			i++;
 			run++;
 			continue;

@@ -1,0 +1,724 @@
+/*
+ * test_config.c - core/config.c: loading YAML into struct cfg, defaults,
+ * and the exact "FILE:LINE:COL: message" lines for bad input.
+ *
+ * Every load goes through cfg_load_string() with the name "t.yaml" unless a
+ * real file is the point. Line and column numbers in expectations are
+ * 1-based and exact.
+ */
+#include "core/config.h"
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Load yaml that must be valid; fails the test with the errors otherwise. */
+static struct cfg *load_ok(const char *yaml)
+{
+	struct cfg *cfg = NULL;
+	char *errs = NULL;
+	int rc = cfg_load_string("t.yaml", yaml, strlen(yaml), &cfg, &errs);
+
+	cr_assert_eq(rc, 0, "rc %d, errors:\n%s", rc, errs ? errs : "(none)");
+	cr_assert_not_null(cfg);
+	cr_assert_null(errs);
+	return cfg;
+}
+
+/* Load yaml that must be rejected; returns the error text (caller frees). */
+static char *load_err(const char *yaml)
+{
+	struct cfg *cfg = (struct cfg *)1;
+	char *errs = NULL;
+	int rc = cfg_load_string("t.yaml", yaml, strlen(yaml), &cfg, &errs);
+
+	cr_assert_eq(rc, -EINVAL, "rc %d for:\n%s", rc, yaml);
+	cr_assert_null(cfg);
+	cr_assert_not_null(errs);
+	return errs;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* ---------------------------------------------------------------------------
+ * Valid configs
+ */
+
+Test(config, full_config_parses_to_the_values_written)
+{
+	static const char yaml[] = "# every key\n"
+				   "listen: \"[::1]:9090\"\n"
+				   "state_dir: /tmp/weir-state\n"
+				   "windows: [5m, 10s, 1h, 1m]\n"
+				   "sources:\n"
+				   "  - name: nginx\n"
+				   "    type: file\n"
+				   "    path: /var/log/nginx/access.log\n"
+				   "    format: raw\n"
+				   "    start: end\n"
+				   "  - name: gen\n"
+				   "    type: demo\n"
+				   "    rate: 50.5\n"
+				   "rules:\n"
+				   "  - name: http_5xx\n"
+				   "    match: '\" 5\\d\\d '\n"
+				   "  - name: ssh.failed-login\n"
+				   "    match: Failed password\n"
+				   "    flags: [dotall, utf8]\n"
+				   "    caseless: true\n"
+				   "tuning:\n"
+				   "  workers: 4\n"
+				   "  batch_size: 1MiB\n"
+				   "  max_line: 128KiB\n"
+				   "  tick_ms: 500\n";
+	struct cfg *cfg = load_ok(yaml);
+
+	cr_expect_str_eq(cfg->file, "t.yaml");
+	cr_expect_str_eq(cfg->listen_host, "::1");
+	cr_expect_eq(cfg->listen_port, 9090);
+	cr_expect_str_eq(cfg->state_dir, "/tmp/weir-state");
+	cr_assert_eq(cfg->nwindows, 4);
+	cr_expect_eq(cfg->windows[0], 10);
+	cr_expect_eq(cfg->windows[1], 60);
+	cr_expect_eq(cfg->windows[2], 300);
+	cr_expect_eq(cfg->windows[3], 3600);
+
+	cr_assert_eq(cfg->nsources, 2);
+	cr_expect_str_eq(cfg->sources[0].name, "nginx");
+	cr_expect_eq(cfg->sources[0].type, CFG_SOURCE_FILE);
+	cr_expect_str_eq(cfg->sources[0].path, "/var/log/nginx/access.log");
+	cr_expect_str_eq(cfg->sources[0].format, "raw");
+	cr_expect_eq(cfg->sources[0].start, CFG_START_END);
+	cr_expect_eq(cfg->sources[0].pos.line, 6);
+	cr_expect_eq(cfg->sources[0].pos.col, 5);
+	cr_expect_eq(cfg->sources[0].pos.file, cfg->file);
+	cr_expect_str_eq(cfg->sources[1].name, "gen");
+	cr_expect_eq(cfg->sources[1].type, CFG_SOURCE_DEMO);
+	cr_expect_null(cfg->sources[1].path);
+	cr_expect_str_eq(cfg->sources[1].format, "raw");
+	cr_expect_eq(cfg->sources[1].start, CFG_START_BEGINNING);
+	cr_expect_eq(cfg->sources[1].rate, 50.5);
+
+	cr_assert_eq(cfg->nrules, 2);
+	cr_expect_str_eq(cfg->rules[0].name, "http_5xx");
+	cr_expect_str_eq(cfg->rules[0].match, "\" 5\\d\\d ");
+	cr_expect_eq(cfg->rules[0].flags, 0);
+	cr_expect_eq(cfg->rules[0].pos.line, 15);
+	cr_expect_eq(cfg->rules[0].pos.col, 5);
+	cr_expect_eq(cfg->rules[0].match_pos.line, 16);
+	cr_expect_eq(cfg->rules[0].match_pos.col, 12); /* the opening quote */
+	cr_expect_eq(cfg->rules[0].match_pos.file, cfg->file);
+	cr_expect_str_eq(cfg->rules[1].name, "ssh.failed-login");
+	cr_expect_str_eq(cfg->rules[1].match, "Failed password");
+	cr_expect_eq(cfg->rules[1].flags, CFG_RULE_CASELESS | CFG_RULE_DOTALL | CFG_RULE_UTF8);
+
+	cr_expect_eq(cfg->workers, 4);
+	cr_expect_eq(cfg->batch_size, 1024 * 1024);
+	cr_expect_eq(cfg->max_line, 128 * 1024);
+	cr_expect_eq(cfg->tick_ms, 500);
+	cfg_free(cfg);
+}
+
+static void expect_defaults(const struct cfg *cfg)
+{
+	cr_expect_str_eq(cfg->listen_host, "127.0.0.1");
+	cr_expect_eq(cfg->listen_port, 8080);
+	cr_expect_str_eq(cfg->state_dir, "/var/lib/weir");
+	cr_assert_eq(cfg->nwindows, 3);
+	cr_expect_eq(cfg->windows[0], 10);
+	cr_expect_eq(cfg->windows[1], 60);
+	cr_expect_eq(cfg->windows[2], 300);
+	cr_expect_eq(cfg->nsources, 0);
+	cr_expect_null(cfg->sources);
+	cr_expect_eq(cfg->nrules, 0);
+	cr_expect_null(cfg->rules);
+	cr_expect_eq(cfg->workers, 0);
+	cr_expect_eq(cfg->batch_size, 262144);
+	cr_expect_eq(cfg->max_line, 65536);
+	cr_expect_eq(cfg->tick_ms, 1000);
+}
+
+Test(config, empty_documents_give_all_defaults)
+{
+	static const char *const docs[] = {
+	    "",
+	    "\n",
+	    "# only a comment\n",
+	    "---\n",
+	    "~\n",
+	    "--- {}\n",
+	    "{}",
+	    "sources:\nrules:\ntuning:\n",
+	    "rules: []\nsources: []\n",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		struct cfg *cfg = load_ok(docs[i]);
+
+		expect_defaults(cfg);
+		cfg_free(cfg);
+	}
+}
+
+Test(config, source_defaults_depend_on_type)
+{
+	struct cfg *cfg = load_ok("sources:\n"
+				  "  - {name: f, path: /x}\n"
+				  "  - {name: d, type: demo}\n");
+
+	cr_assert_eq(cfg->nsources, 2);
+	cr_expect_eq(cfg->sources[0].type, CFG_SOURCE_FILE);
+	cr_expect_str_eq(cfg->sources[0].format, "raw");
+	cr_expect_eq(cfg->sources[0].start, CFG_START_BEGINNING);
+	cr_expect_eq(cfg->sources[1].type, CFG_SOURCE_DEMO);
+	cr_expect_eq(cfg->sources[1].rate, 200.0);
+	cr_expect_null(cfg->sources[1].path);
+	cfg_free(cfg);
+}
+
+Test(config, windows_are_sorted_and_deduplicated)
+{
+	struct cfg *cfg = load_ok("windows: [1h, 10s, 10, 1m, 60s, 30d, 1s]\n");
+
+	cr_assert_eq(cfg->nwindows, 5);
+	cr_expect_eq(cfg->windows[0], 1);
+	cr_expect_eq(cfg->windows[1], 10);
+	cr_expect_eq(cfg->windows[2], 60);
+	cr_expect_eq(cfg->windows[3], 3600);
+	cr_expect_eq(cfg->windows[4], 30 * 86400);
+	cfg_free(cfg);
+}
+
+Test(config, sixteen_windows_fit_seventeen_do_not)
+{
+	char yaml[512];
+	size_t off = snprintf(yaml, sizeof(yaml), "windows: [");
+	struct cfg *cfg;
+	char *errs;
+
+	for (int i = 1; i <= CFG_MAX_WINDOWS; i++)
+		off += snprintf(yaml + off, sizeof(yaml) - off, "%s%dm", i > 1 ? ", " : "", i);
+	snprintf(yaml + off, sizeof(yaml) - off, ", 1m]\n"); /* a duplicate does not count */
+	cfg = load_ok(yaml);
+	cr_expect_eq(cfg->nwindows, CFG_MAX_WINDOWS);
+	cfg_free(cfg);
+
+	snprintf(yaml + off, sizeof(yaml) - off, ", 17m]\n");
+	errs = load_err(yaml);
+	cr_expect_str_eq(errs, "t.yaml:1:10: 'windows' lists 17 different windows; at most 16 "
+			       "are allowed\n");
+	free(errs);
+}
+
+Test(config, sizes_accept_bytes_and_binary_units)
+{
+	static const struct {
+		const char *yaml;
+		uint32_t batch, line;
+	} cases[] = {
+	    {"tuning: {batch_size: 262144, max_line: 1024}", 262144, 1024},
+	    {"tuning: {batch_size: 64KiB, max_line: 31KiB}", 65536, 31744},
+	    {"tuning: {batch_size: 4MiB, max_line: 1MiB}", 4194304, 1048576},
+	    {"tuning: {batch_size: 1048576B, max_line: '2KiB'}", 1048576, 2048},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cfg *cfg = load_ok(cases[i].yaml);
+
+		cr_expect_eq(cfg->batch_size, cases[i].batch, "%s", cases[i].yaml);
+		cr_expect_eq(cfg->max_line, cases[i].line, "%s", cases[i].yaml);
+		cfg_free(cfg);
+	}
+}
+
+Test(config, anchors_and_aliases_are_resolved)
+{
+	struct cfg *cfg = load_ok("rules:\n"
+				  "  - {name: a, match: x, flags: &f [caseless, utf8]}\n"
+				  "  - {name: b, match: y, flags: *f}\n");
+
+	cr_assert_eq(cfg->nrules, 2);
+	cr_expect_eq(cfg->rules[1].flags, CFG_RULE_CASELESS | CFG_RULE_UTF8);
+	cfg_free(cfg);
+}
+
+Test(config, default_yaml_loads)
+{
+	struct cfg *cfg = NULL;
+	char *errs = NULL;
+	bool demo = false;
+	int rc =
+	    cfg_load_string("<embedded>", cfg_default_yaml, strlen(cfg_default_yaml), &cfg, &errs);
+
+	cr_assert_eq(rc, 0, "cfg_default_yaml:\n%s", errs ? errs : "");
+	cr_expect_str_eq(cfg->file, "<embedded>");
+	cr_expect_gt(cfg->nsources, 0);
+	cr_expect_gt(cfg->nrules, 0);
+	for (size_t i = 0; i < cfg->nsources; i++)
+		demo |= cfg->sources[i].type == CFG_SOURCE_DEMO;
+	cr_expect(demo, "the default config has a demo source");
+	cfg_free(cfg);
+}
+
+Test(config, errs_may_be_null)
+{
+	struct cfg *cfg = (struct cfg *)1;
+
+	cr_expect_eq(cfg_load_string("t.yaml", "foo: 1\n", 7, &cfg, NULL), -EINVAL);
+	cr_expect_null(cfg);
+}
+
+/* ---------------------------------------------------------------------------
+ * Errors: one per case, at an exact line and column
+ */
+
+/* Parameters hold arrays, not pointers: Criterion runs each case in a
+ * fresh process where the parent's pointers mean nothing. */
+struct err_case {
+	char what[48];
+	char yaml[96];
+	char line[192]; /* the whole first error line, without its '\n' */
+	size_t nerrs;
+};
+
+ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
+{
+	static struct err_case cases[] = {
+	    {"unknown top-level key", "listen: 127.0.0.1:80\nlisen: x\n",
+	     "t.yaml:2:1: unknown key 'lisen' at top level; expected one of: listen, "
+	     "state_dir, windows, sources, rules, tuning",
+	     1},
+	    {"unknown rule key", "rules:\n  - name: a\n    match: x\n    regex: y\n",
+	     "t.yaml:4:5: unknown key 'regex' in rule; expected one of: name, match, flags, "
+	     "caseless",
+	     1},
+	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
+	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
+	     "format, start, rate",
+	     1},
+	    {"unknown tuning key", "tuning:\n  threads: 4\n",
+	     "t.yaml:2:3: unknown key 'threads' in tuning; expected one of: workers, "
+	     "batch_size, max_line, tick_ms",
+	     1},
+	    {"missing match", "rules:\n  - name: a\n  - name: b\n    match: x\n",
+	     "t.yaml:2:5: missing required key 'match' in rule 'a'", 1},
+	    {"missing rule name", "rules:\n  - {match: x}\n",
+	     "t.yaml:2:5: missing required key 'name' in rule", 1},
+	    {"missing source name", "sources:\n  - path: /x\n",
+	     "t.yaml:2:5: missing required key 'name' in source", 1},
+	    {"missing file source path", "sources:\n  - name: a\n    start: end\n",
+	     "t.yaml:2:5: missing required key 'path' in file source", 1},
+	    {"bad duration", "windows: [10s, 5x, 1h]\n",
+	     "t.yaml:1:16: bad duration '5x' in 'windows'; expected e.g. 10s, 5m, 1h, 1d", 1},
+	    {"zero window", "windows:\n  - 0s\n",
+	     "t.yaml:2:5: window '0s' is out of range; windows must be from 1s to 30d", 1},
+	    {"window too long", "windows: [31d]\n",
+	     "t.yaml:1:11: window '31d' is out of range; windows must be from 1s to 30d", 1},
+	    {"empty windows", "windows: []\n",
+	     "t.yaml:1:10: 'windows' must list at least one window", 1},
+	    {"duplicate rule name", "rules:\n  - {name: a, match: x}\n  - {name: a, match: y}\n",
+	     "t.yaml:3:12: duplicate rule name 'a' (also used by the rule at line 2)", 1},
+	    {"duplicate source name",
+	     "sources:\n  - {name: s, path: /a}\n  - {name: s, path: /b}\n",
+	     "t.yaml:3:12: duplicate source name 's' (also used by the source at line 2)", 1},
+	    {"bad rule name", "rules:\n  - name: \"http 5xx\"\n    match: x\n",
+	     "t.yaml:2:11: rule name 'http 5xx' may only contain letters, digits, '_', '.' "
+	     "and '-'",
+	     1},
+	    {"duplicate key", "state_dir: /a\nstate_dir: /b\n",
+	     "t.yaml:2:1: duplicate key 'state_dir' at top level", 1},
+	    {"unclosed bracket", "windows: [10s, 1m\nrules: []\n",
+	     "t.yaml:1:10: this '[' is never closed", 2},
+	    {"bad indentation", "rules:\n  - name: a\n   match: b\n",
+	     "t.yaml:3:4: did not find expected '-' indicator", 1},
+	    {"tab indentation", "rules:\n\t- name: a\n",
+	     "t.yaml:2:1: tab character may not be used as indentation", 1},
+	    /* libfyaml places this one just past the opening quote. */
+	    {"unclosed quote", "rules:\n  - name: a\n    match: \"x\n",
+	     "t.yaml:3:13: double-quoted scalar without closing quote", 1},
+	    {"sequence for a scalar", "state_dir: [a, b]\n",
+	     "t.yaml:1:12: 'state_dir' must be a string, not a sequence", 1},
+	    {"mapping for a sequence", "rules: {name: a}\n",
+	     "t.yaml:1:8: 'rules' must be a sequence, not a mapping", 1},
+	    {"scalar for a mapping", "tuning: fast\n",
+	     "t.yaml:1:9: 'tuning' must be a mapping, not a string", 1},
+	    {"scalar rule", "rules:\n  - http_5xx\n",
+	     "t.yaml:2:5: each entry of 'rules' must be a mapping (a rule), not a string", 1},
+	    {"non-number", "tuning:\n  workers: four\n",
+	     "t.yaml:2:12: 'workers' must be an integer, got 'four'", 1},
+	    {"negative number", "tuning:\n  tick_ms: -5\n",
+	     "t.yaml:2:12: 'tick_ms' must be an integer, got '-5'", 1},
+	    {"no value", "state_dir:\n", "t.yaml:1:1: 'state_dir' has no value; expected a string",
+	     1},
+	    {"workers out of range", "tuning: {workers: 65}\n",
+	     "t.yaml:1:19: 'workers' must be from 0 to 64, got 65", 1},
+	    {"tick_ms out of range", "tuning: {tick_ms: 50}\n",
+	     "t.yaml:1:19: 'tick_ms' must be from 100 to 10000, got 50", 1},
+	    {"bad size", "tuning:\n  batch_size: 1MB\n",
+	     "t.yaml:2:15: 'batch_size' must be a size in bytes such as 65536, 256KiB or 1MiB, "
+	     "got '1MB'",
+	     1},
+	    {"batch_size out of range", "tuning:\n  batch_size: 8MiB\n",
+	     "t.yaml:2:15: 'batch_size' must be from 64KiB to 4MiB, got 8MiB", 1},
+	    {"max_line out of range", "tuning:\n  max_line: 2MiB\n",
+	     "t.yaml:2:13: 'max_line' must be from 1KiB to 1MiB, got 2MiB", 1},
+	    {"max_line not below half the batch", "tuning:\n  batch_size: 64KiB\n",
+	     "t.yaml:2:15: 'max_line' (65536) must be less than half of 'batch_size' (65536 / 2 = "
+	     "32768); lower max_line or raise batch_size",
+	     1},
+	    {"bad source type", "sources:\n  - {name: s, type: syslog}\n",
+	     "t.yaml:2:21: 'type' must be one of: file, demo; got 'syslog'", 1},
+	    {"bad format", "sources:\n  - {name: s, path: /x, format: json}\n",
+	     "t.yaml:2:33: 'format' must be one of: raw; got 'json'", 1},
+	    {"bad start", "sources:\n  - {name: s, path: /x, start: middle}\n",
+	     "t.yaml:2:32: 'start' must be one of: beginning, end; got 'middle'", 1},
+	    {"zero rate", "sources:\n  - {name: s, type: demo, rate: 0}\n",
+	     "t.yaml:2:33: 'rate' must be a number of lines per second above 0, got '0'", 1},
+	    {"rate on a file source", "sources:\n  - {name: s, path: /x, rate: 5}\n",
+	     "t.yaml:2:31: 'rate' is only valid for sources of type demo", 1},
+	    {"path on a demo source", "sources:\n  - {name: s, type: demo, path: /x}\n",
+	     "t.yaml:2:33: 'path' is only valid for sources of type file", 1},
+	    {"bad flag", "rules:\n  - {name: a, match: x, flags: [caseless, multiline]}\n",
+	     "t.yaml:2:43: 'flags' must be one of: caseless, dotall, utf8; got 'multiline'", 1},
+	    {"bad bool", "rules:\n  - {name: a, match: x, caseless: yes}\n",
+	     "t.yaml:2:35: 'caseless' must be true or false, got 'yes'", 1},
+	    {"top level not a mapping", "- listen: x\n",
+	     "t.yaml:1:1: the top level must be a mapping (listen:, sources:, rules:, ...), not a "
+	     "sequence",
+	     1},
+	    {"two documents", "listen: a:1\n---\nlisten: b:2\n",
+	     "t.yaml:2:1: only one YAML document is allowed in a config file", 1},
+	    {"unknown alias", "rules:\n  - {name: a, match: *re}\n",
+	     "t.yaml:2:22: alias '*re' names no anchor", 1},
+	};
+
+	return cr_make_param_array(struct err_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct err_case *c, config, each_error_is_reported_at_its_position)
+{
+	char *errs = load_err(c->yaml);
+	size_t n = strlen(c->line);
+
+	cr_expect(!strncmp(errs, c->line, n) && errs[n] == '\n',
+		  "%s:\nexpected first line\n%s\ngot\n%s", c->what, c->line, errs);
+	cr_expect_eq(count_lines(errs), c->nerrs, "%s: %zu lines expected, got\n%s", c->what,
+		     c->nerrs, errs);
+	cr_expect_eq(errs[strlen(errs) - 1], '\n');
+	free(errs);
+}
+
+Test(config, unclosed_bracket_is_reported_at_the_bracket_and_at_the_end)
+{
+	char *errs = load_err("windows: [10s, 1m\nrules: []\n");
+
+	cr_expect_str_eq(errs, "t.yaml:1:10: this '[' is never closed\n"
+			       "t.yaml:3:1: flow sequence without a closing bracket\n");
+	free(errs);
+}
+
+Test(config, all_errors_are_reported_together_in_document_order)
+{
+	static const char yaml[] = "listen: localhost\n"
+				   "windows: [10s, never]\n"
+				   "rules:\n"
+				   "  - name: a\n"
+				   "    match: x\n"
+				   "    colour: red\n"
+				   "  - name: a\n"
+				   "    match: y\n"
+				   "  - name: b\n"
+				   "tuning:\n"
+				   "  workers: lots\n"
+				   "bogus: 1\n";
+	char *errs = load_err(yaml);
+
+	cr_expect_str_eq(errs,
+			 "t.yaml:1:9: bad 'listen' value 'localhost': expected HOST:PORT, e.g. "
+			 "127.0.0.1:8080 or [::1]:8080\n"
+			 "t.yaml:2:16: bad duration 'never' in 'windows'; expected e.g. 10s, 5m, "
+			 "1h, 1d\n"
+			 "t.yaml:6:5: unknown key 'colour' in rule; expected one of: name, match, "
+			 "flags, caseless\n"
+			 "t.yaml:7:11: duplicate rule name 'a' (also used by the rule at line 4)\n"
+			 "t.yaml:9:5: missing required key 'match' in rule 'b'\n"
+			 "t.yaml:11:12: 'workers' must be an integer, got 'lots'\n"
+			 "t.yaml:12:1: unknown key 'bogus' at top level; expected one of: listen, "
+			 "state_dir, windows, sources, rules, tuning\n");
+	free(errs);
+}
+
+Test(config, errors_are_capped_and_the_rest_counted)
+{
+	size_t cap = 150 * 16 + 1, off = 0;
+	char *yaml = malloc(cap);
+	char *errs;
+
+	cr_assert_not_null(yaml);
+	for (int i = 0; i < 150; i++)
+		off += snprintf(yaml + off, cap - off, "k%d: 1\n", i);
+	errs = load_err(yaml);
+	cr_expect_eq(count_lines(errs), 101);
+	cr_expect_not_null(strstr(errs, "\nt.yaml: 50 more errors not shown\n"));
+	free(errs);
+	free(yaml);
+}
+
+Test(config, user_text_in_a_message_stays_on_one_line)
+{
+	char *errs = load_err("\"a\\nb\": 1\n");
+
+	cr_expect_eq(count_lines(errs), 1, "%s", errs);
+	cr_expect(!strncmp(errs, "t.yaml:1:1: unknown key 'a?b' at top level", 42), "%s", errs);
+	free(errs);
+}
+
+Test(config, syntax_errors_are_not_printed_to_stderr)
+{
+	char path[] = "/tmp/test_config_stderr.XXXXXX";
+	int fd = mkstemp(path), saved;
+	char *errs;
+
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	cr_assert_geq(saved, 0);
+	dup2(fd, STDERR_FILENO);
+	errs = load_err("a: [1, 2\nb: {c\n");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	cr_expect_eq(lseek(fd, 0, SEEK_END), 0, "libfyaml wrote to stderr");
+	close(fd);
+	free(errs);
+}
+
+/* ---------------------------------------------------------------------------
+ * listen
+ */
+
+struct listen_case {
+	char value[32]; /* written double-quoted */
+	char host[16];	/* "": must be rejected */
+	int port;
+	char why[64]; /* rejected: the end of the message */
+};
+
+ParameterizedTestParameters(config, listen_values)
+{
+	static struct listen_case cases[] = {
+	    {"127.0.0.1:8080", "127.0.0.1", 8080, ""},
+	    {"0.0.0.0:0", "0.0.0.0", 0, ""},
+	    {"localhost:65535", "localhost", 65535, ""},
+	    {"[::1]:8080", "::1", 8080, ""},
+	    {"[::]:80", "::", 80, ""},
+	    {"[fe80::1%eth0]:9000", "fe80::1%eth0", 9000, ""},
+	    {"8080", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"},
+	    {"::1:8080", "", 0, "an IPv6 address must be in brackets, e.g. [::1]:8080"},
+	    {":8080", "", 0, "the host is empty; use 0.0.0.0 for all IPv4 addresses"},
+	    {"[]:8080", "", 0, "the host is empty; use 0.0.0.0 for all IPv4 addresses"},
+	    {"h:65536", "", 0, "the port must be a number from 0 to 65535"},
+	    {"h:-1", "", 0, "the port must be a number from 0 to 65535"},
+	    {"h:", "", 0, "the port must be a number from 0 to 65535"},
+	    {"h:80x", "", 0, "the port must be a number from 0 to 65535"},
+	    {"h:99999999999999999999999", "", 0, "the port must be a number from 0 to 65535"},
+	    {"[::1]8080", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"},
+	    {"[::1", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"},
+	    {"a b:80", "", 0, "the host must not contain spaces, '/', '[' or ']'"},
+	};
+
+	return cr_make_param_array(struct listen_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct listen_case *c, config, listen_values)
+{
+	char yaml[128], want[256];
+	struct cfg *cfg = NULL;
+	char *errs = NULL;
+	int rc;
+
+	snprintf(yaml, sizeof(yaml), "listen: \"%s\"\n", c->value);
+	rc = cfg_load_string("t.yaml", yaml, strlen(yaml), &cfg, &errs);
+	if (c->host[0]) {
+		cr_assert_eq(rc, 0, "%s: %s", c->value, errs);
+		cr_expect_str_eq(cfg->listen_host, c->host);
+		cr_expect_eq(cfg->listen_port, c->port);
+	} else {
+		cr_assert_eq(rc, -EINVAL, "%s accepted", c->value);
+		snprintf(want, sizeof(want), "t.yaml:1:9: bad 'listen' value '%s': %s\n", c->value,
+			 c->why);
+		cr_expect_str_eq(errs, want);
+	}
+	cfg_free(cfg);
+	free(errs);
+}
+
+Test(config, unquoted_ipv6_listen_is_a_yaml_error)
+{
+	char *errs = load_err("listen: [::1]:8080\n");
+
+	cr_expect(!strncmp(errs, "t.yaml:1:", 9), "%s", errs);
+	free(errs);
+}
+
+/* ---------------------------------------------------------------------------
+ * Durations
+ */
+
+struct dur_case {
+	char in[32];
+	int rc;
+	uint32_t secs;
+	char shortest[16]; /* cfg_format_duration(secs) */
+};
+
+ParameterizedTestParameters(config, durations)
+{
+	static struct dur_case cases[] = {
+	    {"1s", 0, 1, "1s"},
+	    {"10s", 0, 10, "10s"},
+	    {"90s", 0, 90, "90s"},
+	    {"60s", 0, 60, "1m"},
+	    {"1m", 0, 60, "1m"},
+	    {"5m", 0, 300, "5m"},
+	    {"15m", 0, 900, "15m"},
+	    {"90m", 0, 5400, "90m"},
+	    {"60m", 0, 3600, "1h"},
+	    {"1h", 0, 3600, "1h"},
+	    {"24h", 0, 86400, "24h"},
+	    {"1d", 0, 86400, "24h"},
+	    {"36h", 0, 129600, "36h"},
+	    {"48h", 0, 172800, "2d"},
+	    {"30d", 0, 2592000, "30d"},
+	    {"10", 0, 10, "10s"},
+	    {"3600", 0, 3600, "1h"},
+	    {"007s", 0, 7, "7s"},
+	    {"4294967295", 0, 4294967295u, "4294967295s"},
+	    {"49710d", 0, 4294944000u, "49710d"},
+	    {"0", -EINVAL, 0, ""},
+	    {"0s", -EINVAL, 0, ""},
+	    {"0d", -EINVAL, 0, ""},
+	    {"", -EINVAL, 0, ""},
+	    {"s", -EINVAL, 0, ""},
+	    {"10x", -EINVAL, 0, ""},
+	    {"10S", -EINVAL, 0, ""},
+	    {"1.5h", -EINVAL, 0, ""},
+	    {"-1s", -EINVAL, 0, ""},
+	    {"+1s", -EINVAL, 0, ""},
+	    {" 1s", -EINVAL, 0, ""},
+	    {"1s ", -EINVAL, 0, ""},
+	    {"1 s", -EINVAL, 0, ""},
+	    {"1hh", -EINVAL, 0, ""},
+	    {"1h30m", -EINVAL, 0, ""},
+	    {"4294967296", -EINVAL, 0, ""},
+	    {"49711d", -EINVAL, 0, ""},
+	    {"71582788m", 0, 4294967280u, "71582788m"},
+	    {"71582789m", -EINVAL, 0, ""},
+	    {"99999999999999999999999s", -EINVAL, 0, ""},
+	};
+
+	return cr_make_param_array(struct dur_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct dur_case *c, config, durations)
+{
+	uint32_t secs = 12345;
+	char buf[32];
+	int rc = cfg_parse_duration(c->in, &secs);
+
+	cr_assert_eq(rc, c->rc, "'%s': rc %d, want %d", c->in, rc, c->rc);
+	if (rc) {
+		cr_expect_eq(secs, 12345, "'%s': *secs changed on failure", c->in);
+		return;
+	}
+	cr_expect_eq(secs, c->secs, "'%s': %u, want %u", c->in, secs, c->secs);
+	cfg_format_duration(secs, buf, sizeof(buf));
+	cr_expect_str_eq(buf, c->shortest, "'%s'", c->in);
+	/* The shortest form parses back to the same value. */
+	cr_expect_eq(cfg_parse_duration(buf, &secs), 0);
+	cr_expect_eq(secs, c->secs);
+}
+
+Test(config, format_duration_edge_cases)
+{
+	char buf[8];
+
+	cfg_format_duration(0, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "0s");
+	cfg_format_duration(59, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "59s");
+	cfg_format_duration(61, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "61s");
+	cfg_format_duration(86400 + 3600, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "25h");
+	cfg_format_duration(3600, buf, 2); /* cut, still terminated */
+	cr_expect_str_eq(buf, "1");
+	cfg_format_duration(3600, NULL, 0); /* no buffer: nothing happens */
+	cr_expect_eq(cfg_parse_duration(NULL, NULL), -EINVAL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Files
+ */
+
+Test(config, missing_file_is_enoent_naming_the_file)
+{
+	struct cfg *cfg = (struct cfg *)1;
+	char *errs = NULL;
+	int rc = cfg_load_file("/nonexistent/weir-test.yaml", &cfg, &errs);
+
+	cr_expect_eq(rc, -ENOENT);
+	cr_expect_null(cfg);
+	cr_assert_not_null(errs);
+	cr_expect_str_eq(errs, "/nonexistent/weir-test.yaml: cannot read: No such file or "
+			       "directory\n");
+	free(errs);
+}
+
+Test(config, file_errors_name_the_path)
+{
+	char path[] = "/tmp/test_config.XXXXXX";
+	static const char bad[] = "rules:\n  - name: a\n";
+	static const char good[] = "rules:\n  - name: a\n    match: x\n";
+	struct cfg *cfg = NULL;
+	char *errs = NULL, want[128];
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, bad, sizeof(bad) - 1), (ssize_t)(sizeof(bad) - 1));
+	cr_expect_eq(cfg_load_file(path, &cfg, &errs), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2:5: missing required key 'match' in rule 'a'\n", path);
+	cr_expect_str_eq(errs, want);
+	free(errs);
+
+	cr_assert_eq(ftruncate(fd, 0), 0);
+	cr_assert_eq(pwrite(fd, good, sizeof(good) - 1, 0), (ssize_t)(sizeof(good) - 1));
+	cr_expect_eq(cfg_load_file(path, &cfg, &errs), 0);
+	cr_assert_not_null(cfg);
+	cr_expect_str_eq(cfg->file, path);
+	cr_expect_neq(cfg->file, path, "cfg->file is a copy");
+	cr_expect_eq(cfg->rules[0].pos.file, cfg->file);
+	cr_expect_eq(cfg->rules[0].match_pos.line, 3);
+	cr_expect_eq(cfg->rules[0].match_pos.col, 12);
+	cfg_free(cfg);
+	close(fd);
+	unlink(path);
+}
+
+Test(config, free_null_is_a_no_op)
+{
+	cfg_free(NULL);
+}

@@ -1,0 +1,302 @@
+"""End-to-end fixtures: run the real weir binary on loopback with real files.
+
+Environment (set by `make e2e`):
+  WEIR_BIN        absolute path of the weir binary (default: build/release/weir
+                  under the repository root)
+  WEIR_SANITIZER  '' | 'address,undefined' | 'thread' (only used to widen
+                  timeouts; every run checks stderr for sanitizer reports)
+
+A sanitizer report makes weir exit non-zero (halt_on_error=1 in the
+environment), so every helper asserts a clean exit code and also scans stderr
+for the report headers, so that a report fails the test that caused it.
+"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WEIR_BIN = os.environ.get("WEIR_BIN") or str(REPO_ROOT / "build" / "release" / "weir")
+SANITIZER = os.environ.get("WEIR_SANITIZER", "")
+TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
+
+# Everything is polled every POLL seconds up to DEADLINE seconds, so a passing
+# run stays fast and a slow (sanitized) run still passes.
+POLL = 0.05
+DEADLINE = 30.0
+EXIT_TIMEOUT = 30.0
+RUN_TIMEOUT = 120.0 if SANITIZER else 30.0
+
+SANITIZER_MARKERS = (
+    "ERROR: AddressSanitizer",
+    "ERROR: LeakSanitizer",
+    "runtime error:",
+    "WARNING: ThreadSanitizer",
+    "ThreadSanitizer: ",
+)
+
+LISTEN_RE = re.compile(r"weir: info: http: listening on http://127\.0\.0\.1:(\d+)/")
+
+
+def assert_no_sanitizer_report(text, what="weir"):
+    for marker in SANITIZER_MARKERS:
+        assert marker not in text, f"{what}: sanitizer report in stderr:\n{text}"
+
+
+def yq(s):
+    """A YAML single-quoted scalar holding s verbatim."""
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def strict_json(raw, what="response"):
+    """Parse bytes as strict JSON: valid UTF-8, no NaN/Infinity."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        pytest.fail(f"{what} is not valid UTF-8 ({e}): {raw[:300]!r}")
+
+    def bad_constant(name):
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    try:
+        return json.loads(text, parse_constant=bad_constant)
+    except ValueError as e:
+        pytest.fail(f"{what} is not valid JSON ({e}): {text[:500]!r}")
+
+
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode = returncode
+        self.stdout = stdout  # bytes
+        self.stderr = stderr  # str
+
+    def json(self):
+        return strict_json(self.stdout, "weir stdout")
+
+
+def run_weir(*args, input=None, cwd=None, timeout=RUN_TIMEOUT):
+    """Run a one-shot weir command (check, scan); returns a Result.
+    Fails the test on a sanitizer report."""
+    p = subprocess.run(
+        [WEIR_BIN, *map(str, args)],
+        input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
+        capture_output=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+    err = p.stderr.decode("utf-8", "replace")
+    assert_no_sanitizer_report(err, f"weir {' '.join(map(str, args))}")
+    return Result(p.returncode, p.stdout, err)
+
+
+def poll(fn, timeout=DEADLINE, interval=POLL):
+    """Call fn() until it returns a true value or timeout passes; returns the
+    last value (true or not), so the caller's assert can show it."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(interval)
+
+
+class Daemon:
+    """One `weir serve` process. Owned by the `weir` fixture, which stops it."""
+
+    def __init__(self, cfg_path, stderr_path, extra_args=()):
+        self.cfg_path = Path(cfg_path)
+        self.stderr_path = Path(stderr_path)
+        self._errf = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            [WEIR_BIN, "serve", "-c", str(self.cfg_path), *extra_args],
+            stdin=subprocess.DEVNULL,
+            stdout=self._errf,
+            stderr=self._errf,
+        )
+        self.port = None
+        self.returncode = None
+        m = poll(lambda: self.proc.poll() is not None or LISTEN_RE.search(self.stderr()))
+        if self.proc.poll() is not None:
+            pytest.fail(f"weir exited with {self.proc.returncode} before listening:\n{self.stderr()}")
+        assert m, f"no 'listening on' line within {DEADLINE}s:\n{self.stderr()}"
+        self.port = int(LISTEN_RE.search(self.stderr()).group(1))
+
+    def stderr(self):
+        return self.stderr_path.read_bytes().decode("utf-8", "replace")
+
+    def wait_log(self, pattern, timeout=DEADLINE):
+        """Wait until stderr matches the regex pattern; returns the match."""
+        rx = re.compile(pattern)
+        m = poll(lambda: rx.search(self.stderr()), timeout)
+        assert m, f"log line /{pattern}/ not seen within {timeout}s:\n{self.stderr()}"
+        return m
+
+    def request(self, path, method="GET", body=None, timeout=DEADLINE):
+        """One HTTP request; returns (status, headers dict lower-cased, raw body)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body)
+            r = conn.getresponse()
+            raw = r.read()
+            headers = {k.lower(): v for k, v in r.getheaders()}
+            return r.status, headers, raw
+        finally:
+            conn.close()
+
+    def get(self, path, method="GET"):
+        """Returns (status, headers, parsed JSON body)."""
+        status, headers, raw = self.request(path, method)
+        return status, headers, strict_json(raw, f"{method} {path}")
+
+    def snapshot(self):
+        status, _, body = self.get("/api/v1/snapshot")
+        assert status == 200, body
+        return body
+
+    def poll_snapshot(self, pred, timeout=DEADLINE):
+        """Poll the snapshot until pred(snap) is true; returns the last one."""
+        last = {}
+
+        def step():
+            last["s"] = self.snapshot()
+            return pred(last["s"])
+
+        poll(step, timeout)
+        return last["s"]
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signal, wait, and assert a clean exit (0, 'stopped cleanly', no
+        sanitizer report). Returns stderr."""
+        if self.returncode is None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(sig)
+            try:
+                self.returncode = self.proc.wait(EXIT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self._errf.close()
+                pytest.fail(f"weir did not exit within {EXIT_TIMEOUT}s of {sig!r}:\n{self.stderr()}")
+            self._errf.close()
+        err = self.stderr()
+        assert_no_sanitizer_report(err)
+        assert self.returncode == 0, f"weir exited with {self.returncode}:\n{err}"
+        assert "stopped cleanly" in err, err
+        return err
+
+
+class Weir:
+    """Factory behind the `weir` fixture: writes configs into tmp_path and
+    starts daemons; every daemon started is stopped and checked at teardown."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.daemons = []
+
+    def config(self, *, sources=(), rules=(), windows=("10s", "1m", "5m"), tick_ms=100,
+               workers=2, extra="", name="weir.yaml"):
+        """Write a config; sources are dicts (name, path, start), rules dicts
+        (name, match, caseless). Returns its path."""
+        lines = [
+            "listen: 127.0.0.1:0",
+            f"state_dir: {yq(self.tmp_path / 'state')}",
+            f"windows: [{', '.join(windows)}]",
+        ]
+        if sources:
+            lines.append("sources:")
+            for s in sources:
+                lines.append(f"  - name: {yq(s['name'])}")
+                lines.append("    type: file")
+                lines.append(f"    path: {yq(s['path'])}")
+                lines.append(f"    start: {s.get('start', 'beginning')}")
+        if rules:
+            lines.append("rules:")
+            for r in rules:
+                lines.append(f"  - name: {r['name']}")
+                lines.append(f"    match: {yq(r['match'])}")
+                if r.get("caseless"):
+                    lines.append("    caseless: true")
+        lines.append(f"tuning: {{workers: {workers}, tick_ms: {tick_ms}}}")
+        text = "\n".join(lines) + "\n" + extra
+        path = self.tmp_path / name
+        path.write_text(text)
+        return path
+
+    def start(self, cfg_path=None, **config):
+        if cfg_path is None:
+            cfg_path = self.config(**config)
+        n = len(self.daemons)
+        d = Daemon(cfg_path, self.tmp_path / f"weir{n}.stderr")
+        self.daemons.append(d)
+        return d
+
+    def stop_all(self):
+        for d in self.daemons:
+            d.stop()
+
+
+@pytest.fixture
+def weir(tmp_path):
+    w = Weir(tmp_path)
+    try:
+        yield w
+    finally:
+        # Kill the rest even if one stop fails, then report the first failure.
+        failure = None
+        for d in w.daemons:
+            try:
+                d.stop()
+            except BaseException as e:  # noqa: B902 - re-raised below
+                failure = failure or e
+                if d.proc.poll() is None:
+                    d.proc.kill()
+                    d.proc.wait()
+        if failure:
+            raise failure
+
+
+@pytest.fixture(scope="session")
+def testdata():
+    """The shared acceptance data (../shared/testdata beside the repo)."""
+    if not (TESTDATA / "SOURCES.md").is_file():
+        pytest.fail(
+            f"shared test data not found at {TESTDATA} (expected ../shared/testdata "
+            "relative to the repository root); the conformance tests need it"
+        )
+    return TESTDATA
+
+
+def records_of(data):
+    """Split bytes into records the way weir does: at LF, a CR right before
+    the LF dropped, a last line without LF still a record."""
+    if not data:
+        return []
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return [ln[:-1] if i < len(lines) - 1 or data.endswith(b"\n") else ln
+            for i, ln in enumerate(lines)
+            if True] if False else [
+        (ln[:-1] if ln.endswith(b"\r") and (i < len(lines) - 1 or data.endswith(b"\n")) else ln)
+        for i, ln in enumerate(lines)
+    ]
+
+
+def expected_counts(records, rules, max_line=None):
+    """Per rule name: how many records its regex matches (Python re, bytes).
+    rules: dicts with name, match, caseless."""
+    out = {}
+    for r in rules:
+        rx = re.compile(r["match"].encode(), re.IGNORECASE if r.get("caseless") else 0)
+        out[r["name"]] = sum(
+            1 for rec in records if rx.search(rec if max_line is None else rec[:max_line])
+        )
+    return out

@@ -275,19 +275,15 @@ def testdata():
 
 
 def records_of(data):
-    """Split bytes into records the way weir does: at LF, a CR right before
-    the LF dropped, a last line without LF still a record."""
-    if not data:
-        return []
+    """Split bytes into records the way weir should: at LF, with a CR right
+    before the LF dropped; a last line without LF is still a record (kept as
+    is: the tests never end a file in a bare CR)."""
     lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    return [ln[:-1] if i < len(lines) - 1 or data.endswith(b"\n") else ln
-            for i, ln in enumerate(lines)
-            if True] if False else [
-        (ln[:-1] if ln.endswith(b"\r") and (i < len(lines) - 1 or data.endswith(b"\n")) else ln)
-        for i, ln in enumerate(lines)
-    ]
+    last = lines.pop()  # b"" when data ends in LF
+    recs = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+    if last:
+        recs.append(last)
+    return recs
 
 
 def expected_counts(records, rules, max_line=None):

@@ -36,8 +36,7 @@ static void drain(struct aggregator *a)
 		}
 }
 
-static void render_source(struct strbuf *sb, const struct pipe_source *src,
-			  struct source_stats *st)
+static void render_source(struct strbuf *sb, const struct pipe_source *src, struct source_stats *st)
 {
 	uint64_t last = stat_get(&st->last_read_ms);
 

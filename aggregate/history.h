@@ -19,7 +19,7 @@ struct agg_history {
 	int64_t *slot_sec; /* [nslots]; INT64_MIN = empty */
 	uint64_t *counts;  /* [nslots * nrules] */
 	uint64_t *totals;  /* [nrules] */
-	int64_t newest;    /* newest second added; INT64_MIN before any */
+	int64_t newest;	   /* newest second added; INT64_MIN before any */
 	uint64_t expired;  /* records that arrived for seconds no longer held */
 };
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct pane {
-	int64_t sec;       /* the second (epoch) these counts belong to */
+	int64_t sec; /* the second (epoch) these counts belong to */
 	uint32_t nrules;
 	uint64_t counts[]; /* per rule: records matched */
 };

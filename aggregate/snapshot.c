@@ -12,8 +12,8 @@ struct snapshot *snap_new(uint32_t nrules, uint32_t nwindows)
 	s->nrules = nrules;
 	s->nwindows = nwindows;
 	s->totals = calloc(nrules ? nrules : 1, sizeof(*s->totals));
-	s->windows = calloc((size_t)(nrules ? nrules : 1) * (nwindows ? nwindows : 1),
-			    sizeof(*s->windows));
+	s->windows =
+	    calloc((size_t)(nrules ? nrules : 1) * (nwindows ? nwindows : 1), sizeof(*s->windows));
 	if (!s->totals || !s->windows) {
 		free(s->totals);
 		free(s->windows);

@@ -18,16 +18,16 @@
 
 struct snapshot {
 	_Atomic uint32_t refs;
-	uint64_t seq;        /* 1, 2, ... per published snapshot */
-	int64_t time_ms;     /* the tick it describes */
+	uint64_t seq;	 /* 1, 2, ... per published snapshot */
+	int64_t time_ms; /* the tick it describes */
 	uint32_t nrules;
 	uint32_t nwindows;
-	uint64_t *totals;    /* [nrules] since start */
-	uint64_t *windows;   /* [nwindows * nrules], window-major */
-	uint64_t records;    /* records scanned since start */
-	uint64_t bytes;      /* bytes read from sources since start */
+	uint64_t *totals;  /* [nrules] since start */
+	uint64_t *windows; /* [nwindows * nrules], window-major */
+	uint64_t records;  /* records scanned since start */
+	uint64_t bytes;	   /* bytes read from sources since start */
 	uint64_t lines_truncated;
-	char *json;          /* GET /api/v1/snapshot body */
+	char *json; /* GET /api/v1/snapshot body */
 	size_t json_len;
 };
 

@@ -24,10 +24,10 @@ enum batch_kind {
 };
 
 struct batch {
-	char *buf;          /* cap bytes, owned by the batch */
-	uint32_t cap;       /* size of buf */
-	uint32_t len;       /* bytes of whole records in buf */
-	uint32_t kind;      /* enum batch_kind */
+	char *buf;	    /* cap bytes, owned by the batch */
+	uint32_t cap;	    /* size of buf */
+	uint32_t len;	    /* bytes of whole records in buf */
+	uint32_t kind;	    /* enum batch_kind */
 	uint32_t source;    /* index of the source the records came from */
 	int64_t arrival_ms; /* when ingest read the bytes (CLOCK_REALTIME, ms) */
 	uint64_t offset;    /* source offset of buf[0] (files) */

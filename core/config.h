@@ -39,13 +39,13 @@ enum cfg_start {
 
 /* One entry of `sources:`. Owned by struct cfg. */
 struct cfg_source {
-	char *name;                /* unique among sources */
+	char *name;		   /* unique among sources */
 	enum cfg_source_type type; /* `type: file | demo` */
-	char *path;                /* file: the path to tail; demo: NULL (a temp file is made) */
-	char *format;              /* `format:`; only "raw" for now; default "raw" */
-	enum cfg_start start;      /* `start:`; default beginning */
-	double rate;               /* demo: lines per second; default 200 */
-	struct cfg_pos pos;        /* of the source's mapping */
+	char *path;		   /* file: the path to tail; demo: NULL (a temp file is made) */
+	char *format;		   /* `format:`; only "raw" for now; default "raw" */
+	enum cfg_start start;	   /* `start:`; default beginning */
+	double rate;		   /* demo: lines per second; default 200 */
+	struct cfg_pos pos;	   /* of the source's mapping */
 };
 
 /* Flags a rule may set (`flags: [caseless, dotall, ...]` or `caseless: true`). */
@@ -57,29 +57,31 @@ enum cfg_rule_flag {
 
 /* One entry of `rules:`. Owned by struct cfg. */
 struct cfg_rule {
-	char *name;            /* unique among rules; [A-Za-z0-9_.-]+ */
-	char *match;           /* the regex, as written */
-	unsigned flags;        /* enum cfg_rule_flag bits */
-	struct cfg_pos pos;    /* of the rule's mapping */
+	char *name;		  /* unique among rules; [A-Za-z0-9_.-]+ */
+	char *match;		  /* the regex, as written */
+	unsigned flags;		  /* enum cfg_rule_flag bits */
+	struct cfg_pos pos;	  /* of the rule's mapping */
 	struct cfg_pos match_pos; /* of the `match:` value */
 };
 
 struct cfg {
-	char *file;        /* the path loaded, or a name such as "<embedded>" */
-	char *listen_host; /* `listen: HOST:PORT`; default 127.0.0.1 */
+	char *file;	      /* the path loaded, or a name such as "<embedded>" */
+	char *listen_host;    /* `listen: HOST:PORT`; default 127.0.0.1 */
 	uint16_t listen_port; /* default 8080; 0 = pick a free port */
-	char *state_dir;   /* `state_dir:`; default /var/lib/weir */
-	uint32_t windows[CFG_MAX_WINDOWS]; /* seconds, ascending; `windows: [10s, 1m, 5m]` (default) */
+	char *state_dir;      /* `state_dir:`; default /var/lib/weir */
+	uint32_t
+	    windows[CFG_MAX_WINDOWS]; /* seconds, ascending; `windows: [10s, 1m, 5m]` (default) */
 	size_t nwindows;
 	struct cfg_source *sources;
 	size_t nsources;
 	struct cfg_rule *rules;
 	size_t nrules;
 	/* Tuning (`tuning:` mapping; all optional). */
-	uint32_t workers;     /* `workers:` 0 = one per core (default) */
-	uint32_t batch_size;  /* bytes per batch buffer, 64 KiB..4 MiB; default 256 KiB */
-	uint32_t max_line;    /* longest record; longer lines are cut; default 64 KiB; must be < batch_size/2 */
-	uint32_t tick_ms;     /* aggregation tick; default 1000 */
+	uint32_t workers;    /* `workers:` 0 = one per core (default) */
+	uint32_t batch_size; /* bytes per batch buffer, 64 KiB..4 MiB; default 256 KiB */
+	uint32_t max_line;   /* longest record; longer lines are cut; default 64 KiB; must be <
+				batch_size/2 */
+	uint32_t tick_ms;    /* aggregation tick; default 1000 */
 };
 
 /*
@@ -91,8 +93,7 @@ struct cfg {
 int cfg_load_file(const char *path, struct cfg **out, char **errs);
 
 /* As cfg_load_file, from text in memory; name is used as FILE in messages. */
-int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out,
-		    char **errs);
+int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out, char **errs);
 
 /* The built-in default config (demo source, built-in rule pack), as YAML text. */
 extern const char cfg_default_yaml[];

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 struct loggen {
-	uint64_t rng;     /* xorshift/splitmix state */
-	int64_t now_ms;   /* time stamped on the next line, ms since the epoch */
+	uint64_t rng;	  /* xorshift/splitmix state */
+	int64_t now_ms;	  /* time stamped on the next line, ms since the epoch */
 	uint32_t step_ms; /* how far time advances per line (on average) */
 };
 

@@ -29,12 +29,14 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: weir [serve] [-c FILE]         run the daemon (default config: built-in demo)\n"
-	      "       weir check -c FILE             validate the config and compile its rules\n"
-	      "       weir scan -c FILE [LOG...]     count rule matches over files (or stdin), print JSON\n"
-	      "       weir version\n"
-	      "options: -c, --config FILE   -w, --workers N   -v, --verbose   -h, --help\n",
-	      f);
+	fputs(
+	    "usage: weir [serve] [-c FILE]         run the daemon (default config: built-in demo)\n"
+	    "       weir check -c FILE             validate the config and compile its rules\n"
+	    "       weir scan -c FILE [LOG...]     count rule matches over files (or stdin), print "
+	    "JSON\n"
+	    "       weir version\n"
+	    "options: -c, --config FILE   -w, --workers N   -v, --verbose   -h, --help\n",
+	    f);
 }
 
 struct opts {
@@ -46,9 +48,11 @@ struct opts {
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"workers", required_argument, NULL, 'w'},
-		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 

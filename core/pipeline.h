@@ -38,22 +38,22 @@ struct pipe_source {
 	char *name;
 	char *path;
 	bool start_at_end; /* files seen the first time: start at their end */
-	bool follow;       /* keep tailing at EOF (serve); false: read once (scan) */
+	bool follow;	   /* keep tailing at EOF (serve); false: read once (scan) */
 };
 
 struct pipe_opts {
-	bool scan;                 /* read the given files once and finish */
-	const char *const *files;  /* scan: the files */
+	bool scan;		  /* read the given files once and finish */
+	const char *const *files; /* scan: the files */
 	size_t nfiles;
-	uint32_t workers;          /* 0: from cfg, else one per core */
+	uint32_t workers; /* 0: from cfg, else one per core */
 };
 
 struct pipeline {
-	const struct cfg *cfg;    /* borrowed */
-	const struct pat_db *db;  /* borrowed */
+	const struct cfg *cfg;	 /* borrowed */
+	const struct pat_db *db; /* borrowed */
 	uint32_t nworkers;
 	uint32_t nrules;
-	uint32_t nbatches;        /* batches in the pool */
+	uint32_t nbatches; /* batches in the pool */
 	bool scan;
 	struct pipe_source *sources;
 	uint32_t nsources;
@@ -70,7 +70,7 @@ struct pipeline {
 	struct snap_store store;
 	int64_t start_ms;
 
-	_Atomic bool ingest_done;         /* set by ingest after its last push */
+	_Atomic bool ingest_done;	  /* set by ingest after its last push */
 	_Atomic uint32_t workers_running; /* decremented by each worker on exit */
 
 	struct ingest *ingest;

@@ -22,10 +22,10 @@
 
 struct ring {
 	alignas(64) _Atomic size_t tail; /* next slot to fill; written by the producer */
-	size_t head_cache;               /* producer's last view of head */
+	size_t head_cache;		 /* producer's last view of head */
 	alignas(64) _Atomic size_t head; /* next slot to take; written by the consumer */
-	size_t tail_cache;               /* consumer's last view of tail */
-	alignas(64) size_t mask;         /* capacity - 1 */
+	size_t tail_cache;		 /* consumer's last view of tail */
+	alignas(64) size_t mask;	 /* capacity - 1 */
 	void **slots;
 };
 

@@ -30,14 +30,14 @@ static inline uint64_t stat_get(_Atomic uint64_t *c)
 
 /* Written by the ingest thread. */
 struct source_stats {
-	_Atomic uint64_t bytes;           /* bytes read */
-	_Atomic uint64_t offset;          /* next byte to read */
-	_Atomic uint64_t size;            /* file size last seen */
+	_Atomic uint64_t bytes;		  /* bytes read */
+	_Atomic uint64_t offset;	  /* next byte to read */
+	_Atomic uint64_t size;		  /* file size last seen */
 	_Atomic uint64_t lines_truncated; /* records cut at max_line */
 	_Atomic uint64_t bytes_discarded; /* the cut-off rest of those lines */
-	_Atomic uint64_t truncations;     /* file shrank below offset; reread from 0 */
-	_Atomic uint64_t errors;          /* failed opens/reads */
-	_Atomic uint64_t last_read_ms;    /* wall clock of the last read with data */
+	_Atomic uint64_t truncations;	  /* file shrank below offset; reread from 0 */
+	_Atomic uint64_t errors;	  /* failed opens/reads */
+	_Atomic uint64_t last_read_ms;	  /* wall clock of the last read with data */
 };
 
 /* Written by one worker thread each. */
@@ -50,8 +50,8 @@ struct worker_stats {
 
 /* Written by the ingest thread. */
 struct ingest_stats {
-	_Atomic uint64_t batches;       /* batches handed to workers */
-	_Atomic uint64_t backpressure;  /* times a full ring or empty pool paused reading */
+	_Atomic uint64_t batches;      /* batches handed to workers */
+	_Atomic uint64_t backpressure; /* times a full ring or empty pool paused reading */
 };
 
 #endif

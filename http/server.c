@@ -27,13 +27,12 @@
 struct http_server {
 	struct MHD_Daemon *d;
 	struct snap_store *store; /* borrowed */
-	char *rules_json;         /* owned */
+	char *rules_json;	  /* owned */
 	size_t rules_len;
 	uint16_t port;
 };
 
-static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status,
-				 struct MHD_Response *r)
+static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
 {
 	enum MHD_Result ret;
 
@@ -98,13 +97,14 @@ static enum MHD_Result serve_snapshot(struct http_server *h, struct MHD_Connecti
 
 static enum MHD_Result serve_static(struct MHD_Connection *c, const char *body, size_t len)
 {
-	return send_body(c, MHD_HTTP_OK,
-			 MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT));
+	return send_body(
+	    c, MHD_HTTP_OK,
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT));
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **req_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
 {
 	static const char health[] = "{\"status\":\"ok\"}\n";
 	struct http_server *h = cls;
@@ -226,11 +226,11 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 			goto bad_addr;
 	}
 	h->d = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, on_request, h,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_END);
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)32768, MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http: cannot listen on %s:%u (in use, or not permitted?)",
 			  cfg->listen_host, cfg->listen_port);
@@ -245,8 +245,7 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	*out = h;
 	return 0;
 bad_addr:
-	log_error("http: bad listen address '%s' (want an IPv4 or IPv6 address)",
-		  cfg->listen_host);
+	log_error("http: bad listen address '%s' (want an IPv4 or IPv6 address)", cfg->listen_host);
 	free(h->rules_json);
 	free(h);
 	return -EINVAL;

@@ -52,7 +52,8 @@ static void *demo_main(void *arg)
 		size_t len = 0;
 
 		/* Real traffic is bursty: between half and 1.5x the mean rate. */
-		owed += d->rate * DEMO_STEP_MS / 1000.0 * (0.5 + (double)(rand_r(&seed) % 1000) / 1000.0);
+		owed += d->rate * DEMO_STEP_MS / 1000.0 *
+			(0.5 + (double)(rand_r(&seed) % 1000) / 1000.0);
 		g.now_ms = wall_ms();
 		while (owed >= 1.0 && len < (1 << 20) - 2048) {
 			len += loggen_line(&g, buf + len, (1 << 20) - len);

@@ -22,8 +22,8 @@
 #include <stdint.h>
 
 struct framer {
-	uint32_t max_line;        /* longest record kept, in bytes (without its '\n') */
-	bool discarding;          /* inside the cut-off rest of an overlong line */
+	uint32_t max_line;	  /* longest record kept, in bytes (without its '\n') */
+	bool discarding;	  /* inside the cut-off rest of an overlong line */
 	uint64_t lines_truncated; /* records cut at max_line */
 	uint64_t bytes_discarded; /* bytes dropped from those records */
 };

@@ -36,8 +36,8 @@
 #include <unistd.h>
 
 #define RING_ENTRIES 256
-#define READ_MIN 4096      /* ship a batch when less room than this is left */
-#define POLL_MS 1000       /* re-check every source this often */
+#define READ_MIN 4096	   /* ship a batch when less room than this is left */
+#define POLL_MS 1000	   /* re-check every source this often */
 #define BLOCKED_RETRY_MS 1 /* retry interval while backpressured */
 
 enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD };
@@ -48,19 +48,19 @@ enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD };
 
 struct src {
 	const struct pipe_source *desc; /* borrowed from the pipeline */
-	struct source_stats *stats;     /* borrowed from the pipeline */
-	int fd;                         /* -1 when not open */
-	int wd;                         /* inotify watch, -1 if none */
-	uint64_t offset;                /* file offset of the next read */
-	struct batch *b;                /* batch being filled; owned while not NULL */
-	uint32_t complete;              /* bytes of whole records in b */
+	struct source_stats *stats;	/* borrowed from the pipeline */
+	int fd;				/* -1 when not open */
+	int wd;				/* inotify watch, -1 if none */
+	uint64_t offset;		/* file offset of the next read */
+	struct batch *b;		/* batch being filled; owned while not NULL */
+	uint32_t complete;		/* bytes of whole records in b */
 	struct framer fr;
-	bool reading;   /* a read is in flight (b->buf belongs to the kernel) */
+	bool reading;	/* a read is in flight (b->buf belongs to the kernel) */
 	bool want_read; /* there may be more to read */
-	bool blocked;   /* whole records wait for a ring slot or a free batch */
-	bool done;      /* scan: read to the end and shipped */
+	bool blocked;	/* whole records wait for a ring slot or a free batch */
+	bool done;	/* scan: read to the end and shipped */
 	bool first_open;
-	bool stream;    /* a pipe or terminal (scan of stdin): read at the current position */
+	bool stream; /* a pipe or terminal (scan of stdin): read at the current position */
 };
 
 struct ingest {
@@ -112,15 +112,15 @@ static void src_open(struct ingest *ing, struct src *s)
 
 	fd = open(s->desc->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 ||
-	    !(S_ISREG(st.st_mode) || (!s->desc->follow && (S_ISFIFO(st.st_mode) ||
-							    S_ISCHR(st.st_mode))))) {
+	    !(S_ISREG(st.st_mode) ||
+	      (!s->desc->follow && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))))) {
 		int err = fd < 0 ? errno : (S_ISDIR(st.st_mode) ? EISDIR : errno);
 
 		if (fd >= 0)
 			close(fd);
 		if (!stat_get(&s->stats->errors) || !s->desc->follow)
-			log_error("source '%s': cannot open %s: %s%s", s->desc->name,
-				  s->desc->path, strerror(err ? err : EINVAL),
+			log_error("source '%s': cannot open %s: %s%s", s->desc->name, s->desc->path,
+				  strerror(err ? err : EINVAL),
 				  s->desc->follow ? " (will retry)" : "");
 		stat_add(&s->stats->errors, 1);
 		if (!s->desc->follow)
@@ -282,8 +282,7 @@ static void on_read(struct ingest *ing, uint32_t idx, int res)
 	s->reading = false;
 	ing->inflight--;
 	if (res < 0) {
-		log_error("source '%s': read %s: %s", s->desc->name, s->desc->path,
-			  strerror(-res));
+		log_error("source '%s': read %s: %s", s->desc->name, s->desc->path, strerror(-res));
 		stat_add(&s->stats->errors, 1);
 		if (!s->desc->follow) {
 			src_finish(ing, s);
@@ -531,9 +530,9 @@ int ing_new(struct pipeline *p, struct ingest **out)
 	if (rc < 0) {
 		log_error("io_uring_queue_init: %s%s", strerror(-rc),
 			  rc == -EPERM || rc == -ENOSYS
-				  ? " (io_uring disabled? check sysctl kernel.io_uring_disabled "
-				    "and seccomp)"
-				  : "");
+			      ? " (io_uring disabled? check sysctl kernel.io_uring_disabled "
+				"and seccomp)"
+			      : "");
 		goto err;
 	}
 	ing->ring_ok = true;

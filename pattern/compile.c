@@ -84,8 +84,8 @@ int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
 		flags[i] = rule_hs_flags(&cfg->rules[i]);
 		ids[i] = (unsigned)i;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)cfg->nrules, HS_MODE_BLOCK, NULL,
-			     &db->hs, &ce) != HS_SUCCESS) {
+	if (hs_compile_multi(exprs, flags, ids, (unsigned)cfg->nrules, HS_MODE_BLOCK, NULL, &db->hs,
+			     &ce) != HS_SUCCESS) {
 		if (ce && ce->expression >= 0 && (size_t)ce->expression < cfg->nrules)
 			report_each(cfg, &eb);
 		if (!eb.len)

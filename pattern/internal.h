@@ -15,7 +15,7 @@ struct pat_db {
 /* Owned by one thread. */
 struct pat_scanner {
 	const struct pat_db *db; /* borrowed */
-	hs_scratch_t *scratch;   /* this thread's own */
+	hs_scratch_t *scratch;	 /* this thread's own */
 };
 
 #endif

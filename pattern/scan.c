@@ -38,8 +38,8 @@ void pat_scanner_free(struct pat_scanner *s)
 	free(s);
 }
 
-static int on_match(unsigned id, unsigned long long from, unsigned long long to,
-		    unsigned flags, void *ctx)
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		    void *ctx)
 {
 	uint64_t *counts = ctx;
 
@@ -67,9 +67,8 @@ int64_t pat_scan_lines(struct pat_scanner *s, const char *buf, size_t len, uint3
 			rlen = max_line;
 			(*truncated)++;
 		}
-		if (s->scratch &&
-		    hs_scan(s->db->hs, p, (unsigned)rlen, 0, s->scratch, on_match, counts) !=
-			    HS_SUCCESS)
+		if (s->scratch && hs_scan(s->db->hs, p, (unsigned)rlen, 0, s->scratch, on_match,
+					  counts) != HS_SUCCESS)
 			return -EIO;
 		n++;
 		p = nl ? nl + 1 : end;

@@ -32,7 +32,7 @@ struct worker {
 	struct pane *free[WORKER_PANES];
 	uint32_t nfree;
 	struct pane *cur;   /* pane being filled, or NULL */
-	bool dirty;         /* cur holds counts not yet shipped */
+	bool dirty;	    /* cur holds counts not yet shipped */
 	int64_t shipped_ms; /* when cur was last shipped */
 	uint64_t truncated; /* records cut at max_line while scanning */
 };

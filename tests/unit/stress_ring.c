@@ -148,8 +148,8 @@ static void batches_round_trip(void)
 		xs += b->buf[1] == 'x';
 		batch_pool_put(&pool, b);
 	}
-	CHECK(pp.sum == expect, "consumer saw sum %llu, expected %llu",
-	      (unsigned long long)pp.sum, (unsigned long long)expect);
+	CHECK(pp.sum == expect, "consumer saw sum %llu, expected %llu", (unsigned long long)pp.sum,
+	      (unsigned long long)expect);
 	CHECK(xs == BATCH_ROUNDS, "producer saw %u of the consumer's writes", xs);
 	CHECK(pool.nfree == 8, "%u of 8 batches back in the pool", pool.nfree);
 	ring_destroy(&pp.to);

@@ -20,7 +20,7 @@ Test(history, windows_sum_their_seconds_inclusive_of_now)
 	int64_t now = 1000000;
 
 	cr_assert_eq(agg_history_init(&h, 2, 302), 0);
-	add1(&h, now, 1, 0);       /* in all windows */
+	add1(&h, now, 1, 0);	   /* in all windows */
 	add1(&h, now - 9, 2, 0);   /* last second of 10s */
 	add1(&h, now - 10, 4, 0);  /* first second outside 10s */
 	add1(&h, now - 59, 8, 0);  /* inside 1m */

@@ -21,16 +21,16 @@ struct case_ {
 Test(json, strings_escape_to_valid_json_and_utf8)
 {
 	static const struct case_ cases[] = {
-		{"plain", 5, "\"plain\""},
-		{"q\"b\\", 4, "\"q\\\"b\\\\\""},
-		{"\n\r\t\x01\x7f", 5, "\"\\n\\r\\t\\u0001\\u007f\""},
-		{"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},             /* valid UTF-8 kept */
-		{"\xff\xfe", 2, "\"\\ufffd\\ufffd\""},            /* invalid bytes */
-		{"\xc3", 1, "\"\\ufffd\""},                        /* truncated sequence */
-		{"\xc0\xaf", 2, "\"\\ufffd\\ufffd\""},            /* overlong */
-		{"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""}, /* surrogate */
-		{"a\0b", 3, "\"a\\u0000b\""},
-		{"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},
+	    {"plain", 5, "\"plain\""},
+	    {"q\"b\\", 4, "\"q\\\"b\\\\\""},
+	    {"\n\r\t\x01\x7f", 5, "\"\\n\\r\\t\\u0001\\u007f\""},
+	    {"caf\xc3\xa9", 5, "\"caf\xc3\xa9\""},	      /* valid UTF-8 kept */
+	    {"\xff\xfe", 2, "\"\\ufffd\\ufffd\""},	      /* invalid bytes */
+	    {"\xc3", 1, "\"\\ufffd\""},			      /* truncated sequence */
+	    {"\xc0\xaf", 2, "\"\\ufffd\\ufffd\""},	      /* overlong */
+	    {"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""}, /* surrogate */
+	    {"a\0b", 3, "\"a\\u0000b\""},
+	    {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},
 	};
 	size_t i;
 

@@ -107,8 +107,7 @@ Test(pattern, last_record_without_newline_and_binary_bytes)
 	static const char text[] = "a\xff\xfe b\0c\n\x80\x81tail";
 
 	setup_rules(&f, r, NULL, 2);
-	cr_assert_eq(pat_scan_lines(f.sc, text, sizeof(text) - 1, 1024, f.counts, &f.truncated),
-		     2);
+	cr_assert_eq(pat_scan_lines(f.sc, text, sizeof(text) - 1, 1024, f.counts, &f.truncated), 2);
 	cr_assert_eq(f.counts[0], 1, "NUL bytes are ordinary bytes");
 	cr_assert_eq(f.counts[1], 1, "the last record needs no newline");
 	teardown_rules(&f);
@@ -140,9 +139,9 @@ Test(pattern, compile_errors_name_every_bad_rule_with_position)
 {
 	struct cfg cfg = {0};
 	struct cfg_rule rules[3] = {
-		{.name = "good", .match = "ok"},
-		{.name = "bad_range", .match = "a{3,1}"},
-		{.name = "bad_lookbehind", .match = "(?<=a+)b"},
+	    {.name = "good", .match = "ok"},
+	    {.name = "bad_range", .match = "a{3,1}"},
+	    {.name = "bad_lookbehind", .match = "(?<=a+)b"},
 	};
 	struct pat_db *db = NULL;
 	char *errs = NULL;

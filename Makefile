@@ -103,6 +103,7 @@ run:
 # The whole test suite: release build, then ASan+UBSan, then TSan.
 test:
 	@scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory check-all
 	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined check-all
 	$(Q)$(MAKE) --no-print-directory SANITIZER=thread check-all
@@ -144,7 +145,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/weir
 
 lint:
-	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "lint: clang-format clean"
+
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -58,6 +58,7 @@ struct src {
 	bool reading;	/* a read is in flight (b->buf belongs to the kernel) */
 	bool want_read; /* there may be more to read */
 	bool blocked;	/* whole records wait for a ring slot or a free batch */
+	bool at_eof;	/* scan: read to the end; done once all of it is shipped */
 	bool done;	/* scan: read to the end and shipped */
 	bool first_open;
 	bool stream; /* a pipe or terminal (scan of stdin): read at the current position */
@@ -243,10 +244,8 @@ static void src_finish(struct ingest *ing, struct src *s)
 {
 	if (s->b)
 		s->b->len = frame_finish(&s->fr, s->b->buf, s->b->len, &s->complete);
-	if (src_ship(ing, s)) {
-		s->done = true;
-		src_close(ing, s);
-	}
+	s->at_eof = true;
+	src_ship(ing, s); /* if blocked, the loop retries, then marks it done */
 }
 
 static void src_check_truncation(struct src *s)
@@ -436,8 +435,10 @@ void *ing_main(void *arg)
 				any_blocked = true;
 				continue;
 			}
-			if (s->done && s->fd >= 0 && !s->reading)
+			if (s->at_eof && !s->done) {
+				s->done = true; /* read to the end, and all of it shipped */
 				src_close(ing, s);
+			}
 			if (!s->desc->follow && s->fd < 0 && !s->done)
 				s->done = true;
 			if (s->fd >= 0 && s->want_read && !s->reading && !s->blocked &&

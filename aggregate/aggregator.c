@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define DRAIN_MS 50 /* how often panes are drained between ticks */
 
@@ -189,8 +188,9 @@ void *agg_main(void *arg)
 	for (;;) {
 		/* Read the flag before draining: a worker ships its last pane
 		 * before it leaves, so after this drain nothing is left. */
+		uint32_t seq = wake_seq(&p->agg_wake);
 		bool done = atomic_load_explicit(&p->workers_running, memory_order_acquire) == 0;
-		int64_t t;
+		int64_t t, d;
 
 		drain(a);
 		if (done)
@@ -203,11 +203,9 @@ void *agg_main(void *arg)
 				next = (t / tick + 1) * tick;
 		}
 		t = now_ms();
-		int64_t d = next - t < DRAIN_MS ? next - t : DRAIN_MS;
-		if (d > 0) {
-			struct timespec ts = {0, d * 1000000L};
-			nanosleep(&ts, NULL);
-		}
+		d = next - t < DRAIN_MS ? next - t : DRAIN_MS;
+		if (d > 0)
+			wake_wait(&p->agg_wake, seq, (int)d);
 	}
 	publish(a, now_ms());
 	return NULL;

@@ -63,6 +63,7 @@ struct pipeline {
 	struct ring *pane_rings;   /* [nworkers] worker -> aggregator */
 	struct ring *pane_returns; /* [nworkers] aggregator -> worker */
 	struct wake *worker_wakes; /* [nworkers] */
+	struct wake agg_wake;	   /* workers signal it when they leave */
 
 	struct source_stats *source_stats; /* [nsources] */
 	struct worker_stats *worker_stats; /* [nworkers] */

@@ -133,6 +133,7 @@ void *worker_main(void *arg)
 	}
 	pane_ship(w, now_ms());
 	atomic_fetch_sub_explicit(&p->workers_running, 1, memory_order_release);
+	wake_signal(&p->agg_wake);
 	return NULL;
 }
 

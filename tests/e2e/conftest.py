@@ -81,7 +81,7 @@ class Result:
         return strict_json(self.stdout, "weir stdout")
 
 
-def run_weir(*args, input=None, cwd=None, timeout=RUN_TIMEOUT):
+def run_weir(*args, input=None, timeout=RUN_TIMEOUT):
     """Run a one-shot weir command (check, scan); returns a Result.
     Fails the test on a sanitizer report."""
     p = subprocess.run(
@@ -89,7 +89,6 @@ def run_weir(*args, input=None, cwd=None, timeout=RUN_TIMEOUT):
         input=input,
         stdin=None if input is not None else subprocess.DEVNULL,
         capture_output=True,
-        cwd=cwd,
         timeout=timeout,
     )
     err = p.stderr.decode("utf-8", "replace")
@@ -109,25 +108,45 @@ def poll(fn, timeout=DEADLINE, interval=POLL):
 
 
 class Daemon:
-    """One `weir serve` process. Owned by the `weir` fixture, which stops it."""
+    """One `weir serve` process (stdout and stderr go to one file). Owned by
+    the `weir` fixture, which stops it and checks its exit."""
 
-    def __init__(self, cfg_path, stderr_path, extra_args=()):
+    def __init__(self, cfg_path, stderr_path):
         self.cfg_path = Path(cfg_path)
         self.stderr_path = Path(stderr_path)
         self._errf = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [WEIR_BIN, "serve", "-c", str(self.cfg_path), *extra_args],
+            [WEIR_BIN, "serve", "-c", str(self.cfg_path)],
             stdin=subprocess.DEVNULL,
             stdout=self._errf,
             stderr=self._errf,
         )
         self.port = None
         self.returncode = None
+
+    def wait_ready(self):
+        """Wait for the 'listening on' line (port 0 picks a free port) and
+        for the first snapshot."""
         m = poll(lambda: self.proc.poll() is not None or LISTEN_RE.search(self.stderr()))
         if self.proc.poll() is not None:
             pytest.fail(f"weir exited with {self.proc.returncode} before listening:\n{self.stderr()}")
         assert m, f"no 'listening on' line within {DEADLINE}s:\n{self.stderr()}"
         self.port = int(LISTEN_RE.search(self.stderr()).group(1))
+        self._wait_first_snapshot()
+
+    def _wait_first_snapshot(self):
+        """The server listens before the first tick has published a
+        snapshot; until then the snapshot route answers 503 (JSON error)."""
+
+        def ready():
+            status, headers, body = self.get("/api/v1/snapshot")
+            if status == 200:
+                return True
+            assert status == 503, (status, body)
+            assert body["error"]["status"] == 503, body
+            return False
+
+        assert poll(ready), f"no snapshot within {DEADLINE}s:\n{self.stderr()}"
 
     def stderr(self):
         return self.stderr_path.read_bytes().decode("utf-8", "replace")
@@ -202,7 +221,7 @@ class Weir:
         self.daemons = []
 
     def config(self, *, sources=(), rules=(), windows=("10s", "1m", "5m"), tick_ms=100,
-               workers=2, extra="", name="weir.yaml"):
+               workers=2, batch_size=None, max_line=None, name="weir.yaml"):
         """Write a config; sources are dicts (name, path, start), rules dicts
         (name, match, caseless). Returns its path."""
         lines = [
@@ -224,8 +243,13 @@ class Weir:
                 lines.append(f"    match: {yq(r['match'])}")
                 if r.get("caseless"):
                     lines.append("    caseless: true")
-        lines.append(f"tuning: {{workers: {workers}, tick_ms: {tick_ms}}}")
-        text = "\n".join(lines) + "\n" + extra
+        tuning = f"workers: {workers}, tick_ms: {tick_ms}"
+        if batch_size:
+            tuning += f", batch_size: {batch_size}"
+        if max_line:
+            tuning += f", max_line: {max_line}"
+        lines.append(f"tuning: {{{tuning}}}")
+        text = "\n".join(lines) + "\n"
         path = self.tmp_path / name
         path.write_text(text)
         return path
@@ -235,12 +259,9 @@ class Weir:
             cfg_path = self.config(**config)
         n = len(self.daemons)
         d = Daemon(cfg_path, self.tmp_path / f"weir{n}.stderr")
-        self.daemons.append(d)
+        self.daemons.append(d)  # registered first: teardown stops it whatever happens
+        d.wait_ready()
         return d
-
-    def stop_all(self):
-        for d in self.daemons:
-            d.stop()
 
 
 @pytest.fixture

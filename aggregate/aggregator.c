@@ -35,10 +35,26 @@ static void drain(struct aggregator *a)
 		}
 }
 
-static void render_source(struct strbuf *sb, const struct pipe_source *src, struct source_stats *st)
+/* A source's cuts: the ingest framer's plus every worker's. */
+static void source_cuts(const struct pipeline *p, uint32_t i, uint64_t *lines, uint64_t *bytes)
 {
-	uint64_t last = stat_get(&st->last_read_ms);
+	uint32_t w;
 
+	*lines = stat_get(&p->source_stats[i].lines_truncated);
+	*bytes = stat_get(&p->source_stats[i].bytes_discarded);
+	for (w = 0; w < p->nworkers; w++) {
+		*lines += stat_get(&p->worker_stats[w].src_lines_truncated[i]);
+		*bytes += stat_get(&p->worker_stats[w].src_bytes_discarded[i]);
+	}
+}
+
+static void render_source(struct strbuf *sb, const struct pipeline *p, uint32_t i)
+{
+	const struct pipe_source *src = &p->sources[i];
+	struct source_stats *st = &p->source_stats[i];
+	uint64_t last = stat_get(&st->last_read_ms), cut_lines, cut_bytes;
+
+	source_cuts(p, i, &cut_lines, &cut_bytes);
 	strbuf_putc(sb, '{');
 	json_key(sb, "name");
 	json_cstr(sb, src->name);
@@ -52,9 +68,9 @@ static void render_source(struct strbuf *sb, const struct pipe_source *src, stru
 	strbuf_puts(sb, ",\"bytes\":");
 	json_u64(sb, stat_get(&st->bytes));
 	strbuf_puts(sb, ",\"lines_truncated\":");
-	json_u64(sb, stat_get(&st->lines_truncated));
+	json_u64(sb, cut_lines);
 	strbuf_puts(sb, ",\"bytes_discarded\":");
-	json_u64(sb, stat_get(&st->bytes_discarded));
+	json_u64(sb, cut_bytes);
 	strbuf_puts(sb, ",\"truncations\":");
 	json_u64(sb, stat_get(&st->truncations));
 	strbuf_puts(sb, ",\"errors\":");
@@ -113,7 +129,7 @@ static void render(struct aggregator *a, struct snapshot *s)
 	for (r = 0; r < p->nsources; r++) {
 		if (r)
 			strbuf_putc(&sb, ',');
-		render_source(&sb, &p->sources[r], &p->source_stats[r]);
+		render_source(&sb, p, r);
 	}
 	strbuf_puts(&sb, "]},\"rules\":[");
 	for (r = 0; r < s->nrules; r++) {
@@ -162,11 +178,13 @@ static void publish(struct aggregator *a, int64_t t)
 	agg_history_windows(&a->hist, t / 1000, p->cfg->windows, p->cfg->nwindows, s->windows);
 	for (w = 0; w < p->nworkers; w++) {
 		s->records += stat_get(&p->worker_stats[w].records);
-		s->lines_truncated += stat_get(&p->worker_stats[w].lines_truncated);
 	}
 	for (w = 0; w < p->nsources; w++) {
+		uint64_t lines, bytes;
+
+		source_cuts(p, w, &lines, &bytes);
 		s->bytes += stat_get(&p->source_stats[w].bytes);
-		s->lines_truncated += stat_get(&p->source_stats[w].lines_truncated);
+		s->lines_truncated += lines;
 	}
 	render(a, s);
 	if (!s->json) {
@@ -184,7 +202,6 @@ void *agg_main(void *arg)
 	int64_t tick = p->cfg->tick_ms, next;
 
 	next = (now_ms() / tick + 1) * tick;
-	publish(a, now_ms());
 	for (;;) {
 		/* Read the flag before draining: a worker ships its last pane
 		 * before it leaves, so after this drain nothing is left. */
@@ -250,6 +267,8 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 		free(a);
 		return rc;
 	}
+	/* An empty first snapshot, so readers have one before the first tick. */
+	publish(a, now_ms());
 	*out = a;
 	return 0;
 }

@@ -115,6 +115,14 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 	 * the same holds for panes. Sources each hold one batch being filled. */
 	p->nbatches = p->nworkers * BATCHES_PER_WORKER + p->nsources + 2;
 	for (i = 0; i < p->nworkers; i++) {
+		struct worker_stats *ws = &p->worker_stats[i];
+
+		ws->src_lines_truncated = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
+		ws->src_bytes_discarded = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
+		if (!ws->src_lines_truncated || !ws->src_bytes_discarded) {
+			rc = -ENOMEM;
+			goto err;
+		}
 		if ((rc = ring_init(&p->batch_rings[i], BATCHES_PER_WORKER)) ||
 		    (rc = ring_init(&p->return_rings[i], p->nbatches)) ||
 		    (rc = ring_init(&p->pane_rings[i], WORKER_PANES)) ||
@@ -195,6 +203,10 @@ void pipeline_free(struct pipeline *p)
 			ring_destroy(&p->pane_rings[i]);
 		if (p->pane_returns)
 			ring_destroy(&p->pane_returns[i]);
+	}
+	for (i = 0; p->worker_stats && i < p->nworkers; i++) {
+		free(p->worker_stats[i].src_lines_truncated);
+		free(p->worker_stats[i].src_bytes_discarded);
 	}
 	for (i = 0; i < p->nsources; i++) {
 		free(p->sources[i].name);

@@ -45,7 +45,10 @@ struct worker_stats {
 	_Atomic uint64_t records;
 	_Atomic uint64_t bytes;
 	_Atomic uint64_t batches;
-	_Atomic uint64_t lines_truncated; /* records longer than max_line, cut while scanning */
+	/* Records longer than max_line that arrived whole and were cut while
+	 * scanning, per source ([nsources] each; ingest counts its own cuts). */
+	_Atomic uint64_t *src_lines_truncated;
+	_Atomic uint64_t *src_bytes_discarded;
 };
 
 /* Written by the ingest thread. */

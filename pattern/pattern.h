@@ -22,6 +22,12 @@ struct cfg;
 struct pat_db;
 struct pat_scanner;
 
+/* Records cut at max_line while scanning. */
+struct pat_cut {
+	uint64_t lines;
+	uint64_t bytes; /* bytes beyond max_line, not scanned */
+};
+
 /*
  * Compile every rule of cfg into one database. On success 0 and *out.
  * On failure -EINVAL and *errs: a malloc'd string, one line per rejected
@@ -44,10 +50,11 @@ void pat_scanner_free(struct pat_scanner *s);
  * Scan buf[0..len), a run of whole records each ended by '\n' (a CR before
  * the LF is not part of the record), adding 1 to counts[rule] for each
  * record each rule matches. A record longer than max_line is scanned over
- * its first max_line bytes only, and counted in *truncated (OUT, added to).
+ * its first max_line bytes only; cut->lines and cut->bytes (OUT, added to)
+ * count such records and the bytes not scanned.
  * Returns the number of records, or -errno.
  */
 int64_t pat_scan_lines(struct pat_scanner *s, const char *buf, size_t len, uint32_t max_line,
-		       uint64_t *counts, uint64_t *truncated);
+		       uint64_t *counts, struct pat_cut *cut);
 
 #endif

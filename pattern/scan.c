@@ -51,7 +51,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 }
 
 int64_t pat_scan_lines(struct pat_scanner *s, const char *buf, size_t len, uint32_t max_line,
-		       uint64_t *counts, uint64_t *truncated)
+		       uint64_t *counts, struct pat_cut *cut)
 {
 	const char *p = buf, *end = buf + len;
 	int64_t n = 0;
@@ -64,8 +64,9 @@ int64_t pat_scan_lines(struct pat_scanner *s, const char *buf, size_t len, uint3
 		if (rlen && p[rlen - 1] == '\r')
 			rlen--;
 		if (rlen > max_line) {
+			cut->lines++;
+			cut->bytes += rlen - max_line;
 			rlen = max_line;
-			(*truncated)++;
 		}
 		if (s->scratch && hs_scan(s->db->hs, p, (unsigned)rlen, 0, s->scratch, on_match,
 					  counts) != HS_SUCCESS)

@@ -34,7 +34,7 @@ struct worker {
 	struct pane *cur;   /* pane being filled, or NULL */
 	bool dirty;	    /* cur holds counts not yet shipped */
 	int64_t shipped_ms; /* when cur was last shipped */
-	uint64_t truncated; /* records cut at max_line while scanning */
+	struct pat_cut cut; /* scratch for one batch */
 };
 
 static void panes_reclaim(struct worker *w)
@@ -87,8 +87,9 @@ static void process(struct worker *w, struct batch *b)
 		pane_ship(w, b->arrival_ms);
 	if (!w->cur)
 		w->cur = pane_take(w, sec);
+	w->cut = (struct pat_cut){0, 0};
 	n = pat_scan_lines(w->scanner, b->buf, b->len, w->p->cfg->max_line, w->cur->counts,
-			   &w->truncated);
+			   &w->cut);
 	if (n < 0) {
 		log_error("worker %u: scan failed: %s", w->id, strerror((int)-n));
 		n = 0;
@@ -97,7 +98,10 @@ static void process(struct worker *w, struct batch *b)
 	stat_add(&st->records, (uint64_t)n);
 	stat_add(&st->bytes, b->len);
 	stat_add(&st->batches, 1);
-	stat_set(&st->lines_truncated, w->truncated);
+	if (w->cut.lines) {
+		stat_add(&st->src_lines_truncated[b->source], w->cut.lines);
+		stat_add(&st->src_bytes_discarded[b->source], w->cut.bytes);
+	}
 	if (b->arrival_ms - w->shipped_ms >= SHIP_MS)
 		pane_ship(w, b->arrival_ms);
 }

@@ -231,10 +231,6 @@ def test_long_lines_are_cut_counted_and_discarded_exactly(weir, tmp_path):
     assert snap["ingest"]["bytes"] == len(data)
 
 
-@pytest.mark.xfail(strict=True, reason="sources[].lines_truncated/bytes_discarded count only "
-                   "lines cut by the ingest framer (longer than what one read brought); lines "
-                   "cut by a worker are only in ingest.lines_truncated and their cut-off bytes "
-                   "are counted nowhere")
 def test_per_source_truncation_stats_count_every_cut_line(weir, tmp_path):
     max_line = 1024
     log = tmp_path / "long.log"

@@ -15,7 +15,7 @@ struct fixture {
 	struct pat_db *db;
 	struct pat_scanner *sc;
 	uint64_t counts[MAX_RULES];
-	uint64_t truncated;
+	struct pat_cut cut;
 };
 
 static void setup_rules(struct fixture *f, const char *const *exprs, const unsigned *flags,
@@ -46,7 +46,7 @@ static void teardown_rules(struct fixture *f)
 
 static int64_t scan(struct fixture *f, const char *text, uint32_t max_line)
 {
-	return pat_scan_lines(f->sc, text, strlen(text), max_line, f->counts, &f->truncated);
+	return pat_scan_lines(f->sc, text, strlen(text), max_line, f->counts, &f->cut);
 }
 
 Test(pattern, match_never_spans_records)
@@ -107,7 +107,7 @@ Test(pattern, last_record_without_newline_and_binary_bytes)
 	static const char text[] = "a\xff\xfe b\0c\n\x80\x81tail";
 
 	setup_rules(&f, r, NULL, 2);
-	cr_assert_eq(pat_scan_lines(f.sc, text, sizeof(text) - 1, 1024, f.counts, &f.truncated), 2);
+	cr_assert_eq(pat_scan_lines(f.sc, text, sizeof(text) - 1, 1024, f.counts, &f.cut), 2);
 	cr_assert_eq(f.counts[0], 1, "NUL bytes are ordinary bytes");
 	cr_assert_eq(f.counts[1], 1, "the last record needs no newline");
 	teardown_rules(&f);
@@ -122,7 +122,8 @@ Test(pattern, overlong_record_scanned_up_to_max_line)
 	scan(&f, "early 0123456789 late\nshort late\n", 12);
 	cr_assert_eq(f.counts[0], 1);
 	cr_assert_eq(f.counts[1], 1, "'late' beyond max_line is not seen; the short line's is");
-	cr_assert_eq(f.truncated, 1);
+	cr_assert_eq(f.cut.lines, 1);
+	cr_assert_eq(f.cut.bytes, 9, "' late' and the rest beyond 12 bytes");
 	teardown_rules(&f);
 }
 

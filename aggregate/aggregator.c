@@ -19,6 +19,7 @@ struct aggregator {
 	struct pipeline *p; /* borrowed */
 	struct agg_history hist;
 	uint64_t seq;
+	uint64_t records; /* records in every pane merged so far */
 };
 
 static void drain(struct aggregator *a)
@@ -30,6 +31,7 @@ static void drain(struct aggregator *a)
 	for (w = 0; w < p->nworkers; w++)
 		while ((pn = ring_pop(&p->pane_rings[w]))) {
 			agg_history_add(&a->hist, pn->sec, pn->counts);
+			a->records += pn->records;
 			/* The return ring holds every pane of the worker. */
 			ring_push(&p->pane_returns[w], pn);
 		}
@@ -71,6 +73,8 @@ static void render_source(struct strbuf *sb, const struct pipeline *p, uint32_t 
 	json_u64(sb, cut_lines);
 	strbuf_puts(sb, ",\"bytes_discarded\":");
 	json_u64(sb, cut_bytes);
+	strbuf_puts(sb, ",\"rotations\":");
+	json_u64(sb, stat_get(&st->rotations));
 	strbuf_puts(sb, ",\"truncations\":");
 	json_u64(sb, stat_get(&st->truncations));
 	strbuf_puts(sb, ",\"errors\":");
@@ -175,10 +179,8 @@ static void publish(struct aggregator *a, int64_t t)
 	s->seq = ++a->seq;
 	s->time_ms = t;
 	memcpy(s->totals, a->hist.totals, sizeof(*s->totals) * p->nrules);
+	s->records = a->records;
 	agg_history_windows(&a->hist, t / 1000, p->cfg->windows, p->cfg->nwindows, s->windows);
-	for (w = 0; w < p->nworkers; w++) {
-		s->records += stat_get(&p->worker_stats[w].records);
-	}
 	for (w = 0; w < p->nsources; w++) {
 		uint64_t lines, bytes;
 

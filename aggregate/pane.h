@@ -14,6 +14,7 @@
 struct pane {
 	int64_t sec; /* the second (epoch) these counts belong to */
 	uint32_t nrules;
+	uint64_t records;  /* records scanned into this pane, so snapshots agree with counts */
 	uint64_t counts[]; /* per rule: records matched */
 };
 

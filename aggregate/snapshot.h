@@ -24,7 +24,7 @@ struct snapshot {
 	uint32_t nwindows;
 	uint64_t *totals;  /* [nrules] since start */
 	uint64_t *windows; /* [nwindows * nrules], window-major */
-	uint64_t records;  /* records scanned since start */
+	uint64_t records;  /* records since start, from the same panes as totals */
 	uint64_t bytes;	   /* bytes read from sources since start */
 	uint64_t lines_truncated;
 	char *json; /* GET /api/v1/snapshot body */

@@ -36,6 +36,7 @@ struct source_stats {
 	_Atomic uint64_t lines_truncated; /* records cut at max_line */
 	_Atomic uint64_t bytes_discarded; /* the cut-off rest of those lines */
 	_Atomic uint64_t truncations;	  /* file shrank below offset; reread from 0 */
+	_Atomic uint64_t rotations;	  /* the path moved on to another file */
 	_Atomic uint64_t errors;	  /* failed opens/reads */
 	_Atomic uint64_t last_read_ms;	  /* wall clock of the last read with data */
 };

@@ -36,9 +36,10 @@
 #include <unistd.h>
 
 #define RING_ENTRIES 256
-#define READ_MIN 4096	   /* ship a batch when less room than this is left */
-#define POLL_MS 1000	   /* re-check every source this often */
-#define BLOCKED_RETRY_MS 1 /* retry interval while backpressured */
+#define READ_MIN 4096	    /* ship a batch when less room than this is left */
+#define POLL_MS 1000	    /* re-check every source this often */
+#define BLOCKED_RETRY_MS 1  /* retry interval while backpressured */
+#define ROTATE_WAIT_MS 1000 /* keep reading a rotated file this long before switching */
 
 enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD };
 
@@ -61,7 +62,12 @@ struct src {
 	bool at_eof;	/* scan: read to the end; done once all of it is shipped */
 	bool done;	/* scan: read to the end and shipped */
 	bool first_open;
-	bool stream; /* a pipe or terminal (scan of stdin): read at the current position */
+	dev_t dev; /* identity of the open file */
+	ino_t ino;
+	int64_t rotated_ms; /* when the path was first seen on another file; 0 = not */
+	bool replaced;	    /* the file was retired: whatever opens next is new, even if
+			     * it reuses the old inode number (tmpfs and ext4 do) */
+	bool stream;	    /* a pipe or terminal (scan of stdin): read at the current position */
 };
 
 struct ingest {
@@ -132,7 +138,13 @@ static void src_open(struct ingest *ing, struct src *s)
 	s->stream = !S_ISREG(st.st_mode);
 	if (s->first_open && s->desc->start_at_end)
 		s->offset = (uint64_t)st.st_size;
+	else if (!s->first_open && (s->replaced || st.st_dev != s->dev || st.st_ino != s->ino))
+		s->offset = 0; /* a new file at the path (rotated, recreated): all of it is new */
+	s->replaced = false;
 	s->first_open = false;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->rotated_ms = 0;
 	stat_set(&s->stats->size, (uint64_t)st.st_size);
 	stat_set(&s->stats->offset, s->offset);
 	if (s->desc->follow && ing->inotify_fd >= 0) {
@@ -263,13 +275,66 @@ static void src_check_truncation(struct src *s)
 		 (unsigned long long)s->offset);
 	stat_add(&s->stats->truncations, 1);
 	s->offset = 0;
-	if (s->b) {
-		s->b->len = 0;
-		s->b->offset = 0;
-		s->complete = 0;
-	}
+	if (s->b)
+		s->b->len = s->complete; /* whole records not yet shipped stay */
 	s->fr.discarding = false;
 	s->want_read = true;
+}
+
+/*
+ * The file is read to its end and done with: its partial last line becomes a
+ * record, everything is shipped, and it is closed. false when backpressure
+ * holds the last records (the caller tries again later).
+ */
+static bool src_retire(struct ingest *ing, struct src *s)
+{
+	if (s->b)
+		s->b->len = frame_finish(&s->fr, s->b->buf, s->b->len, &s->complete);
+	if (!src_ship(ing, s))
+		return false;
+	src_close(ing, s);
+	s->replaced = true;
+	return true;
+}
+
+/*
+ * At the end of a followed file: has its path moved on? Rename-and-create,
+ * delete-and-recreate and a re-pointed symlink all show as the path naming
+ * another (device, inode). The old file is read to its end first, and kept
+ * for ROTATE_WAIT_MS in case its writer has not reopened yet; then weir
+ * switches to the new file from offset 0. A deleted file with nothing at its
+ * path is closed once read, and the poll opens whatever appears there later.
+ */
+static void src_check_rotation(struct ingest *ing, struct src *s)
+{
+	struct stat path_st, fd_st;
+	int64_t t;
+
+	if (s->fd < 0 || fstat(s->fd, &fd_st) < 0)
+		return;
+	if (stat(s->desc->path, &path_st) < 0) {
+		if (errno == ENOENT && fd_st.st_nlink == 0 && src_retire(ing, s))
+			log_info("source '%s': %s was deleted; waiting for it to reappear",
+				 s->desc->name, s->desc->path);
+		return;
+	}
+	if (path_st.st_dev == s->dev && path_st.st_ino == s->ino) {
+		s->rotated_ms = 0;
+		src_check_truncation(s);
+		return;
+	}
+	t = now_ms();
+	if (!s->rotated_ms)
+		s->rotated_ms = t;
+	if (t - s->rotated_ms < ROTATE_WAIT_MS)
+		return; /* the poll brings us back here */
+	if (!src_retire(ing, s))
+		return;
+	stat_add(&s->stats->rotations, 1);
+	log_info("source '%s': %s was rotated (old file read to offset %llu); following the new "
+		 "file",
+		 s->desc->name, s->desc->path, (unsigned long long)s->offset);
+	src_open(ing, s);
 }
 
 static void on_read(struct ingest *ing, uint32_t idx, int res)
@@ -296,7 +361,7 @@ static void on_read(struct ingest *ing, uint32_t idx, int res)
 			return;
 		}
 		src_ship(ing, s); /* caught up: hand over what is whole */
-		src_check_truncation(s);
+		src_check_rotation(ing, s);
 		return;
 	}
 	s->offset += (uint64_t)res;

@@ -59,6 +59,7 @@ static struct pane *pane_take(struct worker *w, int64_t sec)
 	}
 	pn = w->free[--w->nfree];
 	pn->sec = sec;
+	pn->records = 0;
 	memset(pn->counts, 0, sizeof(pn->counts[0]) * pn->nrules);
 	return pn;
 }
@@ -94,6 +95,7 @@ static void process(struct worker *w, struct batch *b)
 		log_error("worker %u: scan failed: %s", w->id, strerror((int)-n));
 		n = 0;
 	}
+	w->cur->records += (uint64_t)n;
 	w->dirty = true;
 	stat_add(&st->records, (uint64_t)n);
 	stat_add(&st->bytes, b->len);

@@ -297,8 +297,6 @@ def test_short_windows_expire_while_totals_stay(weir, tmp_path):
         "the records were never inside the 2 s window"
 
 
-@pytest.mark.xfail(strict=True, reason="weir keeps reading the renamed file (old inode) and "
-                   "never opens the new file at the configured path")
 def test_rotation_by_rename_follows_the_new_file(weir, tmp_path):
     log = tmp_path / "rot.log"
     log.write_bytes(b"one\ntwo\n")

@@ -54,19 +54,29 @@ static void render_source(struct strbuf *sb, const struct pipeline *p, uint32_t 
 {
 	const struct pipe_source *src = &p->sources[i];
 	struct source_stats *st = &p->source_stats[i];
-	uint64_t last = stat_get(&st->last_read_ms), cut_lines, cut_bytes;
+	uint64_t last = stat_get(&st->last_read_ms), cut_lines, cut_bytes, lines = 0;
+	uint64_t size = stat_get(&st->size), offset = stat_get(&st->offset);
+	uint32_t w;
 
 	source_cuts(p, i, &cut_lines, &cut_bytes);
+	for (w = 0; w < p->nworkers; w++)
+		lines += stat_get(&p->worker_stats[w].src_records[i]);
 	strbuf_putc(sb, '{');
 	json_key(sb, "name");
 	json_cstr(sb, src->name);
 	strbuf_putc(sb, ',');
 	json_key(sb, "path");
 	json_cstr(sb, src->path);
+	strbuf_puts(sb, ",\"inode\":");
+	json_u64(sb, stat_get(&st->inode));
 	strbuf_puts(sb, ",\"offset\":");
-	json_u64(sb, stat_get(&st->offset));
+	json_u64(sb, offset);
 	strbuf_puts(sb, ",\"size\":");
-	json_u64(sb, stat_get(&st->size));
+	json_u64(sb, size);
+	strbuf_puts(sb, ",\"lag\":");
+	json_u64(sb, size > offset ? size - offset : 0);
+	strbuf_puts(sb, ",\"lines\":");
+	json_u64(sb, lines);
 	strbuf_puts(sb, ",\"bytes\":");
 	json_u64(sb, stat_get(&st->bytes));
 	strbuf_puts(sb, ",\"lines_truncated\":");
@@ -91,13 +101,20 @@ static void render(struct aggregator *a, struct snapshot *s)
 {
 	struct pipeline *p = a->p;
 	const struct cfg *cfg = p->cfg;
-	struct strbuf sb = {0};
+	struct strbuf sb = {0}, srcs = {0};
 	char dur[16];
 	uint32_t r, w;
 	uint64_t batches = 0;
 
 	for (w = 0; w < p->nworkers; w++)
 		batches += stat_get(&p->worker_stats[w].batches);
+	strbuf_putc(&srcs, '[');
+	for (r = 0; r < p->nsources; r++) {
+		if (r)
+			strbuf_putc(&srcs, ',');
+		render_source(&srcs, p, r);
+	}
+	strbuf_putc(&srcs, ']');
 	strbuf_puts(&sb, "{\"seq\":");
 	json_u64(&sb, s->seq);
 	strbuf_puts(&sb, ",\"time\":");
@@ -129,13 +146,9 @@ static void render(struct aggregator *a, struct snapshot *s)
 	json_u64(&sb, a->hist.expired);
 	strbuf_puts(&sb, ",\"workers\":");
 	json_u64(&sb, p->nworkers);
-	strbuf_puts(&sb, ",\"sources\":[");
-	for (r = 0; r < p->nsources; r++) {
-		if (r)
-			strbuf_putc(&sb, ',');
-		render_source(&sb, p, r);
-	}
-	strbuf_puts(&sb, "]},\"rules\":[");
+	strbuf_puts(&sb, ",\"sources\":");
+	strbuf_append(&sb, srcs.buf ? srcs.buf : "[]", srcs.buf ? srcs.len : 2);
+	strbuf_puts(&sb, "},\"rules\":[");
 	for (r = 0; r < s->nrules; r++) {
 		if (r)
 			strbuf_putc(&sb, ',');
@@ -162,8 +175,23 @@ static void render(struct aggregator *a, struct snapshot *s)
 	strbuf_puts(&sb, "]}\n");
 	s->json_len = sb.len;
 	s->json = strbuf_take(&sb);
-	if (!s->json)
-		s->json_len = 0;
+	/* GET /api/v1/sources: the same array, with the snapshot's time. */
+	strbuf_puts(&sb, "{\"time\":");
+	json_time_ms(&sb, s->time_ms);
+	strbuf_puts(&sb, ",\"sources\":");
+	strbuf_append(&sb, srcs.buf ? srcs.buf : "[]", srcs.buf ? srcs.len : 2);
+	strbuf_puts(&sb, "}\n");
+	if (srcs.oom)
+		sb.oom = true;
+	strbuf_free(&srcs);
+	s->sources_len = sb.len;
+	s->sources_json = strbuf_take(&sb);
+	if (!s->json || !s->sources_json) {
+		free(s->json);
+		free(s->sources_json);
+		s->json = s->sources_json = NULL;
+		s->json_len = s->sources_len = 0;
+	}
 }
 
 static void publish(struct aggregator *a, int64_t t)

@@ -31,6 +31,7 @@ void snap_release(struct snapshot *s)
 	free(s->totals);
 	free(s->windows);
 	free(s->json);
+	free(s->sources_json);
 	free(s);
 }
 

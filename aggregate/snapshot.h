@@ -29,6 +29,8 @@ struct snapshot {
 	uint64_t lines_truncated;
 	char *json; /* GET /api/v1/snapshot body */
 	size_t json_len;
+	char *sources_json; /* GET /api/v1/sources body */
+	size_t sources_len;
 };
 
 struct snap_store {

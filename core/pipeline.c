@@ -117,9 +117,10 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 	for (i = 0; i < p->nworkers; i++) {
 		struct worker_stats *ws = &p->worker_stats[i];
 
+		ws->src_records = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
 		ws->src_lines_truncated = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
 		ws->src_bytes_discarded = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
-		if (!ws->src_lines_truncated || !ws->src_bytes_discarded) {
+		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded) {
 			rc = -ENOMEM;
 			goto err;
 		}
@@ -205,6 +206,7 @@ void pipeline_free(struct pipeline *p)
 			ring_destroy(&p->pane_returns[i]);
 	}
 	for (i = 0; p->worker_stats && i < p->nworkers; i++) {
+		free(p->worker_stats[i].src_records);
 		free(p->worker_stats[i].src_lines_truncated);
 		free(p->worker_stats[i].src_bytes_discarded);
 	}

@@ -39,6 +39,7 @@ struct source_stats {
 	_Atomic uint64_t rotations;	  /* the path moved on to another file */
 	_Atomic uint64_t errors;	  /* failed opens/reads */
 	_Atomic uint64_t last_read_ms;	  /* wall clock of the last read with data */
+	_Atomic uint64_t inode;		  /* of the file open now (0: none yet) */
 };
 
 /* Written by one worker thread each. */
@@ -48,6 +49,7 @@ struct worker_stats {
 	_Atomic uint64_t batches;
 	/* Records longer than max_line that arrived whole and were cut while
 	 * scanning, per source ([nsources] each; ingest counts its own cuts). */
+	_Atomic uint64_t *src_records; /* records scanned, per source */
 	_Atomic uint64_t *src_lines_truncated;
 	_Atomic uint64_t *src_bytes_discarded;
 };

@@ -1,7 +1,7 @@
 /*
  * server.c - see server.h.
  *
- * Routes: GET /api/v1/snapshot, GET /api/v1/rules, GET /healthz.
+ * Routes: GET /api/v1/snapshot, /api/v1/sources, /api/v1/rules, /healthz.
  * Anything else is a JSON error: 404 for an unknown path, 405 for a known
  * path with another method. Every error body has the same shape:
  *   {"error":{"status":404,"message":"..."}}
@@ -77,7 +77,9 @@ static void snap_free_cb(void *cls)
 	snap_release(cls);
 }
 
-static enum MHD_Result serve_snapshot(struct http_server *h, struct MHD_Connection *c)
+/* Serve the latest snapshot's /api/v1/snapshot (sources false) or
+ * /api/v1/sources body. */
+static enum MHD_Result serve_snapshot(struct http_server *h, struct MHD_Connection *c, bool sources)
 {
 	struct snapshot *s = snap_store_acquire(h->store);
 	struct MHD_Response *r;
@@ -86,8 +88,9 @@ static enum MHD_Result serve_snapshot(struct http_server *h, struct MHD_Connecti
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet", NULL);
 	/* The body is the snapshot's own JSON; the reference is dropped when
 	 * MHD is done with the response. */
-	r = MHD_create_response_from_buffer_with_free_callback_cls(s->json_len, s->json,
-								   snap_free_cb, s);
+	r = MHD_create_response_from_buffer_with_free_callback_cls(
+	    sources ? s->sources_len : s->json_len, sources ? s->sources_json : s->json,
+	    snap_free_cb, s);
 	if (!r) {
 		snap_release(s);
 		return MHD_NO;
@@ -123,8 +126,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0; /* no route takes a body yet: discard it */
 		return MHD_YES;
 	}
-	known = !strcmp(url, "/api/v1/snapshot") || !strcmp(url, "/api/v1/rules") ||
-		!strcmp(url, "/healthz");
+	known = !strcmp(url, "/api/v1/snapshot") || !strcmp(url, "/api/v1/sources") ||
+		!strcmp(url, "/api/v1/rules") || !strcmp(url, "/healthz");
 	if (!known) {
 		snprintf(msg, sizeof(msg), "no such endpoint: %.120s", url);
 		return send_error(c, MHD_HTTP_NOT_FOUND, msg, NULL);
@@ -134,7 +137,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
 	}
 	if (!strcmp(url, "/api/v1/snapshot"))
-		return serve_snapshot(h, c);
+		return serve_snapshot(h, c, false);
+	if (!strcmp(url, "/api/v1/sources"))
+		return serve_snapshot(h, c, true);
 	if (!strcmp(url, "/api/v1/rules"))
 		return serve_static(c, h->rules_json, h->rules_len);
 	return serve_static(c, health, sizeof(health) - 1);

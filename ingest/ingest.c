@@ -144,6 +144,7 @@ static void src_open(struct ingest *ing, struct src *s)
 	s->first_open = false;
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
+	stat_set(&s->stats->inode, (uint64_t)st.st_ino);
 	s->rotated_ms = 0;
 	stat_set(&s->stats->size, (uint64_t)st.st_size);
 	stat_set(&s->stats->offset, s->offset);

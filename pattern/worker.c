@@ -100,6 +100,7 @@ static void process(struct worker *w, struct batch *b)
 	stat_add(&st->records, (uint64_t)n);
 	stat_add(&st->bytes, b->len);
 	stat_add(&st->batches, 1);
+	stat_add(&st->src_records[b->source], (uint64_t)n);
 	if (w->cut.lines) {
 		stat_add(&st->src_lines_truncated[b->source], w->cut.lines);
 		stat_add(&st->src_bytes_discarded[b->source], w->cut.bytes);

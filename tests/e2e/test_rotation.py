@@ -4,6 +4,7 @@ Each test writes known lines before and after the rotation and waits for
 the exact record count; nothing may be lost or counted twice.
 """
 import os
+import time
 
 
 def _source(snap):
@@ -72,3 +73,35 @@ def test_copytruncate_rereads_from_start(weir, tmp_path):
     snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == 4)
     assert _source(snap)["truncations"] == 1
     assert _source(snap)["rotations"] == 0
+
+
+def test_sources_endpoint_reports_file_state(weir, tmp_path):
+    log = tmp_path / "s.log"
+    log.write_bytes(b"a\nb\nc\npartial")
+    d = weir.start(sources=[{"name": "s", "path": log}], rules=[{"name": "any", "match": "^"}])
+    d.poll_snapshot(lambda s: s["ingest"]["records"] == 3)
+
+    def ready():
+        status, headers, body = d.get("/api/v1/sources")
+        assert status == 200
+        assert headers["content-type"] == "application/json"
+        return body if body["sources"][0]["lines"] == 3 else None
+
+    body = None
+    for _ in range(200):
+        body = ready()
+        if body:
+            break
+        time.sleep(0.05)
+    assert body, "sources never showed 3 lines"
+    src = body["sources"][0]
+    st = os.stat(log)
+    assert src["name"] == "s"
+    assert src["path"] == str(log)
+    assert src["inode"] == st.st_ino
+    assert src["size"] == st.st_size
+    assert src["offset"] == st.st_size   # read to the end; the partial line waits
+    assert src["lag"] == 0
+    assert src["bytes"] == st.st_size
+    assert src["rotations"] == 0 and src["truncations"] == 0 and src["errors"] == 0
+    assert src["last_read"].endswith("Z")

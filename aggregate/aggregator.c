@@ -83,6 +83,8 @@ static void render_source(struct strbuf *sb, const struct pipeline *p, uint32_t 
 	json_u64(sb, cut_lines);
 	strbuf_puts(sb, ",\"bytes_discarded\":");
 	json_u64(sb, cut_bytes);
+	strbuf_puts(sb, ",\"partial_flushes\":");
+	json_u64(sb, stat_get(&st->partial_flushes));
 	strbuf_puts(sb, ",\"rotations\":");
 	json_u64(sb, stat_get(&st->rotations));
 	strbuf_puts(sb, ",\"truncations\":");

@@ -928,8 +928,9 @@ static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 	free(w);
 }
 
-static const char *const source_keys[] = {"name", "type", "path", "format", "start", "rate"};
-enum { SK_NAME, SK_TYPE, SK_PATH, SK_FORMAT, SK_START, SK_RATE, SK_N };
+static const char *const source_keys[] = {"name",  "type", "path",	 "format",
+					  "start", "rate", "flush_after"};
+enum { SK_NAME, SK_TYPE, SK_PATH, SK_FORMAT, SK_START, SK_RATE, SK_FLUSH, SK_N };
 static const char *const source_types[] = {"file", "demo"};	 /* enum cfg_source_type order */
 static const char *const source_starts[] = {"beginning", "end"}; /* enum cfg_start order */
 static const char *const source_formats[] = {"raw"};
@@ -1003,6 +1004,17 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 		src->start = (enum cfg_start)x;
 	if (v[SK_FORMAT])
 		get_enum(ld, v[SK_FORMAT], "format", source_formats, 1, "raw", &x);
+	src->flush_after_s = 5;
+	if (v[SK_FLUSH] && !want_scalar(ld, v[SK_FLUSH], "flush_after", "a duration such as 5s")) {
+		uint32_t secs;
+
+		if (cfg_parse_duration(v[SK_FLUSH]->str, &secs) || secs > 86400)
+			ld_err(ld, v[SK_FLUSH],
+			       "'flush_after' must be a duration from 1s to 24h, got '%.*s'",
+			       qlen(v[SK_FLUSH]), v[SK_FLUSH]->str);
+		else
+			src->flush_after_s = secs;
+	}
 
 	if (!type_ok)
 		return; /* which keys a source needs depends on its type */

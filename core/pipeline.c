@@ -72,6 +72,7 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 		rc = add_source(p, cs->name, path, cs->start == CFG_START_END, true);
 		if (rc)
 			return rc;
+		p->sources[p->nsources - 1].flush_after_ms = cs->flush_after_s * 1000;
 	}
 	return 0;
 }

@@ -37,8 +37,9 @@ struct demo;
 struct pipe_source {
 	char *name;
 	char *path;
-	bool start_at_end; /* files seen the first time: start at their end */
-	bool follow;	   /* keep tailing at EOF (serve); false: read once (scan) */
+	bool start_at_end;	 /* files seen the first time: start at their end */
+	bool follow;		 /* keep tailing at EOF (serve); false: read once (scan) */
+	uint32_t flush_after_ms; /* follow: flush a partial last line idle this long */
 };
 
 struct pipe_opts {

@@ -37,6 +37,7 @@ struct source_stats {
 	_Atomic uint64_t bytes_discarded; /* the cut-off rest of those lines */
 	_Atomic uint64_t truncations;	  /* file shrank below offset; reread from 0 */
 	_Atomic uint64_t rotations;	  /* the path moved on to another file */
+	_Atomic uint64_t partial_flushes; /* partial last lines made records after flush_after */
 	_Atomic uint64_t errors;	  /* failed opens/reads */
 	_Atomic uint64_t last_read_ms;	  /* wall clock of the last read with data */
 	_Atomic uint64_t inode;		  /* of the file open now (0: none yet) */

@@ -338,6 +338,21 @@ static void src_check_rotation(struct ingest *ing, struct src *s)
 	src_open(ing, s);
 }
 
+/* At the end of a followed file: a partial last line that has not grown for
+ * flush_after becomes a record (its writer may never end it). */
+static void src_flush_idle(struct ingest *ing, struct src *s)
+{
+	uint64_t last = stat_get(&s->stats->last_read_ms);
+
+	if (!s->b || s->b->len == s->complete || s->blocked)
+		return;
+	if (now_ms() - (int64_t)last < (int64_t)s->desc->flush_after_ms)
+		return;
+	s->b->len = frame_finish(&s->fr, s->b->buf, s->b->len, &s->complete);
+	stat_add(&s->stats->partial_flushes, 1);
+	src_ship(ing, s);
+}
+
 static void on_read(struct ingest *ing, uint32_t idx, int res)
 {
 	struct src *s = &ing->srcs[idx];
@@ -362,6 +377,7 @@ static void on_read(struct ingest *ing, uint32_t idx, int res)
 			return;
 		}
 		src_ship(ing, s); /* caught up: hand over what is whole */
+		src_flush_idle(ing, s);
 		src_check_rotation(ing, s);
 		return;
 	}

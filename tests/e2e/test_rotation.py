@@ -105,3 +105,21 @@ def test_sources_endpoint_reports_file_state(weir, tmp_path):
     assert src["bytes"] == st.st_size
     assert src["rotations"] == 0 and src["truncations"] == 0 and src["errors"] == 0
     assert src["last_read"].endswith("Z")
+
+
+def test_partial_last_line_is_flushed_after_idle_timeout(weir, tmp_path):
+    log = tmp_path / "p.log"
+    log.write_bytes(b"whole\n")
+    d = weir.start(sources=[{"name": "p", "path": log, "flush_after": "1s"}],
+                   rules=[{"name": "any", "match": "^"}, {"name": "tail", "match": "^tail$"}])
+    d.poll_snapshot(lambda s: s["ingest"]["records"] == 1)
+    with open(log, "ab") as f:
+        f.write(b"tail")
+    snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == 2)
+    assert snap["rules"][1]["total"] == 1, "the flushed partial line is a record of its own"
+    assert _source(snap)["partial_flushes"] == 1
+    # The writer finishing its line later gives a new record, not a lost one.
+    with open(log, "ab") as f:
+        f.write(b" end\nnext\n")
+    snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == 4)
+    assert snap["rules"][0]["total"] == 4

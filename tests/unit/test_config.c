@@ -306,7 +306,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     1},
 	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
 	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
-	     "format, start, rate",
+	     "format, start, rate, flush_after",
 	     1},
 	    {"unknown tuning key", "tuning:\n  threads: 4\n",
 	     "t.yaml:2:3: unknown key 'threads' in tuning; expected one of: workers, "

@@ -261,18 +261,15 @@ static void src_finish(struct ingest *ing, struct src *s)
 	src_ship(ing, s); /* if blocked, the loop retries, then marks it done */
 }
 
-static void src_check_truncation(struct src *s)
+/* st: fstat of the open file, taken by the caller. */
+static void src_check_truncation(struct src *s, const struct stat *st)
 {
-	struct stat st;
-
-	if (s->fd < 0 || fstat(s->fd, &st) < 0)
-		return;
-	stat_set(&s->stats->size, (uint64_t)st.st_size);
-	if ((uint64_t)st.st_size >= s->offset)
+	stat_set(&s->stats->size, (uint64_t)st->st_size);
+	if ((uint64_t)st->st_size >= s->offset)
 		return;
 	/* Copy-truncated (or truncated by hand): start over from 0. */
 	log_info("source '%s': %s shrank to %lld bytes (offset was %llu): reading from 0",
-		 s->desc->name, s->desc->path, (long long)st.st_size,
+		 s->desc->name, s->desc->path, (long long)st->st_size,
 		 (unsigned long long)s->offset);
 	stat_add(&s->stats->truncations, 1);
 	s->offset = 0;
@@ -321,7 +318,7 @@ static void src_check_rotation(struct ingest *ing, struct src *s)
 	}
 	if (path_st.st_dev == s->dev && path_st.st_ino == s->ino) {
 		s->rotated_ms = 0;
-		src_check_truncation(s);
+		src_check_truncation(s, &fd_st);
 		return;
 	}
 	t = now_ms();

@@ -55,6 +55,24 @@ def yq(s):
     return "'" + str(s).replace("'", "''") + "'"
 
 
+
+def scan_config(path, rules, max_line=None, workers=2, batch_size=None):
+    """Write a config with only rules and tuning (for `weir scan`) to path."""
+    lines = ["listen: 127.0.0.1:0", "rules:"]
+    for r in rules:
+        lines.append(f"  - name: {r['name']}")
+        lines.append(f"    match: {yq(r['match'])}")
+        if r.get("caseless"):
+            lines.append("    caseless: true")
+    tuning = [f"workers: {workers}"]
+    if max_line:
+        tuning.append(f"max_line: {max_line}")
+    if batch_size:
+        tuning.append(f"batch_size: {batch_size}")
+    lines.append("tuning: {" + ", ".join(tuning) + "}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
 def strict_json(raw, what="response"):
     """Parse bytes as strict JSON: valid UTF-8, no NaN/Infinity."""
     try:

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import expected_counts, records_of, run_weir, yq
+from conftest import expected_counts, records_of, run_weir, scan_config
 
 # system -> [(rule name, regex, caseless, expected_counts key, [ids])]
 LOGHUB = {
@@ -84,18 +84,6 @@ LOGHUB = {
 }
 
 
-def write_config(path, rules, workers=2):
-    lines = ["listen: 127.0.0.1:0", "rules:"]
-    for r in rules:
-        lines.append(f"  - name: {r['name']}")
-        lines.append(f"    match: {yq(r['match'])}")
-        if r.get("caseless"):
-            lines.append("    caseless: true")
-    lines.append(f"tuning: {{workers: {workers}}}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 @pytest.fixture(scope="module")
 def loghub(testdata):
     with open(testdata / "loghub" / "expected_counts.json") as f:
@@ -126,7 +114,7 @@ def test_loghub_scan_totals_equal_ground_truth(tmp_path, testdata, loghub, syste
     rules, truth = loghub_rules(system, loghub)
     assert_rules_select_truth(recs, rules, truth)
 
-    cfg = write_config(tmp_path / "loghub.yaml", rules)
+    cfg = scan_config(tmp_path / "loghub.yaml", rules)
     r = run_weir("scan", "-c", cfg, log)
     assert r.returncode == 0, r.stderr
     out = r.json()
@@ -169,7 +157,7 @@ def test_nginx_shop_log_scan_totals_equal_derived_counts(tmp_path, testdata):
     rules, truth = shop_rules(derived)
     assert_rules_select_truth(recs, rules, truth)
 
-    cfg = write_config(tmp_path / "shop.yaml", rules, workers=3)
+    cfg = scan_config(tmp_path / "shop.yaml", rules, workers=3)
     r = run_weir("scan", "-c", cfg, base)
     assert r.returncode == 0, r.stderr
     out = r.json()

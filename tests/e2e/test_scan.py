@@ -15,27 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import (RUN_TIMEOUT, WEIR_BIN, assert_no_sanitizer_report, expected_counts,
-                      records_of, run_weir, strict_json, yq)
+                      records_of, run_weir, scan_config, strict_json)
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-def scan_config(tmp_path, rules, max_line=None, workers=2, batch_size=None, name="scan.yaml"):
-    lines = ["listen: 127.0.0.1:0", "rules:"]
-    for r in rules:
-        lines.append(f"  - name: {r['name']}")
-        lines.append(f"    match: {yq(r['match'])}")
-        if r.get("caseless"):
-            lines.append("    caseless: true")
-    tuning = [f"workers: {workers}"]
-    if max_line:
-        tuning.append(f"max_line: {max_line}")
-    if batch_size:
-        tuning.append(f"batch_size: {batch_size}")
-    lines.append("tuning: {" + ", ".join(tuning) + "}")
-    path = tmp_path / name
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def scan(cfg, *logs, input=None):
@@ -114,7 +96,7 @@ AB = [{"name": "a_then_b", "match": "a[^z]*b"}]
     (b"a\rb\n", 1),            # a CR inside a line is part of the record
 ])
 def test_rule_never_matches_across_records(tmp_path, data, want):
-    cfg = scan_config(tmp_path, AB)
+    cfg = scan_config(tmp_path / "scan.yaml", AB)
     out = scan(cfg, input=data)
     assert totals(out) == {"a_then_b": want}
     assert out["records"] == len(records_of(data))
@@ -122,7 +104,7 @@ def test_rule_never_matches_across_records(tmp_path, data, want):
 
 def test_last_line_without_newline_is_a_record(tmp_path):
     rules = [{"name": "y_line", "match": "^y$"}, {"name": "any", "match": "^"}]
-    cfg = scan_config(tmp_path, rules)
+    cfg = scan_config(tmp_path / "scan.yaml", rules)
     log = tmp_path / "nonl.log"
     log.write_bytes(b"x\ny")
     out = scan(cfg, log)
@@ -135,7 +117,7 @@ def test_last_line_without_newline_is_a_record(tmp_path):
 
 
 def test_empty_input_has_no_records(tmp_path):
-    cfg = scan_config(tmp_path, [{"name": "any", "match": "^"}])
+    cfg = scan_config(tmp_path / "scan.yaml", [{"name": "any", "match": "^"}])
     log = tmp_path / "empty.log"
     log.write_bytes(b"")
     out = scan(cfg, log)
@@ -158,7 +140,7 @@ def test_long_lines_are_cut_and_counted(tmp_path):
     lines.append(b"q" * 1017 + b"STRADDLE")                  # 1025 bytes
     data = b"\n".join(lines) + b"\n"
     recs = records_of(data)
-    cfg = scan_config(tmp_path, rules, max_line=max_line)
+    cfg = scan_config(tmp_path / "scan.yaml", rules, max_line=max_line)
     out = scan(cfg, input=data)
     assert out["records"] == len(recs)
     assert out["bytes"] == len(data)
@@ -193,7 +175,7 @@ def test_several_files_add_up(tmp_path):
         files.append(p)
         all_recs += records_of(body)
         size += len(body)
-    cfg = scan_config(tmp_path, rules)
+    cfg = scan_config(tmp_path / "scan.yaml", rules)
     out = scan(cfg, *files)
     assert out["records"] == len(all_recs)
     assert out["bytes"] == size
@@ -224,7 +206,7 @@ def test_large_input_across_many_batches(tmp_path):
         {"name": "ff", "match": "\\xff"},
         {"name": "nul_then_ok", "match": "\\x00 ok"},
     ]
-    cfg = scan_config(tmp_path, rules, workers=3, batch_size=65536, max_line=4096)
+    cfg = scan_config(tmp_path / "scan.yaml", rules, workers=3, batch_size=65536, max_line=4096)
     out = scan(cfg, input=data)
     recs = records_of(data)
     assert out["records"] == len(recs) == 60000
@@ -234,7 +216,7 @@ def test_large_input_across_many_batches(tmp_path):
 
 
 def test_missing_file_fails_and_names_it(tmp_path):
-    cfg = scan_config(tmp_path, AB)
+    cfg = scan_config(tmp_path / "scan.yaml", AB)
     good = tmp_path / "good.log"
     good.write_bytes(b"ab\n")
     missing = tmp_path / "no-such-file.log"
@@ -258,7 +240,7 @@ def test_stdin_arriving_in_pieces(tmp_path):
     rules = [{"name": "done_end", "match": "done$"}, {"name": "cr", "match": "\\r"},
              {"name": "ab", "match": "^ab$"}, {"name": "split_word", "match": "^hello world$"}]
     pieces = [b"ends with done\r", b"\nhel", b"lo world\r\n", b"a", b"b\nlast done"]
-    cfg = scan_config(tmp_path, rules)
+    cfg = scan_config(tmp_path / "scan.yaml", rules)
     p = subprocess.Popen([WEIR_BIN, "scan", "-c", str(cfg)], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/pipeline.h"
+#include "core/state.h"
 #include "pattern/worker.h"
 
 #include <errno.h>
@@ -20,82 +21,273 @@ struct aggregator {
 	struct agg_history hist;
 	uint64_t seq;
 	uint64_t records; /* records in every pane merged so far */
+	/* Checkpoint barrier: a worker whose barrier arrived is held (its ring
+	 * is not drained) until every worker's has, so the state written holds
+	 * exactly what came before the cut. */
+	bool *held; /* [nworkers] */
+	uint32_t nheld;
+	struct ckpt_files *cut; /* the barrier's payload */
+	uint64_t checkpoints;	/* written */
+	uint64_t checkpoint_errors;
 };
 
-static void drain(struct aggregator *a)
+static void checkpoint(struct aggregator *a);
+
+/* Merge what the workers have shipped; true if anything was taken. */
+static bool drain_once(struct aggregator *a)
 {
 	struct pipeline *p = a->p;
 	struct pane *pn;
+	bool any = false;
 	uint32_t w;
 
-	for (w = 0; w < p->nworkers; w++)
-		while ((pn = ring_pop(&p->pane_rings[w]))) {
-			agg_history_add(&a->hist, pn->sec, pn->counts);
-			a->records += pn->records;
+	for (w = 0; w < p->nworkers; w++) {
+		while (!a->held[w] && (pn = ring_pop(&p->pane_rings[w]))) {
+			any = true;
+			if (pn->barrier) {
+				a->held[w] = true;
+				a->nheld++;
+				a->cut = pn->barrier;
+			} else {
+				agg_history_add(&a->hist, pn->sec, pn->counts);
+				a->records += pn->records;
+			}
 			/* The return ring holds every pane of the worker. */
 			ring_push(&p->pane_returns[w], pn);
 		}
+		if (a->nheld == p->nworkers) {
+			checkpoint(a);
+			memset(a->held, 0, sizeof(*a->held) * p->nworkers);
+			a->nheld = 0;
+		}
+	}
+	return any;
 }
 
-/* A source's cuts: the ingest framer's plus every worker's. */
-static void source_cuts(const struct pipeline *p, uint32_t i, uint64_t *lines, uint64_t *bytes)
+static void drain(struct aggregator *a)
 {
+	while (drain_once(a))
+		;
+}
+
+/* Write the aggregates and the cut's file offsets as one state file. */
+static void checkpoint(struct aggregator *a)
+{
+	struct pipeline *p = a->p;
+	struct ckpt_files *cut = a->cut;
+	struct state st = {0};
+	struct state_agg *sa = &st.agg;
+	char *buf = NULL;
+	size_t len = 0;
+	uint32_t i, n = 0;
+	int rc = -ENOMEM;
+
+	a->cut = NULL;
+	if (!cut)
+		return;
+	st.written_ms = now_ms();
+	sa->nrules = p->nrules;
+	sa->rule_names = calloc(p->nrules + 1, sizeof(char *));
+	sa->totals = a->hist.totals;
+	sa->records = a->records;
+	sa->expired = a->hist.expired;
+	sa->secs = calloc(a->hist.nslots, sizeof(int64_t));
+	sa->counts = calloc((size_t)a->hist.nslots * p->nrules + 1, sizeof(uint64_t));
+	if (sa->rule_names && sa->secs && sa->counts) {
+		for (i = 0; i < p->nrules; i++)
+			sa->rule_names[i] = p->cfg->rules[i].name;
+		for (i = 0; i < a->hist.nslots; i++) {
+			int64_t sec = a->hist.slot_sec[i];
+
+			if (sec == INT64_MIN || sec <= a->hist.newest - (int64_t)a->hist.nslots)
+				continue;
+			sa->secs[n] = sec;
+			memcpy(sa->counts + (size_t)n * p->nrules,
+			       a->hist.counts + (size_t)i * p->nrules,
+			       sizeof(uint64_t) * p->nrules);
+			n++;
+		}
+		sa->nsecs = n;
+		st.files = cut->files;
+		st.nfiles = cut->n;
+		rc = state_encode(&st, &buf, &len);
+	}
+	if (!rc)
+		rc = state_save(p->cfg->state_dir, buf, len);
+	if (rc) {
+		a->checkpoint_errors++;
+		log_error("checkpoint failed: %s (the previous one stays)", strerror(-rc));
+	} else {
+		a->checkpoints++;
+		log_msg(cut->final ? LOG_INFO : LOG_DEBUG,
+			"checkpoint: %u files, %llu records, %zu bytes written to %s/%s", cut->n,
+			(unsigned long long)a->records, len, p->cfg->state_dir, STATE_FILE);
+	}
+	free(buf);
+	free(sa->rule_names);
+	free(sa->secs);
+	free(sa->counts);
+	state_files_free(cut->files, cut->n);
+	free(cut);
+}
+
+/* Take back the aggregates of the last run: totals and history by rule name. */
+static void restore(struct aggregator *a, const struct state *st)
+{
+	const struct state_agg *sa = &st->agg;
+	struct pipeline *p = a->p;
+	uint32_t *map, i, r;
+	uint64_t *row;
+
+	map = calloc(sa->nrules + 1, sizeof(*map));
+	row = calloc(p->nrules + 1, sizeof(*row));
+	if (!map || !row) {
+		free(map);
+		free(row);
+		log_error("state: out of memory restoring the aggregates");
+		return;
+	}
+	for (i = 0; i < sa->nrules; i++) {
+		map[i] = UINT32_MAX;
+		for (r = 0; r < p->nrules; r++)
+			if (!strcmp(sa->rule_names[i], p->cfg->rules[r].name))
+				map[i] = r;
+	}
+	for (i = 0; i < sa->nsecs; i++) {
+		memset(row, 0, sizeof(*row) * p->nrules);
+		for (r = 0; r < sa->nrules; r++)
+			if (map[r] != UINT32_MAX)
+				row[map[r]] = sa->counts[(size_t)i * sa->nrules + r];
+		agg_history_add(&a->hist, sa->secs[i], row);
+	}
+	memset(a->hist.totals, 0, sizeof(*a->hist.totals) * p->nrules);
+	for (r = 0; r < sa->nrules; r++)
+		if (map[r] != UINT32_MAX)
+			a->hist.totals[map[r]] = sa->totals[r];
+	a->hist.expired = sa->expired;
+	a->records = sa->records;
+	free(map);
+	free(row);
+}
+
+static void put_u64_field(struct strbuf *sb, const char *key, uint64_t v)
+{
+	strbuf_putc(sb, ',');
+	json_key(sb, key);
+	json_u64(sb, v);
+}
+
+static void put_time_field(struct strbuf *sb, const char *key, uint64_t ms)
+{
+	strbuf_putc(sb, ',');
+	json_key(sb, key);
+	if (ms)
+		json_time_ms(sb, (int64_t)ms);
+	else
+		strbuf_puts(sb, "null");
+}
+
+/* A source's totals over every file it had (workers' counts included). */
+struct src_totals {
+	uint64_t lines, cut_lines, cut_bytes;
+};
+
+static struct src_totals source_totals(const struct pipeline *p, uint32_t i)
+{
+	struct src_totals t = {0, 0, 0};
 	uint32_t w;
 
-	*lines = stat_get(&p->source_stats[i].lines_truncated);
-	*bytes = stat_get(&p->source_stats[i].bytes_discarded);
+	t.cut_lines = stat_get(&p->source_stats[i].lines_truncated);
+	t.cut_bytes = stat_get(&p->source_stats[i].bytes_discarded);
 	for (w = 0; w < p->nworkers; w++) {
-		*lines += stat_get(&p->worker_stats[w].src_lines_truncated[i]);
-		*bytes += stat_get(&p->worker_stats[w].src_bytes_discarded[i]);
+		t.lines += stat_get(&p->worker_stats[w].src_records[i]);
+		t.cut_lines += stat_get(&p->worker_stats[w].src_lines_truncated[i]);
+		t.cut_bytes += stat_get(&p->worker_stats[w].src_bytes_discarded[i]);
 	}
+	return t;
 }
 
-static void render_source(struct strbuf *sb, const struct pipeline *p, uint32_t i)
+static const char *const file_states[] = {"free", "open", "draining", "error"};
+
+/* One file slot; called under files_lock. */
+static void render_file(struct strbuf *sb, const struct pipeline *p, uint32_t f)
+{
+	const struct file_info *fi = &p->files[f];
+	struct file_stats *st = &p->file_stats[f];
+	uint64_t size = stat_get(&st->size), offset = stat_get(&st->offset);
+	uint64_t lines = 0, cut_lines = stat_get(&st->lines_truncated);
+	uint64_t cut_bytes = stat_get(&st->bytes_discarded);
+	uint32_t w;
+
+	for (w = 0; w < p->nworkers; w++) {
+		lines += stat_get(&p->worker_stats[w].file_records[f]);
+		cut_lines += stat_get(&p->worker_stats[w].file_lines_truncated[f]);
+		cut_bytes += stat_get(&p->worker_stats[w].file_bytes_discarded[f]);
+	}
+	strbuf_puts(sb, "{\"path\":");
+	json_cstr(sb, fi->path ? fi->path : "");
+	strbuf_puts(sb, ",\"state\":");
+	json_cstr(sb, file_states[fi->state]);
+	put_u64_field(sb, "inode", stat_get(&st->inode));
+	put_u64_field(sb, "offset", offset);
+	put_u64_field(sb, "size", size);
+	put_u64_field(sb, "lag", size > offset ? size - offset : 0);
+	put_u64_field(sb, "lines", lines - fi->base_lines);
+	put_u64_field(sb, "bytes", stat_get(&st->bytes));
+	put_u64_field(sb, "lines_truncated", cut_lines - fi->base_cut_lines);
+	put_u64_field(sb, "bytes_discarded", cut_bytes - fi->base_cut_bytes);
+	put_u64_field(sb, "truncations", stat_get(&st->truncations));
+	put_u64_field(sb, "errors", stat_get(&st->errors));
+	strbuf_puts(sb, ",\"error\":");
+	if (fi->err)
+		json_cstr(sb, strerror(fi->err));
+	else
+		strbuf_puts(sb, "null");
+	put_time_field(sb, "last_read", stat_get(&st->last_read_ms));
+	strbuf_putc(sb, '}');
+}
+
+/* A source; with_files adds its files (GET /api/v1/sources). */
+static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, bool with_files)
 {
 	const struct pipe_source *src = &p->sources[i];
 	struct source_stats *st = &p->source_stats[i];
-	uint64_t last = stat_get(&st->last_read_ms), cut_lines, cut_bytes, lines = 0;
-	uint64_t size = stat_get(&st->size), offset = stat_get(&st->offset);
-	uint32_t w;
+	struct src_totals t = source_totals(p, i);
+	uint32_t k, f, n = 0;
 
-	source_cuts(p, i, &cut_lines, &cut_bytes);
-	for (w = 0; w < p->nworkers; w++)
-		lines += stat_get(&p->worker_stats[w].src_records[i]);
-	strbuf_putc(sb, '{');
-	json_key(sb, "name");
+	strbuf_puts(sb, "{\"name\":");
 	json_cstr(sb, src->name);
-	strbuf_putc(sb, ',');
-	json_key(sb, "path");
-	json_cstr(sb, src->path);
-	strbuf_puts(sb, ",\"inode\":");
-	json_u64(sb, stat_get(&st->inode));
-	strbuf_puts(sb, ",\"offset\":");
-	json_u64(sb, offset);
-	strbuf_puts(sb, ",\"size\":");
-	json_u64(sb, size);
-	strbuf_puts(sb, ",\"lag\":");
-	json_u64(sb, size > offset ? size - offset : 0);
-	strbuf_puts(sb, ",\"lines\":");
-	json_u64(sb, lines);
-	strbuf_puts(sb, ",\"bytes\":");
-	json_u64(sb, stat_get(&st->bytes));
-	strbuf_puts(sb, ",\"lines_truncated\":");
-	json_u64(sb, cut_lines);
-	strbuf_puts(sb, ",\"bytes_discarded\":");
-	json_u64(sb, cut_bytes);
-	strbuf_puts(sb, ",\"partial_flushes\":");
-	json_u64(sb, stat_get(&st->partial_flushes));
-	strbuf_puts(sb, ",\"rotations\":");
-	json_u64(sb, stat_get(&st->rotations));
-	strbuf_puts(sb, ",\"truncations\":");
-	json_u64(sb, stat_get(&st->truncations));
-	strbuf_puts(sb, ",\"errors\":");
-	json_u64(sb, stat_get(&st->errors));
-	strbuf_puts(sb, ",\"last_read\":");
-	if (last)
-		json_time_ms(sb, (int64_t)last);
-	else
-		strbuf_puts(sb, "null");
+	strbuf_puts(sb, ",\"type\":\"file\",\"paths\":[");
+	for (k = 0; k < src->npatterns; k++) {
+		if (k)
+			strbuf_putc(sb, ',');
+		json_cstr(sb, src->patterns[k]);
+	}
+	strbuf_putc(sb, ']');
+	put_u64_field(sb, "files_open", stat_get(&st->files_open));
+	put_u64_field(sb, "lines", t.lines);
+	put_u64_field(sb, "bytes", stat_get(&st->bytes));
+	put_u64_field(sb, "lines_truncated", t.cut_lines);
+	put_u64_field(sb, "bytes_discarded", t.cut_bytes);
+	put_u64_field(sb, "partial_flushes", stat_get(&st->partial_flushes));
+	put_u64_field(sb, "rotations", stat_get(&st->rotations));
+	put_u64_field(sb, "truncations", stat_get(&st->truncations));
+	put_u64_field(sb, "files_closed", stat_get(&st->files_closed));
+	put_u64_field(sb, "errors", stat_get(&st->errors));
+	put_time_field(sb, "last_read", stat_get(&st->last_read_ms));
+	if (with_files) {
+		strbuf_puts(sb, ",\"files\":[");
+		pthread_mutex_lock(&p->files_lock);
+		for (f = 0; f < p->max_files; f++) {
+			if (p->files[f].state == FILE_FREE || p->files[f].source != i)
+				continue;
+			if (n++)
+				strbuf_putc(sb, ',');
+			render_file(sb, p, f);
+		}
+		pthread_mutex_unlock(&p->files_lock);
+		strbuf_putc(sb, ']');
+	}
 	strbuf_putc(sb, '}');
 }
 
@@ -103,7 +295,7 @@ static void render(struct aggregator *a, struct snapshot *s)
 {
 	struct pipeline *p = a->p;
 	const struct cfg *cfg = p->cfg;
-	struct strbuf sb = {0}, srcs = {0};
+	struct strbuf sb = {0}, srcs = {0}, files = {0};
 	char dur[16];
 	uint32_t r, w;
 	uint64_t batches = 0;
@@ -111,12 +303,17 @@ static void render(struct aggregator *a, struct snapshot *s)
 	for (w = 0; w < p->nworkers; w++)
 		batches += stat_get(&p->worker_stats[w].batches);
 	strbuf_putc(&srcs, '[');
+	strbuf_putc(&files, '[');
 	for (r = 0; r < p->nsources; r++) {
-		if (r)
+		if (r) {
 			strbuf_putc(&srcs, ',');
-		render_source(&srcs, p, r);
+			strbuf_putc(&files, ',');
+		}
+		render_source(&srcs, p, r, false);
+		render_source(&files, p, r, true);
 	}
 	strbuf_putc(&srcs, ']');
+	strbuf_putc(&files, ']');
 	strbuf_puts(&sb, "{\"seq\":");
 	json_u64(&sb, s->seq);
 	strbuf_puts(&sb, ",\"time\":");
@@ -146,6 +343,9 @@ static void render(struct aggregator *a, struct snapshot *s)
 	json_u64(&sb, stat_get(&p->ingest_stats.backpressure));
 	strbuf_puts(&sb, ",\"expired\":");
 	json_u64(&sb, a->hist.expired);
+	put_u64_field(&sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
+	put_u64_field(&sb, "checkpoints", a->checkpoints);
+	put_u64_field(&sb, "checkpoint_errors", a->checkpoint_errors);
 	strbuf_puts(&sb, ",\"workers\":");
 	json_u64(&sb, p->nworkers);
 	strbuf_puts(&sb, ",\"sources\":");
@@ -181,11 +381,12 @@ static void render(struct aggregator *a, struct snapshot *s)
 	strbuf_puts(&sb, "{\"time\":");
 	json_time_ms(&sb, s->time_ms);
 	strbuf_puts(&sb, ",\"sources\":");
-	strbuf_append(&sb, srcs.buf ? srcs.buf : "[]", srcs.buf ? srcs.len : 2);
+	strbuf_append(&sb, files.buf ? files.buf : "[]", files.buf ? files.len : 2);
 	strbuf_puts(&sb, "}\n");
-	if (srcs.oom)
+	if (srcs.oom || files.oom)
 		sb.oom = true;
 	strbuf_free(&srcs);
+	strbuf_free(&files);
 	s->sources_len = sb.len;
 	s->sources_json = strbuf_take(&sb);
 	if (!s->json || !s->sources_json) {
@@ -212,11 +413,8 @@ static void publish(struct aggregator *a, int64_t t)
 	s->records = a->records;
 	agg_history_windows(&a->hist, t / 1000, p->cfg->windows, p->cfg->nwindows, s->windows);
 	for (w = 0; w < p->nsources; w++) {
-		uint64_t lines, bytes;
-
-		source_cuts(p, w, &lines, &bytes);
 		s->bytes += stat_get(&p->source_stats[w].bytes);
-		s->lines_truncated += lines;
+		s->lines_truncated += source_totals(p, w).cut_lines;
 	}
 	render(a, s);
 	if (!s->json) {
@@ -294,11 +492,15 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 	if (!a)
 		return -ENOMEM;
 	a->p = p;
-	rc = agg_history_init(&a->hist, p->nrules, longest + 2);
+	a->held = calloc(p->nworkers, sizeof(*a->held));
+	rc = a->held ? agg_history_init(&a->hist, p->nrules, longest + 2) : -ENOMEM;
 	if (rc) {
+		free(a->held);
 		free(a);
 		return rc;
 	}
+	if (p->restored)
+		restore(a, p->restored);
 	/* An empty first snapshot, so readers have one before the first tick. */
 	publish(a, now_ms());
 	*out = a;
@@ -310,5 +512,10 @@ void agg_free(struct aggregator *a)
 	if (!a)
 		return;
 	agg_history_destroy(&a->hist);
+	if (a->cut) {
+		state_files_free(a->cut->files, a->cut->n);
+		free(a->cut);
+	}
+	free(a->held);
 	free(a);
 }

@@ -15,6 +15,7 @@ struct pane {
 	int64_t sec; /* the second (epoch) these counts belong to */
 	uint32_t nrules;
 	uint64_t records;  /* records scanned into this pane, so snapshots agree with counts */
+	void *barrier;	   /* non-NULL: a checkpoint barrier (no counts), its payload */
 	uint64_t counts[]; /* per rule: records matched */
 };
 

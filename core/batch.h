@@ -20,7 +20,8 @@
 #include <stdint.h>
 
 enum batch_kind {
-	BATCH_DATA, /* records to scan */
+	BATCH_DATA,    /* records to scan */
+	BATCH_BARRIER, /* checkpoint: everything before it is covered by payload */
 };
 
 struct batch {
@@ -29,6 +30,8 @@ struct batch {
 	uint32_t len;	    /* bytes of whole records in buf */
 	uint32_t kind;	    /* enum batch_kind */
 	uint32_t source;    /* index of the source the records came from */
+	uint32_t file;	    /* file slot they came from */
+	void *payload;	    /* barrier: the file offsets it covers (struct ckpt_files) */
 	int64_t arrival_ms; /* when ingest read the bytes (CLOCK_REALTIME, ms) */
 	uint64_t offset;    /* source offset of buf[0] (files) */
 };

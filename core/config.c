@@ -928,9 +928,9 @@ static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 	free(w);
 }
 
-static const char *const source_keys[] = {"name",  "type", "path",	 "format",
-					  "start", "rate", "flush_after"};
-enum { SK_NAME, SK_TYPE, SK_PATH, SK_FORMAT, SK_START, SK_RATE, SK_FLUSH, SK_N };
+static const char *const source_keys[] = {"name",   "type",  "path", "exclude",
+					  "format", "start", "rate", "flush_after"};
+enum { SK_NAME, SK_TYPE, SK_PATH, SK_EXCLUDE, SK_FORMAT, SK_START, SK_RATE, SK_FLUSH, SK_N };
 static const char *const source_types[] = {"file", "demo"};	 /* enum cfg_source_type order */
 static const char *const source_starts[] = {"beginning", "end"}; /* enum cfg_start order */
 static const char *const source_formats[] = {"raw"};
@@ -953,6 +953,83 @@ static void do_rate(struct ld *ld, const struct ynode *v, double *out)
 		return;
 	}
 	*out = d;
+}
+
+/* One entry of `path:` or `exclude:`: a non-empty string; a path must also
+ * be absolute. what names the expected value in a message. */
+static int list_item_ok(struct ld *ld, const struct ynode *it, const char *key, const char *what,
+			bool absolute)
+{
+	if (want_scalar(ld, it, key, what))
+		return -EINVAL;
+	if (!it->len) {
+		ld_err(ld, it, "'%s' must not be empty", key);
+		return -EINVAL;
+	}
+	if (absolute && it->str[0] != '/') {
+		ld_err(ld, it, "'%s' must be an absolute path, got '%.*s'", key, qlen(it), it->str);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* `path:` (paths true) or `exclude:`: one string or a sequence of them,
+ * copied into a new array in *out of *n strings, owned by the source.
+ * Paths must be absolute, listed once, and at least one; an empty exclude
+ * (no value or []) excludes nothing. Entries in error are left out. */
+static void get_strings(struct ld *ld, const struct ynode *v, const char *key, bool paths,
+			char ***out, size_t *n)
+{
+	const char *what = paths ? "an absolute path" : "a glob pattern";
+	size_t nitems = v->type == Y_SEQ ? v->nkids : 1;
+	char **arr;
+
+	if (v->type == Y_MAP || (v->type == Y_SCALAR && v->null && paths)) {
+		ld_err(ld, v,
+		       v->null ? "'%s' has no value; expected %s or a list of them"
+			       : "'%s' must be %s or a list of them, not a mapping",
+		       key, what);
+		return;
+	}
+	if (v->type == Y_SCALAR && v->null)
+		return;
+	if (!nitems) {
+		if (paths)
+			ld_err(ld, v, "'%s' must list at least one path", key);
+		return;
+	}
+	arr = calloc(nitems, sizeof(*arr));
+	if (!arr) {
+		ld->oom = true;
+		return;
+	}
+	*out = arr;
+	*n = 0;
+	for (size_t i = 0; i < nitems; i++) {
+		const struct ynode *it = v->type == Y_SEQ ? v->kids[i] : v;
+		size_t j;
+
+		if (list_item_ok(ld, it, key, what, paths))
+			continue;
+		for (j = 0; paths && j < i; j++) {
+			const struct ynode *prev = v->kids[j];
+
+			if (prev->type == Y_SCALAR && prev->len == it->len &&
+			    !memcmp(prev->str, it->str, it->len))
+				break;
+		}
+		if (paths && j < i) {
+			ld_err(ld, it, "'%s' lists '%.*s' twice (first at line %d)", key, qlen(it),
+			       it->str, v->kids[j]->line);
+			continue;
+		}
+		arr[*n] = strdup(it->str);
+		if (!arr[*n]) {
+			ld->oom = true;
+			return;
+		}
+		(*n)++;
+	}
 }
 
 static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, size_t idx)
@@ -1022,13 +1099,19 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 		if (!v[SK_PATH])
 			ld_err(ld, map, "missing required key 'path' in file source");
 		else
-			get_string(ld, v[SK_PATH], "path", &src->path);
+			get_strings(ld, v[SK_PATH], "path", true, &src->paths, &src->npaths);
+		if (v[SK_EXCLUDE])
+			get_strings(ld, v[SK_EXCLUDE], "exclude", false, &src->excludes,
+				    &src->nexcludes);
 		if (v[SK_RATE])
 			ld_err(ld, v[SK_RATE], "'rate' is only valid for sources of type demo");
 	} else {
 		src->rate = 200;
 		if (v[SK_PATH])
 			ld_err(ld, v[SK_PATH], "'path' is only valid for sources of type file");
+		if (v[SK_EXCLUDE])
+			ld_err(ld, v[SK_EXCLUDE],
+			       "'exclude' is only valid for sources of type file");
 		if (v[SK_RATE])
 			do_rate(ld, v[SK_RATE], &src->rate);
 	}
@@ -1110,8 +1193,9 @@ static void do_each(struct ld *ld, struct cfg *cfg, const struct ynode *v, const
 	}
 }
 
-static const char *const tuning_keys[] = {"workers", "batch_size", "max_line", "tick_ms"};
-enum { TK_WORKERS, TK_BATCH, TK_MAXLINE, TK_TICK, TK_N };
+static const char *const tuning_keys[] = {"workers", "batch_size", "max_line", "tick_ms",
+					  "max_files"};
+enum { TK_WORKERS, TK_BATCH, TK_MAXLINE, TK_TICK, TK_MAXFILES, TK_N };
 
 static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 {
@@ -1135,6 +1219,8 @@ static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		line_ok = !get_size(ld, v[TK_MAXLINE], "max_line", KIB, MIB, &cfg->max_line);
 	if (v[TK_TICK])
 		get_uint(ld, v[TK_TICK], "tick_ms", 100, 10000, &cfg->tick_ms);
+	if (v[TK_MAXFILES])
+		get_uint(ld, v[TK_MAXFILES], "max_files", 1, 1048576, &cfg->max_files);
 	if (batch_ok && line_ok && cfg->max_line >= cfg->batch_size / 2)
 		ld_err(ld, v[TK_MAXLINE] ? v[TK_MAXLINE] : v[TK_BATCH],
 		       "'max_line' (%u) must be less than half of 'batch_size' (%u / 2 = %u); "
@@ -1142,9 +1228,34 @@ static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
 }
 
-static const char *const top_keys[] = {"listen",  "state_dir", "windows",
-				       "sources", "rules",     "tuning"};
-enum { TOP_LISTEN, TOP_STATE_DIR, TOP_WINDOWS, TOP_SOURCES, TOP_RULES, TOP_TUNING, TOP_N };
+static const char *const top_keys[] = {
+    "listen", "state_dir", "checkpoint_interval", "windows", "sources", "rules", "tuning"};
+enum {
+	TOP_LISTEN,
+	TOP_STATE_DIR,
+	TOP_CHECKPOINT,
+	TOP_WINDOWS,
+	TOP_SOURCES,
+	TOP_RULES,
+	TOP_TUNING,
+	TOP_N
+};
+
+#define CHECKPOINT_MAX 3600u
+
+static void do_checkpoint(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t secs;
+
+	if (want_scalar(ld, v, "checkpoint_interval", "a duration such as 5s"))
+		return;
+	if (cfg_parse_duration(v->str, &secs) || secs > CHECKPOINT_MAX) {
+		ld_err(ld, v, "'checkpoint_interval' must be a duration from 1s to 1h, got '%.*s'",
+		       qlen(v), v->str);
+		return;
+	}
+	cfg->checkpoint_s = secs;
+}
 
 static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 {
@@ -1165,6 +1276,8 @@ static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 		do_listen(ld, cfg, v[TOP_LISTEN]);
 	if (v[TOP_STATE_DIR])
 		get_string(ld, v[TOP_STATE_DIR], "state_dir", &cfg->state_dir);
+	if (v[TOP_CHECKPOINT])
+		do_checkpoint(ld, cfg, v[TOP_CHECKPOINT]);
 	if (v[TOP_WINDOWS])
 		do_windows(ld, cfg, v[TOP_WINDOWS]);
 	if (v[TOP_SOURCES] && !want_seq(ld, v[TOP_SOURCES], "sources") && v[TOP_SOURCES]->nkids) {
@@ -1215,6 +1328,8 @@ static struct cfg *cfg_new_defaults(const char *name)
 	cfg->batch_size = 256 * KIB;
 	cfg->max_line = 64 * KIB;
 	cfg->tick_ms = 1000;
+	cfg->max_files = 8192;
+	cfg->checkpoint_s = 5;
 	return cfg;
 }
 
@@ -1386,9 +1501,16 @@ void cfg_free(struct cfg *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < cfg->nsources; i++) {
-		free(cfg->sources[i].name);
-		free(cfg->sources[i].path);
-		free(cfg->sources[i].format);
+		struct cfg_source *src = &cfg->sources[i];
+
+		free(src->name);
+		for (size_t j = 0; j < src->npaths; j++)
+			free(src->paths[j]);
+		free(src->paths);
+		for (size_t j = 0; j < src->nexcludes; j++)
+			free(src->excludes[j]);
+		free(src->excludes);
+		free(src->format);
 	}
 	free(cfg->sources);
 	for (size_t i = 0; i < cfg->nrules; i++) {

@@ -41,7 +41,16 @@ enum cfg_start {
 struct cfg_source {
 	char *name;		   /* unique among sources */
 	enum cfg_source_type type; /* `type: file | demo` */
-	char *path;		   /* file: the path to tail; demo: NULL (a temp file is made) */
+	/* file: `path:` one path or glob, or a list of them; demo: none (a temp
+	 * file is made). Globs use glob(3) syntax (*, ?, [...]); a path with
+	 * none of those is literal, and its absence is an error weir retries. */
+	char **paths;
+	size_t npaths;
+	/* file: `exclude:` globs (one or a list) matched against each file
+	 * the paths find, with fnmatch(3) and FNM_PATHNAME when the pattern has
+	 * a '/', else against the file's base name. */
+	char **excludes;
+	size_t nexcludes;
 	char *format;		   /* `format:`; only "raw" for now; default "raw" */
 	enum cfg_start start;	   /* `start:`; default beginning */
 	double rate;		   /* demo: lines per second; default 200 */
@@ -83,6 +92,10 @@ struct cfg {
 	uint32_t max_line;   /* longest record; longer lines are cut; default 64 KiB; must be <
 				batch_size/2 */
 	uint32_t tick_ms;    /* aggregation tick; default 1000 */
+	uint32_t max_files;  /* files tailed at once, all sources; 1..1048576, default 8192 */
+	/* `checkpoint_interval:` (top level): seconds between checkpoints of
+	 * file offsets and aggregates to state_dir; 1s..1h, default 5s. */
+	uint32_t checkpoint_s;
 };
 
 /*

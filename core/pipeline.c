@@ -4,6 +4,7 @@
 #include "aggregate/aggregator.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/state.h"
 #include "ingest/demo.h"
 #include "ingest/ingest.h"
 #include "pattern/pattern.h"
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #define BATCHES_PER_WORKER 8 /* ring depth: enough to keep a worker busy */
+#define SPARE_BATCHES 24     /* for files reading or holding records at once */
 
 int64_t now_ms(void)
 {
@@ -25,18 +27,25 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int add_source(struct pipeline *p, const char *name, const char *path, bool at_end,
-		      bool follow)
+static int add_source(struct pipeline *p, const char *name, char *const *patterns, size_t n,
+		      bool at_end, bool follow)
 {
 	struct pipe_source *s = &p->sources[p->nsources];
+	size_t i;
 
 	s->name = strdup(name);
-	s->path = strdup(path);
-	if (!s->name || !s->path)
+	s->patterns = calloc(n ? n : 1, sizeof(char *));
+	if (!s->name || !s->patterns)
 		return -ENOMEM;
+	p->nsources++; /* from here on pipeline_free frees what was set */
+	for (i = 0; i < n; i++) {
+		s->patterns[i] = strdup(patterns[i]);
+		if (!s->patterns[i])
+			return -ENOMEM;
+		s->npatterns++;
+	}
 	s->start_at_end = at_end;
 	s->follow = follow;
-	p->nsources++;
 	return 0;
 }
 
@@ -51,15 +60,18 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 		return -ENOMEM;
 	if (o->scan) {
 		for (i = 0; i < o->nfiles; i++)
-			if ((rc = add_source(p, o->files[i], o->files[i], false, false)))
+			if ((rc = add_source(p, o->files[i], (char *const *)&o->files[i], 1, false,
+					     false)))
 				return rc;
 		return 0;
 	}
 	for (i = 0; i < p->cfg->nsources; i++) {
 		const struct cfg_source *cs = &p->cfg->sources[i];
-		const char *path = cs->path;
+		struct pipe_source *ps;
 
 		if (cs->type == CFG_SOURCE_DEMO) {
+			const char *path;
+
 			if (p->demo) {
 				log_error("%s:%d:%d: only one demo source is supported",
 					  cs->pos.file, cs->pos.line, cs->pos.col);
@@ -68,13 +80,54 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 			rc = demo_new(cs->rate, &p->demo, &path);
 			if (rc)
 				return rc;
+			rc = add_source(p, cs->name, (char *const *)&path, 1,
+					cs->start == CFG_START_END, true);
+		} else {
+			rc = add_source(p, cs->name, cs->paths, cs->npaths,
+					cs->start == CFG_START_END, true);
 		}
-		rc = add_source(p, cs->name, path, cs->start == CFG_START_END, true);
 		if (rc)
 			return rc;
-		p->sources[p->nsources - 1].flush_after_ms = cs->flush_after_s * 1000;
+		ps = &p->sources[p->nsources - 1];
+		ps->flush_after_ms = cs->flush_after_s * 1000;
+		ps->excludes = cs->excludes;
+		ps->nexcludes = (uint32_t)cs->nexcludes;
 	}
 	return 0;
+}
+
+/* Durable state: lock state_dir and read what the last run left there. */
+static int open_state(struct pipeline *p)
+{
+	struct state *st;
+	int rc;
+
+	rc = state_dir_open(p->cfg->state_dir);
+	if (rc)
+		return rc;
+	p->durable = true;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	rc = state_load(p->cfg->state_dir, st);
+	if (rc == -ENOENT) {
+		free(st);
+		log_info("state: no saved state in %s; starting fresh", p->cfg->state_dir);
+		return 0;
+	}
+	if (rc) {
+		free(st);
+		return rc;
+	}
+	log_info("state: resuming from %s/%s (%u files, %u rules)", p->cfg->state_dir, STATE_FILE,
+		 st->nfiles, st->agg.nrules);
+	p->restored = st;
+	return 0;
+}
+
+static _Atomic uint64_t *counters(size_t n)
+{
+	return calloc(n ? n : 1, sizeof(_Atomic uint64_t));
 }
 
 int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pipe_opts *o,
@@ -112,21 +165,39 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 	rc = build_sources(p, o);
 	if (rc)
 		goto err;
-	/* Every batch can sit in any one return ring, so pushes there never fail;
-	 * the same holds for panes. Sources each hold one batch being filled. */
-	p->nbatches = p->nworkers * BATCHES_PER_WORKER + p->nsources + 2;
+	p->max_files = o->scan ? (uint32_t)(o->nfiles ? o->nfiles : 1) : cfg->max_files;
+	p->files = calloc(p->max_files, sizeof(*p->files));
+	p->file_stats = calloc(p->max_files, sizeof(*p->file_stats));
+	if (!p->files || !p->file_stats) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	pthread_mutex_init(&p->files_lock, NULL);
+	p->files_lock_ok = true;
+	if (!o->scan && (rc = open_state(p)))
+		goto err_quiet;
+	/* Every batch can sit in any one return ring, so pushes there never
+	 * fail; the same holds for panes. A file holds a batch only while it
+	 * reads or has records to ship, so the pool does not grow with the
+	 * number of files; the extra ones keep many files reading at once. */
+	p->nbatches = p->nworkers * BATCHES_PER_WORKER + SPARE_BATCHES;
 	for (i = 0; i < p->nworkers; i++) {
 		struct worker_stats *ws = &p->worker_stats[i];
 
-		ws->src_records = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
-		ws->src_lines_truncated = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
-		ws->src_bytes_discarded = calloc(p->nsources + 1, sizeof(_Atomic uint64_t));
-		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded) {
+		ws->src_records = counters(p->nsources);
+		ws->src_lines_truncated = counters(p->nsources);
+		ws->src_bytes_discarded = counters(p->nsources);
+		ws->file_records = counters(p->max_files);
+		ws->file_lines_truncated = counters(p->max_files);
+		ws->file_bytes_discarded = counters(p->max_files);
+		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded ||
+		    !ws->file_records || !ws->file_lines_truncated || !ws->file_bytes_discarded) {
 			rc = -ENOMEM;
 			goto err;
 		}
+		/* The return ring also takes the worker's checkpoint barrier. */
 		if ((rc = ring_init(&p->batch_rings[i], BATCHES_PER_WORKER)) ||
-		    (rc = ring_init(&p->return_rings[i], p->nbatches)) ||
+		    (rc = ring_init(&p->return_rings[i], p->nbatches + 1)) ||
 		    (rc = ring_init(&p->pane_rings[i], WORKER_PANES)) ||
 		    (rc = ring_init(&p->pane_returns[i], WORKER_PANES)))
 			goto err;
@@ -139,6 +210,7 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 	return 0;
 err:
 	log_error("cannot set up the pipeline: %s", strerror(-rc));
+err_quiet:
 	pipeline_free(p);
 	return rc;
 }
@@ -207,13 +279,32 @@ void pipeline_free(struct pipeline *p)
 			ring_destroy(&p->pane_returns[i]);
 	}
 	for (i = 0; p->worker_stats && i < p->nworkers; i++) {
-		free(p->worker_stats[i].src_records);
-		free(p->worker_stats[i].src_lines_truncated);
-		free(p->worker_stats[i].src_bytes_discarded);
+		struct worker_stats *ws = &p->worker_stats[i];
+
+		free(ws->src_records);
+		free(ws->src_lines_truncated);
+		free(ws->src_bytes_discarded);
+		free(ws->file_records);
+		free(ws->file_lines_truncated);
+		free(ws->file_bytes_discarded);
 	}
 	for (i = 0; i < p->nsources; i++) {
+		uint32_t k;
+
 		free(p->sources[i].name);
-		free(p->sources[i].path);
+		for (k = 0; k < p->sources[i].npatterns; k++)
+			free(p->sources[i].patterns[k]);
+		free(p->sources[i].patterns);
+	}
+	for (i = 0; p->files && i < p->max_files; i++)
+		free(p->files[i].path);
+	free(p->files);
+	free(p->file_stats);
+	if (p->files_lock_ok)
+		pthread_mutex_destroy(&p->files_lock);
+	if (p->restored) {
+		state_free(p->restored);
+		free(p->restored);
 	}
 	free(p->sources);
 	free(p->source_stats);

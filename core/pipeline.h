@@ -32,14 +32,40 @@ struct ingest;
 struct worker;
 struct aggregator;
 struct demo;
+struct state;
 
-/* What ingest reads. Owned by the pipeline. */
+/* A configured source: what ingest looks for. Owned by the pipeline. */
 struct pipe_source {
 	char *name;
-	char *path;
+	char **patterns; /* paths and globs (scan: the files given) */
+	uint32_t npatterns;
+	char **excludes; /* fnmatch globs (borrowed from the cfg) */
+	uint32_t nexcludes;
 	bool start_at_end;	 /* files seen the first time: start at their end */
 	bool follow;		 /* keep tailing at EOF (serve); false: read once (scan) */
 	uint32_t flush_after_ms; /* follow: flush a partial last line idle this long */
+};
+
+enum file_state {
+	FILE_FREE,     /* slot unused */
+	FILE_OPEN,     /* being tailed */
+	FILE_DRAINING, /* gone from its source's paths: read to the end, then closed */
+	FILE_ERROR,    /* a path that cannot be opened; retried every second */
+};
+
+/*
+ * One tailed file as other threads see it (the API). Ingest writes these
+ * fields under files_lock when a file is opened, renamed, fails or closes
+ * (never per record); readers copy what they need under the same lock.
+ * The base_* values are the workers' per-slot counters when the slot was
+ * last reused, so a file's own counts are the counters minus them.
+ */
+struct file_info {
+	uint8_t state;	 /* enum file_state */
+	uint32_t source; /* index into sources */
+	char *path;	 /* owned; NULL when free */
+	int err;	 /* errno of the last failure, 0 if none */
+	uint64_t base_lines, base_cut_lines, base_cut_bytes;
 };
 
 struct pipe_opts {
@@ -68,6 +94,14 @@ struct pipeline {
 
 	struct source_stats *source_stats; /* [nsources] */
 	struct worker_stats *worker_stats; /* [nworkers] */
+	uint32_t max_files;		   /* file slots */
+	struct file_info *files;	   /* [max_files], under files_lock */
+	struct file_stats *file_stats;	   /* [max_files] */
+	pthread_mutex_t files_lock;
+	bool files_lock_ok;
+	struct state
+	    *restored; /* what state_load found (NULL: fresh); taken by ingest/aggregator */
+	bool durable;  /* checkpoints are written to cfg->state_dir */
 	struct ingest_stats ingest_stats;
 	struct snap_store store;
 	int64_t start_ms;

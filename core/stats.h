@@ -28,19 +28,33 @@ static inline uint64_t stat_get(_Atomic uint64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-/* Written by the ingest thread. */
+/* Per configured source, cumulative over every file it ever had.
+ * Written by the ingest thread. */
 struct source_stats {
 	_Atomic uint64_t bytes;		  /* bytes read */
-	_Atomic uint64_t offset;	  /* next byte to read */
-	_Atomic uint64_t size;		  /* file size last seen */
-	_Atomic uint64_t lines_truncated; /* records cut at max_line */
+	_Atomic uint64_t lines_truncated; /* records cut at max_line by the framer */
 	_Atomic uint64_t bytes_discarded; /* the cut-off rest of those lines */
-	_Atomic uint64_t truncations;	  /* file shrank below offset; reread from 0 */
-	_Atomic uint64_t rotations;	  /* the path moved on to another file */
+	_Atomic uint64_t truncations;	  /* a file shrank below its offset; reread from 0 */
+	_Atomic uint64_t rotations;	  /* a file was closed because its path moved on */
 	_Atomic uint64_t partial_flushes; /* partial last lines made records after flush_after */
+	_Atomic uint64_t files_closed;	  /* files read to their end and closed */
+	_Atomic uint64_t files_open;	  /* files being tailed now */
 	_Atomic uint64_t errors;	  /* failed opens/reads */
 	_Atomic uint64_t last_read_ms;	  /* wall clock of the last read with data */
-	_Atomic uint64_t inode;		  /* of the file open now (0: none yet) */
+};
+
+/* Per file slot (struct file_info), reset when the slot is reused.
+ * Written by the ingest thread. */
+struct file_stats {
+	_Atomic uint64_t bytes;
+	_Atomic uint64_t offset; /* next byte to read */
+	_Atomic uint64_t size;	 /* file size last seen */
+	_Atomic uint64_t inode;
+	_Atomic uint64_t truncations;
+	_Atomic uint64_t errors;
+	_Atomic uint64_t last_read_ms;
+	_Atomic uint64_t lines_truncated; /* cut by the framer */
+	_Atomic uint64_t bytes_discarded;
 };
 
 /* Written by one worker thread each. */
@@ -48,17 +62,23 @@ struct worker_stats {
 	_Atomic uint64_t records;
 	_Atomic uint64_t bytes;
 	_Atomic uint64_t batches;
-	/* Records longer than max_line that arrived whole and were cut while
-	 * scanning, per source ([nsources] each; ingest counts its own cuts). */
-	_Atomic uint64_t *src_records; /* records scanned, per source */
+	/* Records scanned, and records longer than max_line that arrived whole
+	 * and were cut while scanning (ingest counts its own cuts), per source
+	 * ([nsources]) and per file slot ([max_files]). */
+	_Atomic uint64_t *src_records;
 	_Atomic uint64_t *src_lines_truncated;
 	_Atomic uint64_t *src_bytes_discarded;
+	_Atomic uint64_t *file_records;
+	_Atomic uint64_t *file_lines_truncated;
+	_Atomic uint64_t *file_bytes_discarded;
 };
 
 /* Written by the ingest thread. */
 struct ingest_stats {
-	_Atomic uint64_t batches;      /* batches handed to workers */
-	_Atomic uint64_t backpressure; /* times a full ring or empty pool paused reading */
+	_Atomic uint64_t batches;	/* batches handed to workers */
+	_Atomic uint64_t backpressure;	/* times a full ring or empty pool paused reading */
+	_Atomic uint64_t files_refused; /* files found beyond tuning.max_files */
+	_Atomic uint64_t checkpoints;	/* checkpoint barriers sent */
 };
 
 #endif

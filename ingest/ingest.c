@@ -1,17 +1,27 @@
 /*
  * ingest.c - the ingest thread's io_uring loop over file sources.
  *
- * Each source has at most one read in flight, into the free tail of its
- * current batch, so its bytes are framed in file order. A read that fills
- * the batch, or reaches the end of the file, ships the whole records to a
- * worker; the partial last record moves to the next batch. Regular files
- * are always "readable", so a caught-up source waits for an inotify event
- * (read through the same ring) or the once-a-second poll, which also
- * catches truncation and re-opens sources that failed.
+ * Which files are tailed is files.c's business; this file reads them. Each
+ * file has at most one read in flight, into the free tail of its current
+ * batch, so its bytes are framed in file order. A read that fills the
+ * batch, or reaches the end of the file, ships the whole records to a
+ * worker; the partial last record stays for the next read. A file that is
+ * caught up gives its batch back to the pool (keeping a partial record
+ * aside), so thousands of idle files hold no buffers. Regular files are
+ * always "readable", so a caught-up file waits for an inotify event (read
+ * through the same ring) or the once-a-second poll, which also rescans the
+ * sources' paths and catches truncation.
  *
- * Backpressure: when no worker ring has room or the pool is empty, the
- * source keeps its batch and stops reading; nothing is dropped. The loop
- * then wakes every millisecond to retry.
+ * Backpressure: when no worker ring has room or the pool is empty, a file
+ * keeps its records and stops reading; nothing is dropped. The loop then
+ * wakes every millisecond to retry.
+ *
+ * Checkpoints: every checkpoint_interval (and at the end) ingest records,
+ * per file, the offset up to which every record has been shipped, and
+ * sends a barrier batch to each worker behind those records; no batch goes
+ * to a worker between the decision and its barrier. The aggregator writes
+ * the offsets with the aggregates once every worker's barrier is through
+ * (see aggregate/aggregator.c), so the two always agree.
  *
  * Memory named in a submitted request (a batch's buffer, the inotify
  * buffer, the eventfd counter) belongs to the kernel until its completion
@@ -19,15 +29,14 @@
  */
 #include "ingest/ingest.h"
 
-#include "core/batch.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "core/pipeline.h"
-#include "ingest/frame.h"
+#include "core/state.h"
+#include "ingest/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <liburing.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -36,57 +45,15 @@
 #include <unistd.h>
 
 #define RING_ENTRIES 256
-#define READ_MIN 4096	    /* ship a batch when less room than this is left */
-#define POLL_MS 1000	    /* re-check every source this often */
-#define BLOCKED_RETRY_MS 1  /* retry interval while backpressured */
-#define ROTATE_WAIT_MS 1000 /* keep reading a rotated file this long before switching */
+#define READ_MIN 4096	   /* ship a batch when less room than this is left */
+#define POLL_MS 1000	   /* re-check every file and path this often */
+#define BLOCKED_RETRY_MS 1 /* retry interval while backpressured */
 
 enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD };
 
 #define UD(op, idx) (((uint64_t)(op) << 32) | (uint32_t)(idx))
 #define UD_OP(ud) ((enum op)((ud) >> 32))
 #define UD_IDX(ud) ((uint32_t)(ud))
-
-struct src {
-	const struct pipe_source *desc; /* borrowed from the pipeline */
-	struct source_stats *stats;	/* borrowed from the pipeline */
-	int fd;				/* -1 when not open */
-	int wd;				/* inotify watch, -1 if none */
-	uint64_t offset;		/* file offset of the next read */
-	struct batch *b;		/* batch being filled; owned while not NULL */
-	uint32_t complete;		/* bytes of whole records in b */
-	struct framer fr;
-	bool reading;	/* a read is in flight (b->buf belongs to the kernel) */
-	bool want_read; /* there may be more to read */
-	bool blocked;	/* whole records wait for a ring slot or a free batch */
-	bool at_eof;	/* scan: read to the end; done once all of it is shipped */
-	bool done;	/* scan: read to the end and shipped */
-	bool first_open;
-	dev_t dev; /* identity of the open file */
-	ino_t ino;
-	int64_t rotated_ms; /* when the path was first seen on another file; 0 = not */
-	bool replaced;	    /* the file was retired: whatever opens next is new, even if
-			     * it reuses the old inode number (tmpfs and ext4 do) */
-	bool stream;	    /* a pipe or terminal (scan of stdin): read at the current position */
-};
-
-struct ingest {
-	struct pipeline *p; /* borrowed */
-	struct io_uring ring;
-	bool ring_ok;
-	struct batch_pool pool;
-	struct src *srcs;
-	uint32_t nsrcs;
-	uint32_t next_worker; /* round-robin start */
-	int inotify_fd;
-	int event_fd;
-	uint64_t event_val; /* eventfd read target */
-	char *inotify_buf;  /* INOTIFY_BUF bytes, aligned for struct inotify_event */
-	uint32_t inflight;  /* requests not yet completed */
-	bool inotify_armed, event_armed;
-	bool stopping;
-	int64_t next_poll_ms;
-};
 
 #define INOTIFY_BUF 4096
 
@@ -101,64 +68,6 @@ static struct io_uring_sqe *get_sqe(struct ingest *ing)
 	return sqe;
 }
 
-static void src_close(struct ingest *ing, struct src *s)
-{
-	if (s->wd >= 0 && ing->inotify_fd >= 0)
-		inotify_rm_watch(ing->inotify_fd, s->wd);
-	s->wd = -1;
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-}
-
-/* Open a source's file; on failure log once per errno change and retry later. */
-static void src_open(struct ingest *ing, struct src *s)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(s->desc->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 ||
-	    !(S_ISREG(st.st_mode) ||
-	      (!s->desc->follow && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))))) {
-		int err = fd < 0 ? errno : (S_ISDIR(st.st_mode) ? EISDIR : errno);
-
-		if (fd >= 0)
-			close(fd);
-		if (!stat_get(&s->stats->errors) || !s->desc->follow)
-			log_error("source '%s': cannot open %s: %s%s", s->desc->name, s->desc->path,
-				  strerror(err ? err : EINVAL),
-				  s->desc->follow ? " (will retry)" : "");
-		stat_add(&s->stats->errors, 1);
-		if (!s->desc->follow)
-			s->done = true;
-		return;
-	}
-	s->fd = fd;
-	s->stream = !S_ISREG(st.st_mode);
-	if (s->first_open && s->desc->start_at_end)
-		s->offset = (uint64_t)st.st_size;
-	else if (!s->first_open && (s->replaced || st.st_dev != s->dev || st.st_ino != s->ino))
-		s->offset = 0; /* a new file at the path (rotated, recreated): all of it is new */
-	s->replaced = false;
-	s->first_open = false;
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	stat_set(&s->stats->inode, (uint64_t)st.st_ino);
-	s->rotated_ms = 0;
-	stat_set(&s->stats->size, (uint64_t)st.st_size);
-	stat_set(&s->stats->offset, s->offset);
-	if (s->desc->follow && ing->inotify_fd >= 0) {
-		s->wd = inotify_add_watch(ing->inotify_fd, s->desc->path, IN_MODIFY);
-		if (s->wd < 0)
-			log_warn("source '%s': inotify on %s: %s (polling once a second)",
-				 s->desc->name, s->desc->path, strerror(errno));
-	}
-	s->want_read = true;
-	log_msg(s->desc->follow ? LOG_INFO : LOG_DEBUG, "source '%s': reading %s from offset %llu",
-		s->desc->name, s->desc->path, (unsigned long long)s->offset);
-}
-
 /* A worker ring with room, round-robin, or -1. Only the ingest thread pushes,
  * so room seen here is still there at the push. */
 static int pick_worker(struct ingest *ing)
@@ -169,7 +78,8 @@ static int pick_worker(struct ingest *ing)
 		uint32_t w = (ing->next_worker + i) % n;
 		struct ring *r = &ing->p->batch_rings[w];
 
-		if (ring_count(r) < ring_capacity(r)) {
+		/* A worker owed a barrier takes nothing before it. */
+		if (!ing->barrier_pending[w] && ring_count(r) < ring_capacity(r)) {
 			ing->next_worker = (w + 1) % n;
 			return (int)w;
 		}
@@ -183,211 +93,259 @@ static void drain_returns(struct ingest *ing)
 	struct batch *b;
 
 	for (w = 0; w < ing->p->nworkers; w++)
-		while ((b = ring_pop(&ing->p->return_rings[w])))
+		while ((b = ring_pop(&ing->p->return_rings[w]))) {
+			if (b->kind == BATCH_BARRIER) {
+				ing->barriers_out--;
+				continue;
+			}
+			file_batch_back(ing, &ing->files[b->file]);
 			batch_pool_put(&ing->pool, b);
+		}
 }
 
 /*
- * Hand the whole records of s->b to a worker and carry the partial record
- * into a fresh batch. Returns false (and marks the source blocked) when no
- * ring has room or no batch is free.
+ * Hand the whole records of f->b to a worker; the partial record stays at
+ * the start of the batch (records are copied out only in the rare case a
+ * batch is shipped with a partial record behind them: then the partial
+ * moves to a fresh batch). Returns false (and marks the file blocked) when
+ * no ring has room or no batch is free.
  */
-static bool src_ship(struct ingest *ing, struct src *s)
+static bool file_ship(struct ingest *ing, struct file *f)
 {
-	struct batch *b = s->b, *nb;
+	struct batch *b = f->b, *nb = NULL;
 	uint32_t tail;
 	int w;
 
-	s->blocked = false;
-	if (!b || !s->complete)
+	f->blocked = false;
+	if (!b || !f->complete)
 		return true;
 	w = pick_worker(ing);
 	if (w < 0)
 		goto blocked;
-	nb = batch_pool_get(&ing->pool);
-	if (!nb)
-		goto blocked;
-	tail = b->len - s->complete;
-	memcpy(nb->buf, b->buf + s->complete, tail);
-	nb->len = tail;
-	nb->offset = b->offset + s->complete;
-	nb->source = b->source;
-	b->len = s->complete;
+	tail = b->len - f->complete;
+	if (tail) {
+		nb = batch_pool_get(&ing->pool);
+		if (!nb)
+			goto blocked;
+		memcpy(nb->buf, b->buf + f->complete, tail);
+		nb->len = tail;
+		nb->source = f->source;
+		nb->file = f->idx;
+	}
+	b->len = f->complete;
 	b->arrival_ms = now_ms();
-	s->b = nb;
-	s->complete = 0;
+	f->b = nb;
+	f->complete = 0;
+	/* Every record before the partial tail is on its way. */
+	f->shipped = f->offset - tail;
+	f->shipped_disc = f->fr.discarding;
+	f->outstanding++;
 	ring_push(&ing->p->batch_rings[w], b);
 	wake_signal(&ing->p->worker_wakes[w]);
 	stat_add(&ing->p->ingest_stats.batches, 1);
 	return true;
 blocked:
-	if (!s->blocked)
+	if (!f->blocked)
 		stat_add(&ing->p->ingest_stats.backpressure, 1);
-	s->blocked = true;
+	f->blocked = true;
 	return false;
 }
 
-static void src_submit_read(struct ingest *ing, struct src *s, uint32_t idx)
+/* Caught up: give the batch back, keeping a partial record aside. */
+static void file_idle(struct ingest *ing, struct file *f)
+{
+	struct batch *b = f->b;
+
+	if (!b || f->reading || f->complete)
+		return;
+	if (b->len) {
+		char *c = realloc(f->carry, b->len);
+
+		if (!c)
+			return; /* keep the batch */
+		memcpy(c, b->buf, b->len);
+		f->carry = c;
+		f->carry_len = b->len;
+	}
+	batch_pool_put(&ing->pool, b);
+	f->b = NULL;
+}
+
+static void file_submit_read(struct ingest *ing, struct file *f)
 {
 	struct io_uring_sqe *sqe;
 
-	if (!s->b) {
-		s->b = batch_pool_get(&ing->pool);
-		if (!s->b) {
-			s->blocked = true;
+	if (!f->b) {
+		f->b = batch_pool_get(&ing->pool);
+		if (!f->b) {
+			f->starved = true;
 			return;
 		}
-		s->b->source = idx;
-		s->b->offset = s->offset;
-		s->complete = 0;
+		f->b->source = f->source;
+		f->b->file = f->idx;
+		f->complete = 0;
+		if (f->carry_len) {
+			memcpy(f->b->buf, f->carry, f->carry_len);
+			f->b->len = f->carry_len;
+			f->carry_len = 0;
+		}
 	}
+	f->starved = false;
 	sqe = get_sqe(ing);
 	if (!sqe)
 		return; /* ring full even after submit: try next loop */
-	io_uring_prep_read(sqe, s->fd, s->b->buf + s->b->len, s->b->cap - s->b->len - 1,
-			   s->stream ? (uint64_t)-1 : s->offset);
-	io_uring_sqe_set_data64(sqe, UD(OP_READ, idx));
-	s->reading = true;
-	s->want_read = false;
+	io_uring_prep_read(sqe, f->fd, f->b->buf + f->b->len, f->b->cap - f->b->len - 1,
+			   f->stream ? (uint64_t)-1 : f->offset);
+	io_uring_sqe_set_data64(sqe, UD(OP_READ, f->idx));
+	f->reading = true;
+	f->want_read = false;
 	ing->inflight++;
 }
 
+/* The partial last record becomes a record (end of input, flush, close). */
+static void file_finish_partial(struct file *f)
+{
+	if (f->b)
+		f->b->len = frame_finish(&f->fr, f->b->buf, f->b->len, &f->complete);
+}
+
 /* End of file reached on a read-once source: the last line needs no '\n'. */
-static void src_finish(struct ingest *ing, struct src *s)
+static void file_finish(struct ingest *ing, struct file *f)
 {
-	if (s->b)
-		s->b->len = frame_finish(&s->fr, s->b->buf, s->b->len, &s->complete);
-	s->at_eof = true;
-	src_ship(ing, s); /* if blocked, the loop retries, then marks it done */
+	file_finish_partial(f);
+	f->at_eof = true;
+	file_ship(ing, f); /* if blocked, the loop retries, then marks it done */
 }
 
-/* st: fstat of the open file, taken by the caller. */
-static void src_check_truncation(struct src *s, const struct stat *st)
+/* Copy-truncated (or truncated by hand): start over from 0. */
+static void file_truncated(struct file *f, uint64_t size)
 {
-	stat_set(&s->stats->size, (uint64_t)st->st_size);
-	if ((uint64_t)st->st_size >= s->offset)
+	log_info("source '%s': %s shrank to %llu bytes (offset was %llu): reading from 0",
+		 f->desc->name, f->path, (unsigned long long)size, (unsigned long long)f->offset);
+	stat_add(&f->sst->truncations, 1);
+	stat_add(&f->st->truncations, 1);
+	f->offset = 0;
+	f->shipped = 0;
+	f->shipped_disc = false;
+	if (f->b)
+		f->b->len = f->complete; /* whole records not yet shipped stay */
+	f->carry_len = 0;
+	f->fr.discarding = false;
+	f->want_read = true;
+}
+
+/* A partial last line that has not grown for flush_after becomes a record
+ * (its writer may never end it). */
+static void file_flush_idle(struct ingest *ing, struct file *f, int64_t t)
+{
+	if (!f->b && f->carry_len && t - f->data_ms >= (int64_t)f->desc->flush_after_ms) {
+		/* bring the carried partial back into a batch to ship it */
+		f->b = batch_pool_get(&ing->pool);
+		if (!f->b)
+			return;
+		f->b->source = f->source;
+		f->b->file = f->idx;
+		memcpy(f->b->buf, f->carry, f->carry_len);
+		f->b->len = f->carry_len;
+		f->carry_len = 0;
+		f->complete = 0;
+	}
+	if (!f->b || f->b->len == f->complete || f->blocked)
 		return;
-	/* Copy-truncated (or truncated by hand): start over from 0. */
-	log_info("source '%s': %s shrank to %lld bytes (offset was %llu): reading from 0",
-		 s->desc->name, s->desc->path, (long long)st->st_size,
-		 (unsigned long long)s->offset);
-	stat_add(&s->stats->truncations, 1);
-	s->offset = 0;
-	if (s->b)
-		s->b->len = s->complete; /* whole records not yet shipped stay */
-	s->fr.discarding = false;
-	s->want_read = true;
+	if (t - f->data_ms < (int64_t)f->desc->flush_after_ms)
+		return;
+	file_finish_partial(f);
+	stat_add(&f->sst->partial_flushes, 1);
+	file_ship(ing, f);
 }
 
 /*
- * The file is read to its end and done with: its partial last line becomes a
- * record, everything is shipped, and it is closed. false when backpressure
- * holds the last records (the caller tries again later).
+ * A followed file is read to its current end (or the poll saw nothing new).
+ * A draining file quiet for ROTATE_WAIT_MS is finished and closed; an open
+ * one is checked for truncation and its idle partial line flushed.
  */
-static bool src_retire(struct ingest *ing, struct src *s)
+static void file_at_end(struct ingest *ing, struct file *f)
 {
-	if (s->b)
-		s->b->len = frame_finish(&s->fr, s->b->buf, s->b->len, &s->complete);
-	if (!src_ship(ing, s))
-		return false;
-	src_close(ing, s);
-	s->replaced = true;
-	return true;
-}
+	int64_t t = now_ms();
+	struct stat st;
 
-/*
- * At the end of a followed file: has its path moved on? Rename-and-create,
- * delete-and-recreate and a re-pointed symlink all show as the path naming
- * another (device, inode). The old file is read to its end first, and kept
- * for ROTATE_WAIT_MS in case its writer has not reopened yet; then weir
- * switches to the new file from offset 0. A deleted file with nothing at its
- * path is closed once read, and the poll opens whatever appears there later.
- */
-static void src_check_rotation(struct ingest *ing, struct src *s)
-{
-	struct stat path_st, fd_st;
-	int64_t t;
-
-	if (s->fd < 0 || fstat(s->fd, &fd_st) < 0)
+	if (!file_ship(ing, f))
 		return;
-	if (stat(s->desc->path, &path_st) < 0) {
-		if (errno == ENOENT && fd_st.st_nlink == 0 && src_retire(ing, s))
-			log_info("source '%s': %s was deleted; waiting for it to reappear",
-				 s->desc->name, s->desc->path);
+	if (f->state == FILE_DRAINING) {
+		int64_t quiet = t - (f->data_ms > f->drain_ms ? f->data_ms : f->drain_ms);
+
+		if (quiet < ROTATE_WAIT_MS)
+			return; /* the poll brings us back here */
+		if (!f->b && f->carry_len)
+			file_flush_idle(ing, f, INT64_MAX / 2);
+		file_finish_partial(f);
+		if (!file_ship(ing, f))
+			return;
+		file_close(ing, f);
 		return;
 	}
-	if (path_st.st_dev == s->dev && path_st.st_ino == s->ino) {
-		s->rotated_ms = 0;
-		src_check_truncation(s, &fd_st);
-		return;
+	if (fstat(f->fd, &st) == 0) {
+		stat_set(&f->st->size, (uint64_t)st.st_size);
+		if ((uint64_t)st.st_size < f->offset) {
+			file_truncated(f, (uint64_t)st.st_size);
+			return;
+		}
 	}
-	t = now_ms();
-	if (!s->rotated_ms)
-		s->rotated_ms = t;
-	if (t - s->rotated_ms < ROTATE_WAIT_MS)
-		return; /* the poll brings us back here */
-	if (!src_retire(ing, s))
-		return;
-	stat_add(&s->stats->rotations, 1);
-	log_info("source '%s': %s was rotated (old file read to offset %llu); following the new "
-		 "file",
-		 s->desc->name, s->desc->path, (unsigned long long)s->offset);
-	src_open(ing, s);
-}
-
-/* At the end of a followed file: a partial last line that has not grown for
- * flush_after becomes a record (its writer may never end it). */
-static void src_flush_idle(struct ingest *ing, struct src *s)
-{
-	uint64_t last = stat_get(&s->stats->last_read_ms);
-
-	if (!s->b || s->b->len == s->complete || s->blocked)
-		return;
-	if (now_ms() - (int64_t)last < (int64_t)s->desc->flush_after_ms)
-		return;
-	s->b->len = frame_finish(&s->fr, s->b->buf, s->b->len, &s->complete);
-	stat_add(&s->stats->partial_flushes, 1);
-	src_ship(ing, s);
+	file_flush_idle(ing, f, t);
+	file_idle(ing, f);
 }
 
 static void on_read(struct ingest *ing, uint32_t idx, int res)
 {
-	struct src *s = &ing->srcs[idx];
-	struct batch *b = s->b;
+	struct file *f = &ing->files[idx];
+	struct batch *b = f->b;
 	uint32_t asked = b->cap - b->len - 1;
+	int64_t t;
 
-	s->reading = false;
+	f->reading = false;
 	ing->inflight--;
+	if (f->closing)
+		return;
 	if (res < 0) {
-		log_error("source '%s': read %s: %s", s->desc->name, s->desc->path, strerror(-res));
-		stat_add(&s->stats->errors, 1);
-		if (!s->desc->follow) {
-			src_finish(ing, s);
+		log_error("source '%s': read %s: %s", f->desc->name, f->path, strerror(-res));
+		if (!f->desc->follow) {
+			stat_add(&f->st->errors, 1);
+			stat_add(&f->sst->errors, 1);
+			file_finish(ing, f);
 		} else {
-			src_close(ing, s); /* reopened by the poll */
+			/* Keep what is whole; the rescan reopens the path. */
+			file_ship(ing, f);
+			file_failed(ing, f, -res);
 		}
 		return;
 	}
 	if (res == 0) {
-		if (!s->desc->follow) {
-			src_finish(ing, s);
-			return;
-		}
-		src_ship(ing, s); /* caught up: hand over what is whole */
-		src_flush_idle(ing, s);
-		src_check_rotation(ing, s);
+		if (!f->desc->follow)
+			file_finish(ing, f);
+		else
+			file_at_end(ing, f);
 		return;
 	}
-	s->offset += (uint64_t)res;
-	b->len = frame_feed(&s->fr, b->buf, b->len + (uint32_t)res, (uint32_t)res, &s->complete);
-	stat_add(&s->stats->bytes, (uint64_t)res);
-	stat_set(&s->stats->offset, s->offset);
-	stat_set(&s->stats->lines_truncated, s->fr.lines_truncated);
-	stat_set(&s->stats->bytes_discarded, s->fr.bytes_discarded);
-	stat_set(&s->stats->last_read_ms, (uint64_t)now_ms());
-	if (b->cap - b->len < READ_MIN || ((uint32_t)res < asked && !s->stream))
-		src_ship(ing, s);
-	s->want_read = true;
+	t = now_ms();
+	f->offset += (uint64_t)res;
+	f->data_ms = t;
+	b->len = frame_feed(&f->fr, b->buf, b->len + (uint32_t)res, (uint32_t)res, &f->complete);
+	stat_add(&f->st->bytes, (uint64_t)res);
+	stat_add(&f->sst->bytes, (uint64_t)res);
+	stat_set(&f->st->offset, f->offset);
+	if (f->fr.lines_truncated != f->fr_lines || f->fr.bytes_discarded != f->fr_bytes) {
+		stat_add(&f->sst->lines_truncated, f->fr.lines_truncated - f->fr_lines);
+		stat_add(&f->sst->bytes_discarded, f->fr.bytes_discarded - f->fr_bytes);
+		f->fr_lines = f->fr.lines_truncated;
+		f->fr_bytes = f->fr.bytes_discarded;
+		stat_set(&f->st->lines_truncated, f->fr_lines);
+		stat_set(&f->st->bytes_discarded, f->fr_bytes);
+	}
+	stat_set(&f->st->last_read_ms, (uint64_t)t);
+	stat_set(&f->sst->last_read_ms, (uint64_t)t);
+	if (b->cap - b->len < READ_MIN || ((uint32_t)res < asked && !f->stream))
+		file_ship(ing, f);
+	f->want_read = true;
 }
 
 static void arm_inotify(struct ingest *ing)
@@ -435,11 +393,32 @@ static void on_inotify(struct ingest *ing, int res)
 	end = p + res;
 	while (p + sizeof(struct inotify_event) <= end) {
 		const struct inotify_event *ev = (const struct inotify_event *)p;
+		uint32_t v;
 
-		for (i = 0; i < ing->nsrcs; i++)
-			if (ing->srcs[i].wd == ev->wd)
-				ing->srcs[i].want_read = true;
 		p += sizeof(*ev) + ev->len;
+		if (ev->mask & IN_Q_OVERFLOW) {
+			/* Events were lost: look at everything. */
+			ing->rescan_due = true;
+			for (i = 0; i < ing->nactive; i++)
+				ing->files[ing->active[i]].want_read = true;
+			continue;
+		}
+		v = idmap_get(&ing->wds, (struct idkey){(uint64_t)(uint32_t)ev->wd, 0, UINT32_MAX});
+		if (v == UINT32_MAX)
+			continue; /* a watch removed since */
+		if (v == WD_DIR) {
+			ing->rescan_due = true;
+			if (ev->mask & IN_IGNORED) {
+				idmap_del(&ing->wds, (struct idkey){(uint64_t)(uint32_t)ev->wd, 0,
+								    UINT32_MAX});
+				for (i = 0; i < ing->ndirs; i++)
+					if (ing->dirs[i].wd == ev->wd)
+						ing->dirs[i].wd = -1; /* re-armed by the rescan */
+			}
+			continue;
+		}
+		if (ing->files[v].wd == ev->wd)
+			ing->files[v].want_read = true;
 	}
 }
 
@@ -458,74 +437,161 @@ static void cancel_waits(struct ingest *ing)
 	}
 }
 
-/* Everything read so far is shipped and no source will read again. */
+/* Everything read so far is shipped and no file will read again. */
 static bool all_settled(struct ingest *ing)
 {
 	uint32_t i;
 
-	for (i = 0; i < ing->nsrcs; i++) {
-		struct src *s = &ing->srcs[i];
+	for (i = 0; i < ing->nactive; i++) {
+		struct file *f = &ing->files[ing->active[i]];
 
-		if (s->reading || s->blocked)
+		if (f->reading || f->blocked)
 			return false;
-		if (!ing->stopping && !s->done)
+		if (!ing->stopping && !f->done)
 			return false;
 	}
 	return true;
 }
 
-static void poll_sources(struct ingest *ing)
+/* Once a second: rescan the paths, and look at every file without waiting
+ * for inotify (it can miss writes through other mounts, NFS, ...). */
+static void poll_files(struct ingest *ing)
 {
 	uint32_t i;
 
-	for (i = 0; i < ing->nsrcs; i++) {
-		struct src *s = &ing->srcs[i];
+	files_rescan(ing);
+	for (i = 0; i < ing->nactive; i++) {
+		struct file *f = &ing->files[ing->active[i]];
+		struct stat st;
 
-		if (s->done || !s->desc->follow)
+		if (f->fd < 0 || f->closing || f->reading || f->blocked || !f->desc->follow)
 			continue;
-		if (s->fd < 0)
-			src_open(ing, s);
-		else if (!s->reading)
-			s->want_read = true;
+		if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size == f->offset) {
+			stat_set(&f->st->size, (uint64_t)st.st_size);
+			file_at_end(ing, f);
+			if (f->state == FILE_FREE)
+				i--; /* closed and freed: the last slot moved to i */
+		} else {
+			f->want_read = true;
+		}
 	}
+}
+
+/* --- checkpoints --- */
+
+static void ckpt_begin(struct ingest *ing, bool final)
+{
+	struct ckpt_files *c = files_checkpoint(ing);
+	uint32_t w;
+
+	if (!c) {
+		log_error("checkpoint skipped: out of memory");
+		return;
+	}
+	c->final = final;
+	ing->ckpt_payload = c;
+	for (w = 0; w < ing->p->nworkers; w++)
+		ing->barrier_pending[w] = true;
+	ing->npending = ing->p->nworkers;
+	stat_add(&ing->p->ingest_stats.checkpoints, 1);
+}
+
+/* Push the barriers owed; each worker takes nothing else until its own. */
+static void ckpt_push(struct ingest *ing)
+{
+	uint32_t w;
+
+	for (w = 0; w < ing->p->nworkers && ing->npending; w++) {
+		struct ring *r = &ing->p->batch_rings[w];
+		struct batch *b = &ing->barriers[w];
+
+		if (!ing->barrier_pending[w] || ring_count(r) >= ring_capacity(r))
+			continue;
+		b->kind = BATCH_BARRIER;
+		b->payload = ing->ckpt_payload;
+		b->arrival_ms = now_ms();
+		ring_push(r, b);
+		wake_signal(&ing->p->worker_wakes[w]);
+		ing->barrier_pending[w] = false;
+		ing->npending--;
+		ing->barriers_out++;
+	}
+}
+
+/* At the end: one last checkpoint, after the last record shipped. */
+static void ckpt_final(struct ingest *ing)
+{
+	struct timespec ms = {0, 1000000L};
+
+	while (ing->npending || ing->barriers_out) {
+		drain_returns(ing);
+		ckpt_push(ing);
+		if (ing->npending || ing->barriers_out)
+			nanosleep(&ms, NULL);
+	}
+	ckpt_begin(ing, true);
+	while (ing->npending) {
+		ckpt_push(ing);
+		if (ing->npending)
+			nanosleep(&ms, NULL);
+	}
+}
+
+/* --- the loop --- */
+
+static void visit(struct ingest *ing, struct file *f, bool *any_blocked)
+{
+	if (f->closing)
+		return;
+	if (f->blocked && !file_ship(ing, f)) {
+		*any_blocked = true;
+		return;
+	}
+	if (f->at_eof && !f->done) {
+		f->done = true; /* read to the end, and all of it shipped */
+		if (f->fd >= 0) {
+			close(f->fd);
+			f->fd = -1;
+		}
+	}
+	if (!f->desc->follow && f->fd < 0 && !f->done)
+		f->done = true;
+	if (f->fd >= 0 && f->want_read && !f->reading && !f->blocked && !ing->stopping && !f->done)
+		file_submit_read(ing, f);
+	*any_blocked |= f->blocked || f->starved;
 }
 
 void *ing_main(void *arg)
 {
 	struct ingest *ing = arg;
+	struct pipeline *p = ing->p;
 	struct io_uring_cqe *cqe;
 	uint32_t i;
 
-	for (i = 0; i < ing->nsrcs; i++)
-		src_open(ing, &ing->srcs[i]);
+	files_rescan(ing);
 	ing->next_poll_ms = now_ms() + POLL_MS;
+	ing->next_ckpt_ms = now_ms() + (int64_t)p->cfg->checkpoint_s * 1000;
 
 	for (;;) {
 		struct __kernel_timespec ts = {0, 0};
 		bool any_blocked = false;
-		int64_t t;
+		int64_t t, d;
 		int rc;
 
 		drain_returns(ing);
-		for (i = 0; i < ing->nsrcs; i++) {
-			struct src *s = &ing->srcs[i];
+		if (ing->npending)
+			ckpt_push(ing);
+		/* Start at a moving point so no file always goes first. */
+		if (ing->nactive) {
+			uint32_t n = ing->nactive, start = ing->rr++ % n;
 
-			if (s->blocked && !src_ship(ing, s)) {
-				any_blocked = true;
-				continue;
+			for (i = 0; i < n && i < ing->nactive; i++) {
+				struct file *f = &ing->files[ing->active[(start + i) % n]];
+
+				visit(ing, f, &any_blocked);
 			}
-			if (s->at_eof && !s->done) {
-				s->done = true; /* read to the end, and all of it shipped */
-				src_close(ing, s);
-			}
-			if (!s->desc->follow && s->fd < 0 && !s->done)
-				s->done = true;
-			if (s->fd >= 0 && s->want_read && !s->reading && !s->blocked &&
-			    !ing->stopping && !s->done)
-				src_submit_read(ing, s, i);
-			any_blocked |= s->blocked;
 		}
-		if (all_settled(ing) && (ing->stopping || ing->p->scan)) {
+		if (all_settled(ing) && (ing->stopping || p->scan)) {
 			if (!ing->stopping) {
 				ing->stopping = true;
 				cancel_waits(ing);
@@ -537,19 +603,35 @@ void *ing_main(void *arg)
 		arm_eventfd(ing);
 
 		t = now_ms();
+		if (p->durable && !ing->stopping && !ing->npending && !ing->barriers_out &&
+		    t >= ing->next_ckpt_ms) {
+			ckpt_begin(ing, false);
+			ckpt_push(ing);
+			ing->next_ckpt_ms = t + (int64_t)p->cfg->checkpoint_s * 1000;
+		}
 		if (t >= ing->next_poll_ms) {
-			if (!ing->stopping)
-				poll_sources(ing);
+			if (!ing->stopping && !p->scan)
+				poll_files(ing);
 			ing->next_poll_ms = t + POLL_MS;
 			continue;
 		}
-		if (any_blocked) {
-			ts.tv_nsec = BLOCKED_RETRY_MS * 1000000L;
-		} else {
-			int64_t d = ing->next_poll_ms - t;
-			ts.tv_sec = d / 1000;
-			ts.tv_nsec = (d % 1000) * 1000000L;
+		if (ing->rescan_due && !ing->stopping && t - ing->last_rescan_ms >= RESCAN_MIN_MS) {
+			files_rescan(ing);
+			continue;
 		}
+		if (any_blocked || ing->npending) {
+			d = BLOCKED_RETRY_MS;
+		} else {
+			d = ing->next_poll_ms - t;
+			if (ing->rescan_due && RESCAN_MIN_MS - (t - ing->last_rescan_ms) < d)
+				d = RESCAN_MIN_MS - (t - ing->last_rescan_ms);
+			if (p->durable && ing->next_ckpt_ms - t < d)
+				d = ing->next_ckpt_ms - t;
+			if (d < 1)
+				d = 1;
+		}
+		ts.tv_sec = d / 1000;
+		ts.tv_nsec = (d % 1000) * 1000000L;
 		rc = io_uring_submit_and_wait_timeout(&ing->ring, &cqe, 1, &ts, NULL);
 		if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
 			log_error("io_uring wait: %s", strerror(-rc));
@@ -583,10 +665,12 @@ void *ing_main(void *arg)
 		io_uring_cq_advance(&ing->ring, seen);
 	}
 
+	if (p->durable)
+		ckpt_final(ing);
 	/* Workers may leave once their rings are empty. */
-	atomic_store_explicit(&ing->p->ingest_done, true, memory_order_release);
-	for (i = 0; i < ing->p->nworkers; i++)
-		wake_signal(&ing->p->worker_wakes[i]);
+	atomic_store_explicit(&p->ingest_done, true, memory_order_release);
+	for (i = 0; i < p->nworkers; i++)
+		wake_signal(&p->worker_wakes[i]);
 	return NULL;
 }
 
@@ -595,7 +679,6 @@ int ing_new(struct pipeline *p, struct ingest **out)
 	struct ingest *ing;
 	struct io_uring_params params;
 	unsigned iowq[2] = {2, 2};
-	uint32_t i;
 	int rc;
 
 	*out = NULL;
@@ -622,22 +705,14 @@ int ing_new(struct pipeline *p, struct ingest **out)
 	if (rc)
 		goto err;
 	ing->inotify_buf = aligned_alloc(alignof(struct inotify_event), INOTIFY_BUF);
-	ing->srcs = calloc(p->nsources ? p->nsources : 1, sizeof(*ing->srcs));
-	if (!ing->inotify_buf || !ing->srcs) {
+	ing->barriers = calloc(p->nworkers, sizeof(*ing->barriers));
+	ing->barrier_pending = calloc(p->nworkers, sizeof(*ing->barrier_pending));
+	if (!ing->inotify_buf || !ing->barriers || !ing->barrier_pending) {
 		rc = -ENOMEM;
 		goto err;
 	}
-	ing->nsrcs = p->nsources;
-	for (i = 0; i < p->nsources; i++) {
-		struct src *s = &ing->srcs[i];
-
-		s->desc = &p->sources[i];
-		s->stats = &p->source_stats[i];
-		s->fd = -1;
-		s->wd = -1;
-		s->first_open = true;
-		s->fr.max_line = p->cfg->max_line;
-	}
+	if ((rc = files_init(ing)))
+		goto err;
 	if (!p->scan) {
 		ing->inotify_fd = inotify_init1(IN_CLOEXEC);
 		if (ing->inotify_fd < 0)
@@ -670,13 +745,28 @@ void ing_free(struct ingest *ing)
 
 	if (!ing)
 		return;
-	if (ing->p) {
-		drain_returns(ing);
-		for (i = 0; i < ing->nsrcs; i++) {
-			if (ing->srcs[i].b)
-				batch_pool_put(&ing->pool, ing->srcs[i].b);
-			src_close(ing, &ing->srcs[i]);
+	if (ing->p && ing->files) {
+		struct batch *b;
+		uint32_t w;
+
+		for (w = 0; w < ing->p->nworkers; w++)
+			while ((b = ring_pop(&ing->p->return_rings[w])))
+				if (b->kind != BATCH_BARRIER)
+					batch_pool_put(&ing->pool, b);
+		for (i = 0; i < ing->nactive; i++) {
+			struct file *f = &ing->files[ing->active[i]];
+
+			if (f->b)
+				batch_pool_put(&ing->pool, f->b);
+			f->b = NULL;
 		}
+	}
+	if (ing->ckpt_payload && ing->npending == ing->p->nworkers) {
+		/* decided but never sent: nobody else will free it */
+		struct ckpt_files *c = ing->ckpt_payload;
+
+		state_files_free(c->files, c->n);
+		free(c);
 	}
 	if (ing->ring_ok)
 		io_uring_queue_exit(&ing->ring);
@@ -684,8 +774,11 @@ void ing_free(struct ingest *ing)
 		close(ing->inotify_fd);
 	if (ing->event_fd >= 0)
 		close(ing->event_fd);
+	if (ing->files)
+		files_destroy(ing);
 	batch_pool_destroy(&ing->pool);
 	free(ing->inotify_buf);
-	free(ing->srcs);
+	free(ing->barriers);
+	free(ing->barrier_pending);
 	free(ing);
 }

@@ -60,6 +60,7 @@ static struct pane *pane_take(struct worker *w, int64_t sec)
 	pn = w->free[--w->nfree];
 	pn->sec = sec;
 	pn->records = 0;
+	pn->barrier = NULL;
 	memset(pn->counts, 0, sizeof(pn->counts[0]) * pn->nrules);
 	return pn;
 }
@@ -78,12 +79,33 @@ static void pane_ship(struct worker *w, int64_t t)
 	w->shipped_ms = t;
 }
 
+/* A checkpoint barrier: everything before it goes to the aggregator first,
+ * then the barrier itself, so the aggregator knows where the cut is. */
+static void pass_barrier(struct worker *w, struct batch *b)
+{
+	struct pane *pn;
+
+	pane_ship(w, b->arrival_ms);
+	pn = pane_take(w, w->cur ? w->cur->sec : 0);
+	pn->barrier = b->payload;
+	while (!ring_push(&w->p->pane_rings[w->id], pn)) {
+		struct timespec ts = {0, 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	wake_signal(&w->p->agg_wake);
+}
+
 static void process(struct worker *w, struct batch *b)
 {
 	struct worker_stats *st = &w->p->worker_stats[w->id];
 	int64_t sec = b->arrival_ms / 1000;
 	int64_t n;
 
+	if (b->kind == BATCH_BARRIER) {
+		pass_barrier(w, b);
+		return;
+	}
 	if (w->cur && w->cur->sec != sec)
 		pane_ship(w, b->arrival_ms);
 	if (!w->cur)
@@ -101,9 +123,12 @@ static void process(struct worker *w, struct batch *b)
 	stat_add(&st->bytes, b->len);
 	stat_add(&st->batches, 1);
 	stat_add(&st->src_records[b->source], (uint64_t)n);
+	stat_add(&st->file_records[b->file], (uint64_t)n);
 	if (w->cut.lines) {
 		stat_add(&st->src_lines_truncated[b->source], w->cut.lines);
 		stat_add(&st->src_bytes_discarded[b->source], w->cut.bytes);
+		stat_add(&st->file_lines_truncated[b->file], w->cut.lines);
+		stat_add(&st->file_bytes_discarded[b->file], w->cut.bytes);
 	}
 	if (b->arrival_ms - w->shipped_ms >= SHIP_MS)
 		pane_ship(w, b->arrival_ms);

@@ -61,11 +61,13 @@ Test(config, full_config_parses_to_the_values_written)
 	static const char yaml[] = "# every key\n"
 				   "listen: \"[::1]:9090\"\n"
 				   "state_dir: /tmp/weir-state\n"
+				   "checkpoint_interval: 2m\n"
 				   "windows: [5m, 10s, 1h, 1m]\n"
 				   "sources:\n"
 				   "  - name: nginx\n"
 				   "    type: file\n"
 				   "    path: /var/log/nginx/access.log\n"
+				   "    exclude: '*.gz'\n"
 				   "    format: raw\n"
 				   "    start: end\n"
 				   "  - name: gen\n"
@@ -82,13 +84,15 @@ Test(config, full_config_parses_to_the_values_written)
 				   "  workers: 4\n"
 				   "  batch_size: 1MiB\n"
 				   "  max_line: 128KiB\n"
-				   "  tick_ms: 500\n";
+				   "  tick_ms: 500\n"
+				   "  max_files: 100\n";
 	struct cfg *cfg = load_ok(yaml);
 
 	cr_expect_str_eq(cfg->file, "t.yaml");
 	cr_expect_str_eq(cfg->listen_host, "::1");
 	cr_expect_eq(cfg->listen_port, 9090);
 	cr_expect_str_eq(cfg->state_dir, "/tmp/weir-state");
+	cr_expect_eq(cfg->checkpoint_s, 120);
 	cr_assert_eq(cfg->nwindows, 4);
 	cr_expect_eq(cfg->windows[0], 10);
 	cr_expect_eq(cfg->windows[1], 60);
@@ -98,15 +102,21 @@ Test(config, full_config_parses_to_the_values_written)
 	cr_assert_eq(cfg->nsources, 2);
 	cr_expect_str_eq(cfg->sources[0].name, "nginx");
 	cr_expect_eq(cfg->sources[0].type, CFG_SOURCE_FILE);
-	cr_expect_str_eq(cfg->sources[0].path, "/var/log/nginx/access.log");
+	cr_assert_eq(cfg->sources[0].npaths, 1);
+	cr_expect_str_eq(cfg->sources[0].paths[0], "/var/log/nginx/access.log");
+	cr_assert_eq(cfg->sources[0].nexcludes, 1);
+	cr_expect_str_eq(cfg->sources[0].excludes[0], "*.gz");
 	cr_expect_str_eq(cfg->sources[0].format, "raw");
 	cr_expect_eq(cfg->sources[0].start, CFG_START_END);
-	cr_expect_eq(cfg->sources[0].pos.line, 6);
+	cr_expect_eq(cfg->sources[0].pos.line, 7);
 	cr_expect_eq(cfg->sources[0].pos.col, 5);
 	cr_expect_eq(cfg->sources[0].pos.file, cfg->file);
 	cr_expect_str_eq(cfg->sources[1].name, "gen");
 	cr_expect_eq(cfg->sources[1].type, CFG_SOURCE_DEMO);
-	cr_expect_null(cfg->sources[1].path);
+	cr_expect_eq(cfg->sources[1].npaths, 0);
+	cr_expect_null(cfg->sources[1].paths);
+	cr_expect_eq(cfg->sources[1].nexcludes, 0);
+	cr_expect_null(cfg->sources[1].excludes);
 	cr_expect_str_eq(cfg->sources[1].format, "raw");
 	cr_expect_eq(cfg->sources[1].start, CFG_START_BEGINNING);
 	cr_expect_eq(cfg->sources[1].rate, 50.5);
@@ -115,9 +125,9 @@ Test(config, full_config_parses_to_the_values_written)
 	cr_expect_str_eq(cfg->rules[0].name, "http_5xx");
 	cr_expect_str_eq(cfg->rules[0].match, "\" 5\\d\\d ");
 	cr_expect_eq(cfg->rules[0].flags, 0);
-	cr_expect_eq(cfg->rules[0].pos.line, 15);
+	cr_expect_eq(cfg->rules[0].pos.line, 17);
 	cr_expect_eq(cfg->rules[0].pos.col, 5);
-	cr_expect_eq(cfg->rules[0].match_pos.line, 16);
+	cr_expect_eq(cfg->rules[0].match_pos.line, 18);
 	cr_expect_eq(cfg->rules[0].match_pos.col, 12); /* the opening quote */
 	cr_expect_eq(cfg->rules[0].match_pos.file, cfg->file);
 	cr_expect_str_eq(cfg->rules[1].name, "ssh.failed-login");
@@ -128,6 +138,7 @@ Test(config, full_config_parses_to_the_values_written)
 	cr_expect_eq(cfg->batch_size, 1024 * 1024);
 	cr_expect_eq(cfg->max_line, 128 * 1024);
 	cr_expect_eq(cfg->tick_ms, 500);
+	cr_expect_eq(cfg->max_files, 100);
 	cfg_free(cfg);
 }
 
@@ -148,6 +159,8 @@ static void expect_defaults(const struct cfg *cfg)
 	cr_expect_eq(cfg->batch_size, 262144);
 	cr_expect_eq(cfg->max_line, 65536);
 	cr_expect_eq(cfg->tick_ms, 1000);
+	cr_expect_eq(cfg->max_files, 8192);
+	cr_expect_eq(cfg->checkpoint_s, 5);
 }
 
 Test(config, empty_documents_give_all_defaults)
@@ -182,9 +195,159 @@ Test(config, source_defaults_depend_on_type)
 	cr_expect_eq(cfg->sources[0].type, CFG_SOURCE_FILE);
 	cr_expect_str_eq(cfg->sources[0].format, "raw");
 	cr_expect_eq(cfg->sources[0].start, CFG_START_BEGINNING);
+	cr_assert_eq(cfg->sources[0].npaths, 1);
+	cr_expect_str_eq(cfg->sources[0].paths[0], "/x");
+	cr_expect_eq(cfg->sources[0].nexcludes, 0);
+	cr_expect_null(cfg->sources[0].excludes);
 	cr_expect_eq(cfg->sources[1].type, CFG_SOURCE_DEMO);
 	cr_expect_eq(cfg->sources[1].rate, 200.0);
-	cr_expect_null(cfg->sources[1].path);
+	cr_expect_eq(cfg->sources[1].npaths, 0);
+	cr_expect_null(cfg->sources[1].paths);
+	cfg_free(cfg);
+}
+
+/* ---------------------------------------------------------------------------
+ * path and exclude
+ */
+
+/* Arrays, not pointers: see struct err_case. */
+struct paths_case {
+	char what[48];
+	char yaml[160];
+	size_t npaths;
+	char paths[3][32];
+	size_t nexcludes;
+	char excludes[3][16];
+};
+
+ParameterizedTestParameters(config, path_and_exclude_values)
+{
+	static struct paths_case cases[] = {
+	    {"one path",
+	     "sources:\n  - {name: s, path: /var/log/a.log}\n",
+	     1,
+	     {"/var/log/a.log"},
+	     0,
+	     {""}},
+	    {"one glob",
+	     "sources:\n  - {name: s, path: '/var/log/*.log'}\n",
+	     1,
+	     {"/var/log/*.log"},
+	     0,
+	     {""}},
+	    {"a list of three, in order",
+	     "sources:\n  - name: s\n    path:\n      - /z/c.log\n      - '/a/*.log'\n"
+	     "      - /m/[ab].log\n",
+	     3,
+	     {"/z/c.log", "/a/*.log", "/m/[ab].log"},
+	     0,
+	     {""}},
+	    {"a flow list of one", "sources:\n  - {name: s, path: [/x]}\n", 1, {"/x"}, 0, {""}},
+	    {"exclude as a string",
+	     "sources:\n  - {name: s, path: /x, exclude: '*.gz'}\n",
+	     1,
+	     {"/x"},
+	     1,
+	     {"*.gz"}},
+	    {"exclude as a list",
+	     "sources:\n  - {name: s, path: /x, exclude: ['*.gz', '*.[0-9]', /x/old]}\n",
+	     1,
+	     {"/x"},
+	     3,
+	     {"*.gz", "*.[0-9]", "/x/old"}},
+	    {"empty exclude list",
+	     "sources:\n  - {name: s, path: /x, exclude: []}\n",
+	     1,
+	     {"/x"},
+	     0,
+	     {""}},
+	    {"exclude with no value",
+	     "sources:\n  - name: s\n    path: /x\n    exclude:\n",
+	     1,
+	     {"/x"},
+	     0,
+	     {""}},
+	};
+
+	return cr_make_param_array(struct paths_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct paths_case *c, config, path_and_exclude_values)
+{
+	struct cfg *cfg = load_ok(c->yaml);
+	const struct cfg_source *src;
+
+	cr_assert_eq(cfg->nsources, 1, "%s", c->what);
+	src = &cfg->sources[0];
+	cr_assert_eq(src->npaths, c->npaths, "%s: %zu paths", c->what, src->npaths);
+	for (size_t i = 0; i < c->npaths; i++)
+		cr_expect_str_eq(src->paths[i], c->paths[i], "%s: path %zu", c->what, i);
+	cr_assert_eq(src->nexcludes, c->nexcludes, "%s: %zu excludes", c->what, src->nexcludes);
+	for (size_t i = 0; i < c->nexcludes; i++)
+		cr_expect_str_eq(src->excludes[i], c->excludes[i], "%s: exclude %zu", c->what, i);
+	cfg_free(cfg);
+}
+
+Test(config, path_errors_in_one_source_are_all_reported)
+{
+	char *errs = load_err("sources:\n"
+			      "  - name: s\n"
+			      "    path: [/a, rel, /a, '']\n"
+			      "    exclude: ['*.gz', '']\n");
+
+	cr_expect_str_eq(errs, "t.yaml:3:16: 'path' must be an absolute path, got 'rel'\n"
+			       "t.yaml:3:21: 'path' lists '/a' twice (first at line 3)\n"
+			       "t.yaml:3:25: 'path' must not be empty\n"
+			       "t.yaml:4:23: 'exclude' must not be empty\n");
+	free(errs);
+}
+
+/* ---------------------------------------------------------------------------
+ * max_files and checkpoint_interval
+ */
+
+struct u32_case {
+	char yaml[64];
+	uint32_t want;
+};
+
+ParameterizedTestParameters(config, max_files_values)
+{
+	static struct u32_case cases[] = {
+	    {"tuning: {max_files: 1}\n", 1},
+	    {"tuning: {max_files: 500}\n", 500},
+	    {"tuning: {max_files: 1048576}\n", 1048576},
+	    {"tuning: {workers: 2}\n", 8192},
+	};
+
+	return cr_make_param_array(struct u32_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct u32_case *c, config, max_files_values)
+{
+	struct cfg *cfg = load_ok(c->yaml);
+
+	cr_expect_eq(cfg->max_files, c->want, "%s: %u", c->yaml, cfg->max_files);
+	cfg_free(cfg);
+}
+
+ParameterizedTestParameters(config, checkpoint_interval_values)
+{
+	static struct u32_case cases[] = {
+	    {"checkpoint_interval: 1s\n", 1},	  {"checkpoint_interval: 30s\n", 30},
+	    {"checkpoint_interval: 90\n", 90},	  {"checkpoint_interval: 2m\n", 120},
+	    {"checkpoint_interval: 60m\n", 3600}, {"checkpoint_interval: 1h\n", 3600},
+	    {"listen: 127.0.0.1:1\n", 5},
+	};
+
+	return cr_make_param_array(struct u32_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct u32_case *c, config, checkpoint_interval_values)
+{
+	struct cfg *cfg = load_ok(c->yaml);
+
+	cr_expect_eq(cfg->checkpoint_s, c->want, "%s: %u", c->yaml, cfg->checkpoint_s);
 	cfg_free(cfg);
 }
 
@@ -298,7 +461,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	static struct err_case cases[] = {
 	    {"unknown top-level key", "listen: 127.0.0.1:80\nlisen: x\n",
 	     "t.yaml:2:1: unknown key 'lisen' at top level; expected one of: listen, "
-	     "state_dir, windows, sources, rules, tuning",
+	     "state_dir, checkpoint_interval, windows, sources, rules, tuning",
 	     1},
 	    {"unknown rule key", "rules:\n  - name: a\n    match: x\n    regex: y\n",
 	     "t.yaml:4:5: unknown key 'regex' in rule; expected one of: name, match, flags, "
@@ -306,11 +469,11 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     1},
 	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
 	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
-	     "format, start, rate, flush_after",
+	     "exclude, format, start, rate, flush_after",
 	     1},
 	    {"unknown tuning key", "tuning:\n  threads: 4\n",
 	     "t.yaml:2:3: unknown key 'threads' in tuning; expected one of: workers, "
-	     "batch_size, max_line, tick_ms",
+	     "batch_size, max_line, tick_ms, max_files",
 	     1},
 	    {"missing match", "rules:\n  - name: a\n  - name: b\n    match: x\n",
 	     "t.yaml:2:5: missing required key 'match' in rule 'a'", 1},
@@ -402,6 +565,44 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "t.yaml:2:1: only one YAML document is allowed in a config file", 1},
 	    {"unknown alias", "rules:\n  - {name: a, match: *re}\n",
 	     "t.yaml:2:22: alias '*re' names no anchor", 1},
+	    {"relative path", "sources:\n  - {name: s, path: x.log}\n",
+	     "t.yaml:2:21: 'path' must be an absolute path, got 'x.log'", 1},
+	    {"relative path in a list",
+	     "sources:\n  - name: s\n    path:\n      - /a\n      - b/c\n",
+	     "t.yaml:5:9: 'path' must be an absolute path, got 'b/c'", 1},
+	    {"empty path list", "sources:\n  - {name: s, path: []}\n",
+	     "t.yaml:2:21: 'path' must list at least one path", 1},
+	    {"empty path in a list", "sources:\n  - {name: s, path: [/a, '']}\n",
+	     "t.yaml:2:26: 'path' must not be empty", 1},
+	    {"path with no value", "sources:\n  - name: s\n    path:\n",
+	     "t.yaml:3:5: 'path' has no value; expected an absolute path or a list of them", 1},
+	    {"path as a mapping", "sources:\n  - {name: s, path: {a: /x}}\n",
+	     "t.yaml:2:21: 'path' must be an absolute path or a list of them, not a mapping", 1},
+	    {"nested list in path", "sources:\n  - {name: s, path: [/a, [/b]]}\n",
+	     "t.yaml:2:26: 'path' must be an absolute path, not a sequence", 1},
+	    {"duplicate path", "sources:\n  - name: s\n    path: [/a, /b*, /a]\n",
+	     "t.yaml:3:21: 'path' lists '/a' twice (first at line 3)", 1},
+	    {"exclude on a demo source", "sources:\n  - {name: s, type: demo, exclude: '*.gz'}\n",
+	     "t.yaml:2:36: 'exclude' is only valid for sources of type file", 1},
+	    {"empty exclude pattern",
+	     "sources:\n  - {name: s, path: /x, exclude: ['*.gz', \"\"]}\n",
+	     "t.yaml:2:43: 'exclude' must not be empty", 1},
+	    {"exclude as a mapping", "sources:\n  - {name: s, path: /x, exclude: {a: b}}\n",
+	     "t.yaml:2:34: 'exclude' must be a glob pattern or a list of them, not a mapping", 1},
+	    {"max_files zero", "tuning: {max_files: 0}\n",
+	     "t.yaml:1:21: 'max_files' must be from 1 to 1048576, got 0", 1},
+	    {"max_files too large", "tuning:\n  max_files: 1048577\n",
+	     "t.yaml:2:14: 'max_files' must be from 1 to 1048576, got 1048577", 1},
+	    {"max_files not a number", "tuning:\n  max_files: many\n",
+	     "t.yaml:2:14: 'max_files' must be an integer, got 'many'", 1},
+	    {"checkpoint_interval zero", "checkpoint_interval: 0s\n",
+	     "t.yaml:1:22: 'checkpoint_interval' must be a duration from 1s to 1h, got '0s'", 1},
+	    {"checkpoint_interval too long", "checkpoint_interval: 61m\n",
+	     "t.yaml:1:22: 'checkpoint_interval' must be a duration from 1s to 1h, got '61m'", 1},
+	    {"checkpoint_interval not a duration", "checkpoint_interval: soon\n",
+	     "t.yaml:1:22: 'checkpoint_interval' must be a duration from 1s to 1h, got 'soon'", 1},
+	    {"checkpoint_interval a list", "checkpoint_interval: [5s]\n",
+	     "t.yaml:1:22: 'checkpoint_interval' must be a duration such as 5s, not a sequence", 1},
 	};
 
 	return cr_make_param_array(struct err_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -456,7 +657,7 @@ Test(config, all_errors_are_reported_together_in_document_order)
 			 "t.yaml:9:5: missing required key 'match' in rule 'b'\n"
 			 "t.yaml:11:12: 'workers' must be an integer, got 'lots'\n"
 			 "t.yaml:12:1: unknown key 'bogus' at top level; expected one of: listen, "
-			 "state_dir, windows, sources, rules, tuning\n");
+			 "state_dir, checkpoint_interval, windows, sources, rules, tuning\n");
 	free(errs);
 }
 

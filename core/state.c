@@ -1,0 +1,454 @@
+/*
+ * state.c - see state.h.
+ *
+ * Payload, in order (u32/u64/i64 little-endian; str = u32 length + bytes):
+ *   i64 written_ms
+ *   u32 nrules, then per rule: str name, u64 total
+ *   u64 records, u64 expired
+ *   u32 nsecs, then per second: i64 sec, nrules x u64 count
+ *   u32 nfiles, then per file: str source, str path, u64 dev, u64 ino,
+ *       u64 offset, u64 fp, u32 fp_len, u32 flags (bit 0: discarding)
+ */
+#include "core/state.h"
+
+#include "core/crc32c.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAGIC "WEIRSTAT"
+#define HEADER_LEN 24	       /* magic, version, reserved, payload_len */
+#define STATE_MAX (1ull << 32) /* a larger file is corrupt */
+
+uint64_t state_fingerprint(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void state_files_free(struct state_file *files, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; files && i < n; i++) {
+		free(files[i].source);
+		free(files[i].path);
+	}
+	free(files);
+}
+
+void state_free(struct state *st)
+{
+	uint32_t i;
+
+	if (!st)
+		return;
+	for (i = 0; st->agg.rule_names && i < st->agg.nrules; i++)
+		free(st->agg.rule_names[i]);
+	free(st->agg.rule_names);
+	free(st->agg.totals);
+	free(st->agg.secs);
+	free(st->agg.counts);
+	state_files_free(st->files, st->nfiles);
+	memset(st, 0, sizeof(*st));
+}
+
+/* --- encoding --- */
+
+static void put_u32(struct strbuf *sb, uint32_t v)
+{
+	unsigned char b[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	strbuf_append(sb, b, 4);
+}
+
+static void put_u64(struct strbuf *sb, uint64_t v)
+{
+	unsigned char b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+	strbuf_append(sb, b, 8);
+}
+
+static void put_str(struct strbuf *sb, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	put_u32(sb, (uint32_t)n);
+	strbuf_append(sb, s ? s : "", n);
+}
+
+int state_encode(const struct state *st, char **buf, size_t *len)
+{
+	const struct state_agg *a = &st->agg;
+	struct strbuf sb = {0};
+	uint32_t i, r;
+	uint32_t crc;
+
+	strbuf_append(&sb, MAGIC, 8);
+	put_u32(&sb, STATE_VERSION);
+	put_u32(&sb, 0);
+	put_u64(&sb, 0); /* payload length, patched below */
+	put_u64(&sb, (uint64_t)st->written_ms);
+	put_u32(&sb, a->nrules);
+	for (r = 0; r < a->nrules; r++) {
+		put_str(&sb, a->rule_names[r]);
+		put_u64(&sb, a->totals[r]);
+	}
+	put_u64(&sb, a->records);
+	put_u64(&sb, a->expired);
+	put_u32(&sb, a->nsecs);
+	for (i = 0; i < a->nsecs; i++) {
+		put_u64(&sb, (uint64_t)a->secs[i]);
+		for (r = 0; r < a->nrules; r++)
+			put_u64(&sb, a->counts[(size_t)i * a->nrules + r]);
+	}
+	put_u32(&sb, st->nfiles);
+	for (i = 0; i < st->nfiles; i++) {
+		const struct state_file *f = &st->files[i];
+
+		put_str(&sb, f->source);
+		put_str(&sb, f->path);
+		put_u64(&sb, f->dev);
+		put_u64(&sb, f->ino);
+		put_u64(&sb, f->offset);
+		put_u64(&sb, f->fp);
+		put_u32(&sb, f->fp_len);
+		put_u32(&sb, f->discarding ? 1 : 0);
+	}
+	if (sb.oom) {
+		strbuf_free(&sb);
+		return -ENOMEM;
+	}
+	{
+		uint64_t plen = sb.len - HEADER_LEN;
+		for (i = 0; i < 8; i++)
+			sb.buf[16 + i] = (char)(plen >> (8 * i));
+	}
+	crc = crc32c(0, sb.buf, sb.len);
+	put_u32(&sb, crc);
+	if (sb.oom) {
+		strbuf_free(&sb);
+		return -ENOMEM;
+	}
+	*len = sb.len;
+	*buf = strbuf_take(&sb);
+	return 0;
+}
+
+/* --- decoding --- */
+
+struct rd {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+static uint64_t get_n(struct rd *r, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	if (r->bad || r->end - r->p < n) {
+		r->bad = true;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += n;
+	return v;
+}
+
+static char *get_str(struct rd *r)
+{
+	uint32_t n = (uint32_t)get_n(r, 4);
+	char *s;
+
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	s = malloc((size_t)n + 1);
+	if (!s) {
+		r->bad = true;
+		return NULL;
+	}
+	memcpy(s, r->p, n);
+	s[n] = '\0';
+	r->p += n;
+	return s;
+}
+
+/* A count read from the file, checked against the bytes left (each item
+ * takes at least min_item bytes), so a corrupt count cannot make us
+ * allocate without bound. */
+static uint32_t get_count(struct rd *r, size_t min_item)
+{
+	uint32_t n = (uint32_t)get_n(r, 4);
+
+	if (!r->bad && min_item && (size_t)(r->end - r->p) / min_item < n)
+		r->bad = true;
+	return r->bad ? 0 : n;
+}
+
+int state_decode(const char *buf, size_t len, struct state *out, char *why, size_t whylen)
+{
+	const unsigned char *u = (const unsigned char *)buf;
+	struct rd r;
+	struct state_agg *a = &out->agg;
+	uint64_t plen;
+	uint32_t version, crc, i, k;
+
+	memset(out, 0, sizeof(*out));
+	if (len < HEADER_LEN + 4 || memcmp(buf, MAGIC, 8)) {
+		snprintf(why, whylen, "not a weir state file (%zu bytes, bad magic or too short)",
+			 len);
+		return -EBADMSG;
+	}
+	r = (struct rd){u + 8, u + len, false};
+	version = (uint32_t)get_n(&r, 4);
+	get_n(&r, 4);
+	plen = get_n(&r, 8);
+	if (version != STATE_VERSION) {
+		snprintf(why, whylen, "version %u, this weir reads version %u", version,
+			 STATE_VERSION);
+		return -EBADMSG;
+	}
+	if (plen != len - HEADER_LEN - 4) {
+		snprintf(why, whylen, "length %llu does not match the file (%zu bytes)",
+			 (unsigned long long)plen, len);
+		return -EBADMSG;
+	}
+	r.end = u + len - 4;
+	crc = (uint32_t)u[len - 4] | (uint32_t)u[len - 3] << 8 | (uint32_t)u[len - 2] << 16 |
+	      (uint32_t)u[len - 1] << 24;
+	if (crc32c(0, buf, len - 4) != crc) {
+		snprintf(why, whylen, "checksum mismatch (CRC32C)");
+		return -EBADMSG;
+	}
+	out->written_ms = (int64_t)get_n(&r, 8);
+	a->nrules = get_count(&r, 12);
+	a->rule_names = calloc(a->nrules + 1, sizeof(char *));
+	a->totals = calloc(a->nrules + 1, sizeof(uint64_t));
+	if (!a->rule_names || !a->totals)
+		r.bad = true;
+	for (i = 0; !r.bad && i < a->nrules; i++) {
+		a->rule_names[i] = get_str(&r);
+		a->totals[i] = get_n(&r, 8);
+	}
+	a->records = get_n(&r, 8);
+	a->expired = get_n(&r, 8);
+	a->nsecs = get_count(&r, 8 + (size_t)a->nrules * 8);
+	if (!r.bad) {
+		a->secs = calloc(a->nsecs + 1, sizeof(int64_t));
+		a->counts = calloc((size_t)a->nsecs * a->nrules + 1, sizeof(uint64_t));
+		if (!a->secs || !a->counts)
+			r.bad = true;
+	}
+	for (i = 0; !r.bad && i < a->nsecs; i++) {
+		a->secs[i] = (int64_t)get_n(&r, 8);
+		for (k = 0; k < a->nrules; k++)
+			a->counts[(size_t)i * a->nrules + k] = get_n(&r, 8);
+	}
+	out->nfiles = get_count(&r, 48);
+	if (!r.bad && !(out->files = calloc(out->nfiles + 1, sizeof(*out->files))))
+		r.bad = true;
+	for (i = 0; !r.bad && i < out->nfiles; i++) {
+		struct state_file *f = &out->files[i];
+
+		f->source = get_str(&r);
+		f->path = get_str(&r);
+		f->dev = get_n(&r, 8);
+		f->ino = get_n(&r, 8);
+		f->offset = get_n(&r, 8);
+		f->fp = get_n(&r, 8);
+		f->fp_len = (uint32_t)get_n(&r, 4);
+		f->discarding = get_n(&r, 4) & 1;
+	}
+	if (!r.bad && r.p != r.end)
+		r.bad = true;
+	if (r.bad) {
+		state_free(out);
+		snprintf(why, whylen, "malformed payload");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* --- files --- */
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int state_save(const char *dir, const char *buf, size_t len)
+{
+	char tmp[4096], dst[4096];
+	int fd, dfd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/%s.tmp", dir, STATE_FILE) >= (int)sizeof(tmp) ||
+	    snprintf(dst, sizeof(dst), "%s/%s", dir, STATE_FILE) >= (int)sizeof(dst))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		log_error("state: cannot write %s: %s", tmp, strerror(-rc));
+		return rc;
+	}
+	rc = write_all(fd, buf, len);
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, dst) < 0)
+		rc = -errno;
+	if (rc) {
+		log_error("state: cannot write %s: %s", dst, strerror(-rc));
+		unlink(tmp);
+		return rc;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+static int read_file(const char *path, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if ((uint64_t)st.st_size >= STATE_MAX) {
+		close(fd);
+		*bufp = NULL;
+		*lenp = 0;
+		return 0; /* decoded as corrupt (too short) */
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	*bufp = buf;
+	*lenp = got;
+	return 0;
+}
+
+int state_load(const char *dir, struct state *out)
+{
+	char path[4096], aside[4200], why[160];
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	rc = read_file(path, &buf, &len);
+	if (rc == -ENOENT)
+		return -ENOENT;
+	if (rc) {
+		log_error("state: cannot read %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = buf ? state_decode(buf, len, out, why, sizeof(why)) : -EBADMSG;
+	if (!buf)
+		snprintf(why, sizeof(why), "too large");
+	free(buf);
+	if (!rc)
+		return 0;
+	snprintf(aside, sizeof(aside), "%s.corrupt-%lld", path, (long long)time(NULL));
+	if (rename(path, aside) < 0) {
+		log_error("state: %s is corrupt (%s) and cannot be set aside: %s", path, why,
+			  strerror(errno));
+		return -EBADMSG;
+	}
+	log_error("state: %s is corrupt (%s); set aside as %s; starting fresh", path, why, aside);
+	return -ENOENT;
+}
+
+int state_dir_open(const char *dir)
+{
+	char lock[4096];
+	int fd;
+
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		log_error("state_dir %s: cannot create it: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (snprintf(lock, sizeof(lock), "%s/lock", dir) >= (int)sizeof(lock))
+		return -ENAMETOOLONG;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		log_error("state_dir %s: cannot open %s: %s", dir, lock, strerror(e));
+		return -e;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		log_error("state_dir %s is in use by another weir (%s is locked)", dir, lock);
+		close(fd);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	return 0; /* fd stays open: the lock lasts as long as the process */
+}

@@ -1,0 +1,131 @@
+/*
+ * internal.h - what ingest.c (the io_uring loop: reads, framing, shipping,
+ * checkpoint barriers) and files.c (which files to tail: globs, identity,
+ * rotation, saved offsets) share. Private to ingest/; everything here is
+ * touched by the ingest thread only, except where a comment says so.
+ */
+#ifndef WEIR_INGEST_INTERNAL_H
+#define WEIR_INGEST_INTERNAL_H
+
+#include "core/batch.h"
+#include "core/pipeline.h"
+#include "ingest/frame.h"
+#include "ingest/idmap.h"
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ROTATE_WAIT_MS 1000 /* a file gone from its path is closed after this long quiet */
+#define RESCAN_MIN_MS 100   /* directory events trigger a rescan at most this often */
+#define WD_DIR 0x80000000u  /* idmap value: a directory watch */
+
+struct state_file;
+
+/* One tailed file (or a path that cannot be opened). Slot idx of
+ * ing->files; the API sees it as p->files[idx] and p->file_stats[idx]. */
+struct file {
+	uint32_t idx;
+	uint32_t source; /* index into p->sources */
+	const struct pipe_source *desc;
+	struct source_stats *sst;
+	struct file_stats *st;
+	char *path;	       /* owned: where it was last found */
+	enum file_state state; /* FILE_FREE when the slot is unused */
+	bool literal;	       /* a configured literal path (its error slot stays) */
+	bool closing;	       /* closed; the slot is freed once its batches are back */
+	bool rotated;	       /* counted as rotated (its path named a new file) */
+	int fd;		       /* -1 when not open */
+	int wd;		       /* inotify watch, -1 if none */
+	dev_t dev;	       /* identity of the open file */
+	ino_t ino;
+	uint64_t fp; /* fingerprint of the first fp_len bytes */
+	uint32_t fp_len;
+	uint64_t offset;   /* file offset of the next read */
+	uint64_t shipped;  /* every record before this offset has been shipped */
+	bool shipped_disc; /* and what follows it is the cut-off rest of a line */
+	struct batch *b;   /* batch being filled; owned while not NULL */
+	uint32_t complete; /* bytes of whole records in b */
+	char *carry;	   /* a partial record kept while idle without a batch */
+	uint32_t carry_len;
+	struct framer fr;
+	uint64_t fr_lines, fr_bytes; /* framer cuts already added to the source */
+	bool reading;		     /* a read is in flight (b->buf belongs to the kernel) */
+	bool want_read;		     /* there may be more to read */
+	bool blocked;		     /* whole records wait for a ring slot or a free batch */
+	bool starved;		     /* wants to read but no batch was free */
+	bool at_eof;		     /* scan: read to the end; done once all of it is shipped */
+	bool done;		     /* scan: finished (read and shipped, or failed) */
+	bool stream;	      /* a pipe or terminal (scan of stdin): read at the current position */
+	uint32_t gen;	      /* the last rescan that found it */
+	int64_t drain_ms;     /* when it became FILE_DRAINING */
+	int64_t data_ms;      /* the last read with data (or the open) */
+	uint32_t outstanding; /* batches shipped and not yet back */
+	int err;	      /* errno of the current failure (FILE_ERROR) */
+	uint32_t apos;	      /* position in ing->active */
+};
+
+struct dirwatch {
+	char *dir;
+	int wd; /* -1: not watched (yet) */
+};
+
+struct ingest {
+	struct pipeline *p; /* borrowed */
+	struct io_uring ring;
+	bool ring_ok;
+	struct batch_pool pool;
+	struct file *files; /* [p->max_files] */
+	uint32_t *active;   /* slots in use, in no particular order */
+	uint32_t nactive;
+	uint32_t *freelist;
+	uint32_t nfree;
+	uint32_t rr;	  /* round-robin start over active */
+	struct idmap ids; /* (dev, ino, source) -> slot, open files */
+	struct idmap wds; /* inotify wd -> slot, or WD_DIR */
+	struct dirwatch *dirs;
+	uint32_t ndirs, capdirs;
+	uint32_t gen;
+	bool rescan_due;
+	bool scanned_once;
+	int64_t last_rescan_ms;
+	struct state_file *registry; /* saved offsets of the last run, until the first scan */
+	uint32_t nregistry;
+	bool refused_logged;
+
+	uint32_t next_worker; /* round-robin start */
+	int inotify_fd;
+	int event_fd;
+	uint64_t event_val; /* eventfd read target */
+	char *inotify_buf;  /* INOTIFY_BUF bytes, aligned for struct inotify_event */
+	uint32_t inflight;  /* requests not yet completed */
+	bool inotify_armed, event_armed;
+	bool stopping;
+	int64_t next_poll_ms;
+
+	/* Checkpoint barriers: one per worker, not from the pool. */
+	struct batch *barriers; /* [nworkers] */
+	bool *barrier_pending;	/* [nworkers]: decided, not yet pushed */
+	uint32_t npending;
+	uint32_t barriers_out; /* pushed, not yet back */
+	void *ckpt_payload;    /* struct ckpt_files of the barrier being pushed */
+	int64_t next_ckpt_ms;
+};
+
+/* files.c */
+int files_init(struct ingest *ing);
+void files_destroy(struct ingest *ing);
+/* Find what every source's paths name now: open new files, mark vanished
+ * ones draining, retry failed paths. */
+void files_rescan(struct ingest *ing);
+/* Close f (read to its end and shipped by the caller). */
+void file_close(struct ingest *ing, struct file *f);
+/* A batch of f came back; frees a closing slot once all have. */
+void file_batch_back(struct ingest *ing, struct file *f);
+/* A read failed: close it; the next rescan retries the path. */
+void file_failed(struct ingest *ing, struct file *f, int err);
+/* The offsets to checkpoint now (malloc'd struct ckpt_files), or NULL. */
+void *files_checkpoint(struct ingest *ing);
+
+#endif

@@ -1,0 +1,205 @@
+/* test_state.c - the state file: CRC32C, encode/decode round trip, corruption
+ * detection, atomic save and load with a corrupt file set aside, the state
+ * directory lock; and the ingest identity map. */
+#include "core/crc32c.h"
+#include "core/state.h"
+#include "ingest/idmap.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+Test(crc32c, known_vectors)
+{
+	/* RFC 3720 (iSCSI) check value and test patterns. */
+	unsigned char zeros[32] = {0}, ones[32];
+
+	memset(ones, 0xff, sizeof(ones));
+	cr_assert_eq(crc32c(0, "123456789", 9), 0xe3069283u);
+	cr_assert_eq(crc32c(0, zeros, 32), 0x8a9136aau);
+	cr_assert_eq(crc32c(0, ones, 32), 0x62a8ab43u);
+	/* incremental equals one pass */
+	cr_assert_eq(crc32c(crc32c(0, "12345", 5), "6789", 4), 0xe3069283u);
+}
+
+static char *dupstr(const char *s)
+{
+	char *d = strdup(s);
+
+	cr_assert_not_null(d);
+	return d;
+}
+
+/* A state with two rules, three seconds of history and two files. */
+static void sample(struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->written_ms = 1795244210800;
+	st->agg.nrules = 2;
+	st->agg.rule_names = calloc(2, sizeof(char *));
+	st->agg.rule_names[0] = dupstr("http_5xx");
+	st->agg.rule_names[1] = dupstr("ssh_fail");
+	st->agg.totals = calloc(2, sizeof(uint64_t));
+	st->agg.totals[0] = 12345678901ull;
+	st->agg.totals[1] = 7;
+	st->agg.records = 99;
+	st->agg.expired = 3;
+	st->agg.nsecs = 3;
+	st->agg.secs = calloc(3, sizeof(int64_t));
+	st->agg.counts = calloc(6, sizeof(uint64_t));
+	for (int i = 0; i < 3; i++) {
+		st->agg.secs[i] = 1795244200 + i;
+		st->agg.counts[i * 2] = (uint64_t)i + 1;
+		st->agg.counts[i * 2 + 1] = (uint64_t)i * 10;
+	}
+	st->nfiles = 2;
+	st->files = calloc(2, sizeof(*st->files));
+	st->files[0] = (struct state_file){dupstr("nginx"), dupstr("/var/log/nginx/access.log"),
+					   2049, 131077, 1 << 20, 0xdeadbeefcafef00dull, 1024, false};
+	st->files[1] = (struct state_file){dupstr("app"), dupstr("/var/log/\xff bad.log"), 7, 8,
+					   0, 0xcbf29ce484222325ull, 0, true};
+}
+
+Test(state, encode_decode_round_trip)
+{
+	struct state in, out;
+	char *buf, why[160];
+	size_t len;
+
+	sample(&in);
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(out.written_ms, in.written_ms);
+	cr_assert_eq(out.agg.nrules, 2);
+	cr_assert_str_eq(out.agg.rule_names[1], "ssh_fail");
+	cr_assert_eq(out.agg.totals[0], 12345678901ull);
+	cr_assert_eq(out.agg.records, 99);
+	cr_assert_eq(out.agg.expired, 3);
+	cr_assert_eq(out.agg.nsecs, 3);
+	cr_assert_eq(out.agg.secs[2], 1795244202);
+	cr_assert_eq(out.agg.counts[5], 20);
+	cr_assert_eq(out.nfiles, 2);
+	cr_assert_str_eq(out.files[0].path, "/var/log/nginx/access.log");
+	cr_assert_eq(out.files[0].offset, 1 << 20);
+	cr_assert_eq(out.files[0].fp, 0xdeadbeefcafef00dull);
+	cr_assert_eq(out.files[0].fp_len, 1024);
+	cr_assert_eq(out.files[0].discarding, false);
+	cr_assert_str_eq(out.files[1].path, "/var/log/\xff bad.log");
+	cr_assert_eq(out.files[1].discarding, true);
+	cr_assert_eq(out.files[1].ino, 8);
+	free(buf);
+	state_free(&in);
+	state_free(&out);
+}
+
+Test(state, every_flipped_bit_and_every_truncation_is_detected)
+{
+	struct state in, out;
+	char *buf, why[160];
+	size_t len, i;
+	int bit;
+
+	sample(&in);
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	for (i = 0; i < len; i++)
+		for (bit = 0; bit < 8; bit++) {
+			buf[i] ^= (char)(1 << bit);
+			cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), -EBADMSG,
+				     "byte %zu bit %d", i, bit);
+			buf[i] ^= (char)(1 << bit);
+		}
+	for (i = 0; i < len; i++)
+		cr_assert_eq(state_decode(buf, i, &out, why, sizeof(why)), -EBADMSG, "len %zu", i);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0);
+	state_free(&out);
+	free(buf);
+	state_free(&in);
+}
+
+Test(state, save_load_and_corrupt_file_set_aside)
+{
+	char dir[] = "/tmp/weir-test-state.XXXXXX", path[512];
+	struct state in, out;
+	char *buf;
+	size_t len;
+	FILE *fp;
+	DIR *dh;
+	struct dirent *de;
+	int aside = 0;
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(state_load(dir, &out), -ENOENT); /* nothing yet */
+	sample(&in);
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	cr_assert_eq(state_save(dir, buf, len), 0);
+	cr_assert_eq(state_load(dir, &out), 0);
+	cr_assert_eq(out.agg.totals[0], 12345678901ull);
+	state_free(&out);
+	/* flip one byte in the middle of the saved file */
+	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
+	fp = fopen(path, "r+b");
+	cr_assert_not_null(fp);
+	fseek(fp, (long)len / 2, SEEK_SET);
+	fputc(buf[len / 2] ^ 0x40, fp);
+	fclose(fp);
+	cr_assert_eq(state_load(dir, &out), -ENOENT, "corrupt: start fresh");
+	cr_assert_eq(access(path, F_OK), -1, "the corrupt file was moved away");
+	dh = opendir(dir);
+	while ((de = readdir(dh))) {
+		if (!strncmp(de->d_name, "weir.state.corrupt-", 19)) {
+			aside++;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	}
+	closedir(dh);
+	cr_assert_eq(aside, 1);
+	free(buf);
+	state_free(&in);
+	rmdir(dir);
+}
+
+Test(state, dir_is_created_and_locked)
+{
+	char dir[] = "/tmp/weir-test-lock.XXXXXX", sub[64], lock[128];
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/state", dir);
+	cr_assert_eq(state_dir_open(sub), 0);
+	cr_assert_eq(access(sub, W_OK), 0);
+	/* flock locks belong to the open file description: a second open from
+	 * this process conflicts too, as another weir would */
+	cr_assert_eq(state_dir_open(sub), -EBUSY);
+	snprintf(lock, sizeof(lock), "%s/lock", sub);
+	unlink(lock);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+Test(idmap, put_get_delete_keep_every_other_key_reachable)
+{
+	struct idmap m;
+	uint32_t i, n = 5000;
+
+	cr_assert_eq(idmap_init(&m, n), 0);
+	for (i = 0; i < n; i++)
+		cr_assert(idmap_put(&m, (struct idkey){i % 7, i, i % 3}, i));
+	cr_assert(!idmap_put(&m, (struct idkey){1, 999999, 0}, 1), "full");
+	/* delete every third key; the rest must stay reachable (backward shift) */
+	for (i = 0; i < n; i += 3)
+		idmap_del(&m, (struct idkey){i % 7, i, i % 3});
+	for (i = 0; i < n; i++) {
+		uint32_t v = idmap_get(&m, (struct idkey){i % 7, i, i % 3});
+
+		cr_assert_eq(v, i % 3 == 0 ? UINT32_MAX : i, "key %u", i);
+	}
+	cr_assert_eq(m.count, n - (n + 2) / 3);
+	cr_assert(idmap_put(&m, (struct idkey){0, 0, 0}, 42));
+	cr_assert_eq(idmap_get(&m, (struct idkey){0, 0, 0}), 42);
+	cr_assert_eq(idmap_get(&m, (struct idkey){0, 0, 1}), UINT32_MAX, "c is part of the key");
+	idmap_destroy(&m);
+}

@@ -16,7 +16,9 @@ import json
 import os
 import re
 import signal
+import random
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +55,13 @@ def assert_no_sanitizer_report(text, what="weir"):
 def yq(s):
     """A YAML single-quoted scalar holding s verbatim."""
     return "'" + str(s).replace("'", "''") + "'"
+
+
+def yq_one_or_list(v):
+    """One str/Path as a quoted scalar; a list or tuple as a flow sequence."""
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(yq(x) for x in v) + "]"
+    return yq(v)
 
 
 
@@ -141,6 +150,7 @@ class Daemon:
         )
         self.port = None
         self.returncode = None
+        self.killed = False
 
     def wait_ready(self):
         """Wait for the 'listening on' line (port 0 picks a free port) and
@@ -209,9 +219,62 @@ class Daemon:
         poll(step, timeout)
         return last["s"]
 
+    def sources(self):
+        """GET /api/v1/sources: the list of sources."""
+        status, _, body = self.get("/api/v1/sources")
+        assert status == 200, body
+        assert set(body) >= {"time", "sources"}, body
+        return body["sources"]
+
+    def source(self, name):
+        """One source of GET /api/v1/sources, by name."""
+        by_name = {s["name"]: s for s in self.sources()}
+        assert name in by_name, f"no source {name!r} in {sorted(by_name)}"
+        return by_name[name]
+
+    def poll_sources(self, pred, timeout=DEADLINE):
+        """Poll GET /api/v1/sources until pred(sources list) is true;
+        returns the last list."""
+        last = {}
+
+        def step():
+            last["s"] = self.sources()
+            return pred(last["s"])
+
+        poll(step, timeout)
+        return last["s"]
+
+    def hold_snapshot(self, pred, seconds=1.5):
+        """Assert pred(snap) on every snapshot for `seconds` (a count that
+        is right must stay right: nothing arrives late or twice)."""
+        end = time.monotonic() + seconds
+        while True:
+            snap = self.snapshot()
+            assert pred(snap), f"changed while holding: {snap}"
+            if time.monotonic() >= end:
+                return snap
+            time.sleep(0.1)
+
+    def kill9(self):
+        """SIGKILL (a crash: no checkpoint, no clean shutdown) and wait. The
+        teardown then only checks stderr for sanitizer reports."""
+        assert self.returncode is None, "already stopped"
+        self.killed = True
+        self.proc.send_signal(signal.SIGKILL)
+        self.returncode = self.proc.wait(EXIT_TIMEOUT)
+        self._errf.close()
+        assert self.returncode == -signal.SIGKILL, \
+            f"weir exited with {self.returncode} before the kill:\n{self.stderr()}"
+        assert_no_sanitizer_report(self.stderr())
+
     def stop(self, sig=signal.SIGTERM):
         """Signal, wait, and assert a clean exit (0, 'stopped cleanly', no
-        sanitizer report). Returns stderr."""
+        sanitizer report). Returns stderr. After kill9() it only checks for
+        sanitizer reports."""
+        if self.killed:
+            err = self.stderr()
+            assert_no_sanitizer_report(err)
+            return err
         if self.returncode is None:
             if self.proc.poll() is None:
                 self.proc.send_signal(sig)
@@ -232,28 +295,39 @@ class Daemon:
 
 class Weir:
     """Factory behind the `weir` fixture: writes configs into tmp_path and
-    starts daemons; every daemon started is stopped and checked at teardown."""
+    starts daemons; every daemon started is stopped and checked at teardown.
+    weir.start(cfg_path) may be called again on the same config once the
+    previous daemon has stopped (or been killed): the new daemon shares the
+    state directory (tmp_path/state) and logs to its own weirN.stderr."""
 
     def __init__(self, tmp_path):
         self.tmp_path = tmp_path
         self.daemons = []
 
     def config(self, *, sources=(), rules=(), windows=("10s", "1m", "5m"), tick_ms=100,
-               workers=2, batch_size=None, max_line=None, name="weir.yaml"):
-        """Write a config; sources are dicts (name, path, start), rules dicts
-        (name, match, caseless). Returns its path."""
+               workers=2, batch_size=None, max_line=None, max_files=None,
+               checkpoint_interval=None, name="weir.yaml"):
+        """Write a config; sources are dicts (name, path, start, exclude,
+        flush_after), rules dicts (name, match, caseless). A source's path
+        and exclude are one str/Path or a list of them. Returns its path."""
         lines = [
             "listen: 127.0.0.1:0",
             f"state_dir: {yq(self.tmp_path / 'state')}",
             f"windows: [{', '.join(windows)}]",
         ]
+        if checkpoint_interval:
+            lines.append(f"checkpoint_interval: {checkpoint_interval}")
         if sources:
             lines.append("sources:")
             for s in sources:
                 lines.append(f"  - name: {yq(s['name'])}")
                 lines.append("    type: file")
-                lines.append(f"    path: {yq(s['path'])}")
+                lines.append(f"    path: {yq_one_or_list(s['path'])}")
+                if s.get("exclude") is not None:
+                    lines.append(f"    exclude: {yq_one_or_list(s['exclude'])}")
                 lines.append(f"    start: {s.get('start', 'beginning')}")
+                if s.get("flush_after"):
+                    lines.append(f"    flush_after: {s['flush_after']}")
         if rules:
             lines.append("rules:")
             for r in rules:
@@ -266,6 +340,8 @@ class Weir:
             tuning += f", batch_size: {batch_size}"
         if max_line:
             tuning += f", max_line: {max_line}"
+        if max_files:
+            tuning += f", max_files: {max_files}"
         lines.append(f"tuning: {{{tuning}}}")
         text = "\n".join(lines) + "\n"
         path = self.tmp_path / name
@@ -335,3 +411,99 @@ def expected_counts(records, rules, max_line=None):
             1 for rec in records if rx.search(rec if max_line is None else rec[:max_line])
         )
     return out
+
+
+def totals(snap):
+    """{rule name: total} of a snapshot."""
+    return {r["name"]: r["total"] for r in snap["rules"]}
+
+
+def file_paths(src):
+    """The paths of the files a source (of /api/v1/sources) tails now."""
+    return sorted(f["path"] for f in src["files"])
+
+
+class Appender(threading.Thread):
+    """A writer thread: appends batches of whole, numbered lines (one write
+    per batch, O_APPEND) to its files with small random pauses, until
+    stop(). Everything written is kept in self.chunks.
+
+    reopen=True makes it behave like a daemon told by logrotate's
+    postrotate: it keeps its descriptor and, every ~30 ms, reopens the path
+    if the path now names another inode (if the path is missing it keeps
+    the old descriptor and looks again later; it never creates the file).
+    gate(), if given, is called before each write (to pause the writer)."""
+
+    WORDS = ("ok", "ERROR timeout", "done 7", "warn disk", "user=root 7", "error")
+
+    def __init__(self, paths, seed, batch=(1, 40), pause=(0.001, 0.01), reopen=False, gate=None):
+        super().__init__(daemon=True)
+        self.paths = [os.fsencode(p) for p in paths]
+        self.rng = random.Random(seed)
+        self.batch, self.pause, self.reopen, self.gate = batch, pause, reopen, gate
+        self.chunks = []
+        self.lines = 0
+        self.reopens = 0
+        self.error = None
+        self._stop_ev = threading.Event()
+
+    def _open(self, p):
+        return os.open(p, os.O_WRONLY | os.O_APPEND)
+
+    def run(self):
+        fds = {}
+        try:
+            fds = {p: self._open(p) for p in self.paths}
+            last_check = time.monotonic()
+            seq = 0
+            while not self._stop_ev.is_set():
+                if self.gate:
+                    self.gate()
+                if self.reopen and time.monotonic() - last_check > 0.03:
+                    last_check = time.monotonic()
+                    for p in self.paths:
+                        try:
+                            st = os.stat(p)
+                        except FileNotFoundError:
+                            continue
+                        if st.st_ino != os.fstat(fds[p]).st_ino:
+                            try:
+                                fd = self._open(p)
+                            except FileNotFoundError:
+                                continue
+                            os.close(fds[p])
+                            fds[p] = fd
+                            self.reopens += 1
+                p = self.rng.choice(self.paths)
+                n = self.rng.randint(*self.batch)
+                data = b"".join(
+                    b"w %08d %s\n" % (seq + i, self.rng.choice(self.WORDS).encode())
+                    for i in range(n))
+                seq += n
+                assert os.write(fds[p], data) == len(data)
+                self.chunks.append(data)
+                self.lines += n
+                time.sleep(self.rng.uniform(*self.pause))
+        except BaseException as e:  # noqa: B902 - reported by stop()
+            self.error = e
+        finally:
+            for fd in fds.values():
+                os.close(fd)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop_ev.set()   # whatever happened, the thread ends with the test
+        self.join(30)
+
+    def stop(self):
+        """Stop, join, and re-raise an error of the thread. Returns all the
+        bytes written (in write order)."""
+        self._stop_ev.set()
+        self.join(30)
+        assert not self.is_alive(), "writer did not stop"
+        if self.error:
+            raise self.error
+        return b"".join(self.chunks)

@@ -177,8 +177,13 @@ def test_snapshot_shape_and_json_with_binary_log_lines(api):
     assert len(ing["sources"]) == 1
     src = ing["sources"][0]
     assert src["name"] == "odd"
-    assert src["path"] == str(api.log_path)  # odd characters round-trip
-    assert src["offset"] == src["size"] == src["bytes"] == len(data)
+    assert src["paths"] == [str(api.log_path)]  # odd characters round-trip
+    assert src["bytes"] == len(data)
+    assert "files" not in src  # the per-file view is GET /api/v1/sources
+    files = api.poll_sources(lambda ss: ss[0]["files"] and ss[0]["files"][0]["offset"] == len(data))
+    files = files[0]["files"]
+    assert [f["path"] for f in files] == [str(api.log_path)]
+    assert files[0]["offset"] == files[0]["size"] == files[0]["bytes"] == len(data)
     for k in ("lines_truncated", "bytes_discarded", "truncations", "errors"):
         assert src[k] == 0, (k, src)
 

@@ -8,7 +8,16 @@ import time
 
 
 def _source(snap):
+    """The source's counters (rotations, truncations...) in the snapshot."""
     return snap["ingest"]["sources"][0]
+
+
+def _file_offset(d, want):
+    """The offset of the one file the source tails now (GET /api/v1/sources),
+    polled until it is `want`."""
+    ss = d.poll_sources(lambda ss: len(ss[0]["files"]) == 1 and ss[0]["files"][0]["offset"] == want)
+    assert len(ss[0]["files"]) == 1, ss[0]
+    return ss[0]["files"][0]["offset"]
 
 
 def test_rename_and_create_reads_old_tail_then_new_file(weir, tmp_path):
@@ -29,7 +38,7 @@ def test_rename_and_create_reads_old_tail_then_new_file(weir, tmp_path):
     with open(log, "ab") as f:
         f.write(b"b4\n")
     snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == 8)
-    assert _source(snap)["offset"] == len(b"b1\nb2\nb3\nb4\n")
+    assert _file_offset(d, len(b"b1\nb2\nb3\nb4\n")) == len(b"b1\nb2\nb3\nb4\n")
 
 
 def test_delete_and_recreate(weir, tmp_path):
@@ -42,7 +51,7 @@ def test_delete_and_recreate(weir, tmp_path):
     log.write_bytes(b"three\nfour\nfive\n")
     snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == 5)
     assert snap["rules"][0]["total"] == 5
-    assert _source(snap)["offset"] == len(b"three\nfour\nfive\n")
+    assert _file_offset(d, len(b"three\nfour\nfive\n")) == len(b"three\nfour\nfive\n")
 
 
 def test_symlink_repointed(weir, tmp_path):
@@ -97,14 +106,33 @@ def test_sources_endpoint_reports_file_state(weir, tmp_path):
     src = body["sources"][0]
     st = os.stat(log)
     assert src["name"] == "s"
-    assert src["path"] == str(log)
-    assert src["inode"] == st.st_ino
-    assert src["size"] == st.st_size
-    assert src["offset"] == st.st_size   # read to the end; the partial line waits
-    assert src["lag"] == 0
+    assert src["type"] == "file"
+    assert src["paths"] == [str(log)]
+    assert src["files_open"] == 1
+    assert src["lines"] == 3
     assert src["bytes"] == st.st_size
-    assert src["rotations"] == 0 and src["truncations"] == 0 and src["errors"] == 0
+    for k in ("lines_truncated", "bytes_discarded", "partial_flushes", "rotations",
+              "truncations", "files_closed", "errors"):
+        assert src[k] == 0, (k, src)
     assert src["last_read"].endswith("Z")
+    assert len(src["files"]) == 1
+    f = src["files"][0]
+    assert f["path"] == str(log)
+    assert f["inode"] == st.st_ino
+    assert f["state"] == "open"
+    assert f["size"] == st.st_size
+    assert f["offset"] == st.st_size   # read to the end; the partial line waits
+    assert f["lag"] == 0
+    assert f["lines"] == 3
+    assert f["bytes"] == st.st_size
+    assert f["truncations"] == 0 and f["errors"] == 0
+    assert f["error"] is None
+    assert f["last_read"].endswith("Z")
+    # The snapshot carries the same source counters, without the files.
+    snap = d.snapshot()
+    s = snap["ingest"]["sources"][0]
+    assert "files" not in s
+    assert s["name"] == "s" and s["paths"] == [str(log)] and s["files_open"] == 1
 
 
 def test_partial_last_line_is_flushed_after_idle_timeout(weir, tmp_path):

@@ -138,12 +138,12 @@ class Daemon:
     """One `weir serve` process (stdout and stderr go to one file). Owned by
     the `weir` fixture, which stops it and checks its exit."""
 
-    def __init__(self, cfg_path, stderr_path):
+    def __init__(self, cfg_path, stderr_path, prefix=()):
         self.cfg_path = Path(cfg_path)
         self.stderr_path = Path(stderr_path)
         self._errf = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
-            [WEIR_BIN, "serve", "-c", str(self.cfg_path)],
+            [*prefix, WEIR_BIN, "serve", "-c", str(self.cfg_path)],
             stdin=subprocess.DEVNULL,
             stdout=self._errf,
             stderr=self._errf,
@@ -348,11 +348,12 @@ class Weir:
         path.write_text(text)
         return path
 
-    def start(self, cfg_path=None, **config):
+    def start(self, cfg_path=None, prefix=(), **config):
+        """prefix: a command weir runs under (e.g. setpriv to drop root)."""
         if cfg_path is None:
             cfg_path = self.config(**config)
         n = len(self.daemons)
-        d = Daemon(cfg_path, self.tmp_path / f"weir{n}.stderr")
+        d = Daemon(cfg_path, self.tmp_path / f"weir{n}.stderr", prefix)
         self.daemons.append(d)  # registered first: teardown stops it whatever happens
         d.wait_ready()
         return d

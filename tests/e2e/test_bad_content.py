@@ -5,9 +5,14 @@ strict JSON, and reports what it cannot read."""
 
 import os
 import random
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
-from conftest import expected_counts, file_paths, records_of, totals
+import pytest
+
+from conftest import expected_counts, file_paths, poll, records_of, totals, yq
 
 MAX_LINE_DEFAULT = 64 * 1024
 
@@ -196,3 +201,53 @@ def test_directory_instead_of_a_file_is_reported_and_other_sources_keep_going(we
     s = {x["name"]: x for x in s}["dir"]
     assert file_paths(s) == [str(adir)]
     assert s["files"][0]["state"] == "open" and s["files"][0]["error"] is None, s
+
+
+def test_permission_denied_is_reported_and_retried(weir, tmp_path):
+    """weir runs as an unprivileged user here (root reads anything): a file
+    it may not read is an error in the log and the API, the daemon keeps
+    going, and once the file becomes readable it is read."""
+    if os.geteuid() != 0:
+        pytest.fail("this test drops privileges with setpriv and needs to start as root")
+    nobody = 65534
+    top = Path(tempfile.mkdtemp(prefix="weir-perm-", dir="/tmp"))
+    try:
+        os.chmod(top, 0o755)
+        secret = top / "secret.log"
+        secret.write_bytes(b"s1\ns2\ns3\n")
+        os.chmod(secret, 0o600)  # owned by root: nobody cannot read it
+        open_log = top / "open.log"
+        open_log.write_bytes(b"o1\no2\n")
+        os.chmod(open_log, 0o644)
+        state = top / "state"
+        state.mkdir()
+        os.chown(state, nobody, nobody)
+        cfg = weir.config(sources=[{"name": "perm", "path": str(top / "*.log")}],
+                          rules=[{"name": "any", "match": "^"}])
+        text = cfg.read_text().replace(yq(tmp_path / "state"), yq(state))
+        cfg = top / "weir.yaml"
+        cfg.write_text(text)
+        os.chmod(cfg, 0o644)
+        d = weir.start(cfg, prefix=("setpriv", f"--reuid={nobody}", f"--regid={nobody}",
+                                    "--clear-groups"))
+        d.wait_log(r"cannot open .*secret\.log: Permission denied \(will retry")
+
+        def denied(ss):
+            fs = {f["path"]: f for f in ss[0]["files"]}
+            f = fs.get(str(secret))
+            return f and f["state"] == "error" and str(open_log) in fs and f
+
+        f = poll(lambda: denied(d.sources()))
+        assert f, d.sources()
+        assert f["error"] == "Permission denied" and f["errors"] == 1, f
+        assert d.source("perm")["errors"] == 1
+        snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == 2)
+        assert totals(snap) == {"any": 2}
+        os.chmod(secret, 0o644)
+        snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == 5)
+        assert totals(snap) == {"any": 5}
+        s = d.poll_sources(lambda ss: all(f["state"] == "open" for f in ss[0]["files"]))
+        assert [f["error"] for f in s[0]["files"]] == [None, None], s
+        d.stop()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

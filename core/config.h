@@ -51,11 +51,11 @@ struct cfg_source {
 	 * a '/', else against the file's base name. */
 	char **excludes;
 	size_t nexcludes;
-	char *format;		   /* `format:`; only "raw" for now; default "raw" */
-	enum cfg_start start;	   /* `start:`; default beginning */
-	double rate;		   /* demo: lines per second; default 200 */
-	uint32_t flush_after_s;	   /* a partial last line idle this long becomes a record; 5 */
-	struct cfg_pos pos;	   /* of the source's mapping */
+	char *format;		/* `format:`; only "raw" for now; default "raw" */
+	enum cfg_start start;	/* `start:`; default beginning */
+	double rate;		/* demo: lines per second; default 200 */
+	uint32_t flush_after_s; /* a partial last line idle this long becomes a record; 5 */
+	struct cfg_pos pos;	/* of the source's mapping */
 };
 
 /* Flags a rule may set (`flags: [caseless, dotall, ...]` or `caseless: true`). */

@@ -15,9 +15,13 @@
 #   BENCH_RULES  rule pack                      (default tests/bench/rules50.yaml)
 #   BENCH_DIR    where the corpus goes          (default /dev/shm: tmpfs)
 #   BENCH_BAR    weir must reach this fraction of the ceiling (default 0.50)
+#   BENCH_TAIL   0 skips the tailing benchmarks (tail.py: throughput over
+#                1/100/1000 files vs GNU tail -F, freshness); their own
+#                knobs (BENCH_TAIL_*, BENCH_FRESH_*) are in tail.py and README
 #
-# Exit status: 0 when weir's per-rule counts equal grep's and rg's and weir
-# reaches the bar; 1 otherwise; 2 on a usage or setup problem.
+# Exit status: 0 when weir's per-rule counts equal grep's and rg's, weir
+# reaches the bar, and tail.py passes (exact counts, freshness p99 bar);
+# 1 otherwise; 2 on a usage or setup problem of the scan benchmark.
 set -euo pipefail
 
 # Worker mode, used through xargs: count one rule's lines with grep or rg.
@@ -55,6 +59,7 @@ BENCH_JOBS=${BENCH_JOBS:-2}
 BENCH_RULES=${BENCH_RULES:-$here/rules50.yaml}
 BENCH_DIR=${BENCH_DIR:-/dev/shm}
 BENCH_BAR=${BENCH_BAR:-0.50}
+BENCH_TAIL=${BENCH_TAIL:-1}
 
 die() {
 	echo "run.sh: $*" >&2
@@ -191,7 +196,8 @@ echo "[4/4] hs_ceiling -t $BENCH_JOBS, best of $BENCH_RUNS ..."
 echo
 
 # --- report and verdicts ---
-"$PY" - "$work" "$bytes" "$lines" "$weir_s" "$grep_s" "$rg_s" "$BENCH_BAR" "$BENCH_JOBS" <<'EOF'
+scan_rc=0
+"$PY" - "$work" "$bytes" "$lines" "$weir_s" "$grep_s" "$rg_s" "$BENCH_BAR" "$BENCH_JOBS" <<'EOF' || scan_rc=$?
 import json, sys
 
 work, nbytes, nlines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -251,3 +257,17 @@ else:
     print(f"BAR:    FAIL - weir reaches {frac:.0%} of the Hyperscan ceiling (bar {bar:.0%})")
 sys.exit(0 if ok else 1)
 EOF
+
+# --- tailing: throughput for 1, 100, 1000 files and freshness (tail.py) ---
+tail_rc=0
+if [[ $BENCH_TAIL != 0 ]]; then
+	rm -f "$corpus" # free the tmpfs for tail.py's own files
+	echo
+	WEIR_BIN=$WEIR_BIN BENCH_BIN=$BENCH_BIN BENCH_DIR=$BENCH_DIR BENCH_SEED=$BENCH_SEED \
+		"$PY" "$here/tail.py" all || tail_rc=$?
+fi
+
+echo
+echo "make bench: scan $( ((scan_rc == 0)) && echo PASS || echo "FAIL ($scan_rc)")," \
+	"tail $( ((BENCH_TAIL == 0)) && echo skipped || { ((tail_rc == 0)) && echo PASS || echo "FAIL ($tail_rc)"; })"
+((scan_rc == 0 && tail_rc == 0)) || exit 1

@@ -58,10 +58,17 @@ static void sample(struct state *st)
 	}
 	st->nfiles = 2;
 	st->files = calloc(2, sizeof(*st->files));
-	st->files[0] = (struct state_file){dupstr("nginx"), dupstr("/var/log/nginx/access.log"),
-					   2049, 131077, 1 << 20, 0xdeadbeefcafef00dull, 1024, false};
-	st->files[1] = (struct state_file){dupstr("app"), dupstr("/var/log/\xff bad.log"), 7, 8,
-					   0, 0xcbf29ce484222325ull, 0, true};
+	st->files[0] = (struct state_file){dupstr("nginx"),
+					   dupstr("/var/log/nginx/access.log"),
+					   2049,
+					   131077,
+					   1 << 20,
+					   0xdeadbeefcafef00dull,
+					   1024,
+					   false};
+	st->files[1] = (struct state_file){
+	    dupstr("app"), dupstr("/var/log/\xff bad.log"), 7, 8, 0, 0xcbf29ce484222325ull, 0,
+	    true};
 }
 
 Test(state, encode_decode_round_trip)

@@ -66,7 +66,7 @@ static struct idkey wd_key(int wd)
 }
 
 /* Publish a slot's description for the API. */
-static void info_set(struct ingest *ing, struct file *f)
+void file_publish(struct ingest *ing, struct file *f)
 {
 	struct file_info *fi = &ing->p->files[f->idx];
 	char *path = f->path ? strdup(f->path) : NULL;
@@ -155,7 +155,7 @@ static void slot_free(struct ingest *ing, struct file *f)
 	f->carry = NULL;
 	f->state = FILE_FREE;
 	f->closing = false;
-	info_set(ing, f);
+	file_publish(ing, f);
 	ing->freelist[ing->nfree++] = f->idx;
 }
 
@@ -199,7 +199,7 @@ static void error_state(struct ingest *ing, struct file *f, int err)
 	f->err = err;
 	if (!f->desc->follow)
 		f->done = true;
-	info_set(ing, f);
+	file_publish(ing, f);
 }
 
 static void fingerprint(int fd, uint64_t size, uint32_t want, uint64_t *fp, uint32_t *fp_len)
@@ -343,7 +343,7 @@ static void file_open(struct ingest *ing, struct file *f, bool draining,
 			 idmap_put(&ing->wds, wd_key(wd), f->idx))
 			f->wd = wd; /* else another source watches the same file: poll */
 	}
-	info_set(ing, f);
+	file_publish(ing, f);
 	log_msg(f->desc->follow ? LOG_INFO : LOG_DEBUG,
 		"source '%s': %s %s from offset %llu (inode %llu)", f->desc->name,
 		draining ? "draining" : "reading", f->path, (unsigned long long)off,
@@ -395,23 +395,6 @@ void file_close(struct ingest *ing, struct file *f)
 	f->closing = true;
 	f->want_read = false;
 	maybe_free(ing, f);
-}
-
-void file_failed(struct ingest *ing, struct file *f, int err)
-{
-	if (f->wd >= 0) {
-		if (ing->inotify_fd >= 0)
-			inotify_rm_watch(ing->inotify_fd, f->wd);
-		idmap_del(&ing->wds, wd_key(f->wd));
-		f->wd = -1;
-	}
-	if (f->fd >= 0) {
-		if (!f->stream)
-			idmap_del(&ing->ids, id_key(f->dev, f->ino, f->source));
-		close(f->fd);
-		f->fd = -1;
-	}
-	error_state(ing, f, err);
 }
 
 /* --- finding files --- */
@@ -481,14 +464,14 @@ static void consider(struct ingest *ing, uint32_t si, const char *path, bool lit
 		f->gen = ing->gen;
 		if (f->state == FILE_DRAINING) {
 			f->state = FILE_OPEN;
-			info_set(ing, f);
+			file_publish(ing, f);
 		}
 		if (strcmp(f->path, path) &&
 		    (stat(f->path, &old) < 0 || old.st_dev != f->dev || old.st_ino != f->ino)) {
 			log_info("source '%s': %s was renamed to %s; reading on at offset %llu",
 				 d->name, f->path, path, (unsigned long long)f->offset);
 			set_path(f, path);
-			info_set(ing, f);
+			file_publish(ing, f);
 		}
 		return;
 	}
@@ -649,7 +632,7 @@ void files_rescan(struct ingest *ing)
 				f->rotated = true;
 				stat_add(&f->sst->rotations, 1);
 			}
-			info_set(ing, f);
+			file_publish(ing, f);
 		} else if (f->state == FILE_ERROR && !f->literal) {
 			f->closing = true;
 			maybe_free(ing, f);

@@ -103,16 +103,56 @@ static void drain_returns(struct ingest *ing)
 		}
 }
 
+/* Keep n bytes (a partial record) aside in f->carry. false if out of memory. */
+static bool carry_keep(struct file *f, const char *data, uint32_t n)
+{
+	if (n > f->carry_cap) {
+		uint32_t cap = n < 256 ? 256 : n;
+		char *c = realloc(f->carry, cap);
+
+		if (!c)
+			return false;
+		f->carry = c;
+		f->carry_cap = cap;
+	}
+	memcpy(f->carry, data, n);
+	f->carry_len = n;
+	return true;
+}
+
+/* Put a carried partial record back at the start of a batch. false when no
+ * batch is free (the file is then starved and retried). */
+static bool carry_to_batch(struct ingest *ing, struct file *f)
+{
+	if (f->b)
+		return true;
+	f->b = batch_pool_get(&ing->pool);
+	if (!f->b) {
+		f->starved = true;
+		return false;
+	}
+	f->starved = false;
+	f->b->source = f->source;
+	f->b->file = f->idx;
+	f->complete = 0;
+	if (f->carry_len) {
+		memcpy(f->b->buf, f->carry, f->carry_len);
+		f->b->len = f->carry_len;
+		f->carry_len = 0;
+	}
+	return true;
+}
+
 /*
- * Hand the whole records of f->b to a worker; the partial record stays at
- * the start of the batch (records are copied out only in the rare case a
- * batch is shipped with a partial record behind them: then the partial
- * moves to a fresh batch). Returns false (and marks the file blocked) when
- * no ring has room or no batch is free.
+ * Hand the whole records of f->b to a worker; the partial record behind
+ * them is kept aside (f->carry) until the next read takes a batch. So
+ * shipping never needs a second batch: a file holding a full batch can
+ * always let it go, and files cannot deadlock on the pool. Returns false
+ * (and marks the file blocked) when no worker ring has room.
  */
 static bool file_ship(struct ingest *ing, struct file *f)
 {
-	struct batch *b = f->b, *nb = NULL;
+	struct batch *b = f->b;
 	uint32_t tail;
 	int w;
 
@@ -123,18 +163,11 @@ static bool file_ship(struct ingest *ing, struct file *f)
 	if (w < 0)
 		goto blocked;
 	tail = b->len - f->complete;
-	if (tail) {
-		nb = batch_pool_get(&ing->pool);
-		if (!nb)
-			goto blocked;
-		memcpy(nb->buf, b->buf + f->complete, tail);
-		nb->len = tail;
-		nb->source = f->source;
-		nb->file = f->idx;
-	}
+	if (tail && !carry_keep(f, b->buf + f->complete, tail))
+		goto blocked; /* out of memory: keep it all and retry */
 	b->len = f->complete;
 	b->arrival_ms = now_ms();
-	f->b = nb;
+	f->b = NULL;
 	f->complete = 0;
 	/* Every record before the partial tail is on its way. */
 	f->shipped = f->offset - tail;
@@ -158,15 +191,8 @@ static void file_idle(struct ingest *ing, struct file *f)
 
 	if (!b || f->reading || f->complete)
 		return;
-	if (b->len) {
-		char *c = realloc(f->carry, b->len);
-
-		if (!c)
-			return; /* keep the batch */
-		memcpy(c, b->buf, b->len);
-		f->carry = c;
-		f->carry_len = b->len;
-	}
+	if (b->len && !carry_keep(f, b->buf, b->len))
+		return; /* keep the batch */
 	batch_pool_put(&ing->pool, b);
 	f->b = NULL;
 }
@@ -175,22 +201,8 @@ static void file_submit_read(struct ingest *ing, struct file *f)
 {
 	struct io_uring_sqe *sqe;
 
-	if (!f->b) {
-		f->b = batch_pool_get(&ing->pool);
-		if (!f->b) {
-			f->starved = true;
-			return;
-		}
-		f->b->source = f->source;
-		f->b->file = f->idx;
-		f->complete = 0;
-		if (f->carry_len) {
-			memcpy(f->b->buf, f->carry, f->carry_len);
-			f->b->len = f->carry_len;
-			f->carry_len = 0;
-		}
-	}
-	f->starved = false;
+	if (!carry_to_batch(ing, f))
+		return;
 	sqe = get_sqe(ing);
 	if (!sqe)
 		return; /* ring full even after submit: try next loop */
@@ -238,21 +250,11 @@ static void file_truncated(struct file *f, uint64_t size)
  * (its writer may never end it). */
 static void file_flush_idle(struct ingest *ing, struct file *f, int64_t t)
 {
-	if (!f->b && f->carry_len && t - f->data_ms >= (int64_t)f->desc->flush_after_ms) {
-		/* bring the carried partial back into a batch to ship it */
-		f->b = batch_pool_get(&ing->pool);
-		if (!f->b)
-			return;
-		f->b->source = f->source;
-		f->b->file = f->idx;
-		memcpy(f->b->buf, f->carry, f->carry_len);
-		f->b->len = f->carry_len;
-		f->carry_len = 0;
-		f->complete = 0;
-	}
-	if (!f->b || f->b->len == f->complete || f->blocked)
+	if (t - f->data_ms < (int64_t)f->desc->flush_after_ms || f->blocked)
 		return;
-	if (t - f->data_ms < (int64_t)f->desc->flush_after_ms)
+	if (!f->b && f->carry_len && !carry_to_batch(ing, f))
+		return; /* no batch free: the poll tries again */
+	if (!f->b || f->b->len == f->complete)
 		return;
 	file_finish_partial(f);
 	stat_add(&f->sst->partial_flushes, 1);
@@ -276,8 +278,11 @@ static void file_at_end(struct ingest *ing, struct file *f)
 
 		if (quiet < ROTATE_WAIT_MS)
 			return; /* the poll brings us back here */
-		if (!f->b && f->carry_len)
-			file_flush_idle(ing, f, INT64_MAX / 2);
+		/* Its partial last line is a record now. */
+		if (f->carry_len && !carry_to_batch(ing, f))
+			return; /* no batch free: the poll tries again */
+		if (f->b && f->b->len > f->complete)
+			stat_add(&f->sst->partial_flushes, 1);
 		file_finish_partial(f);
 		if (!file_ship(ing, f))
 			return;
@@ -307,15 +312,24 @@ static void on_read(struct ingest *ing, uint32_t idx, int res)
 	if (f->closing)
 		return;
 	if (res < 0) {
-		log_error("source '%s': read %s: %s", f->desc->name, f->path, strerror(-res));
-		if (!f->desc->follow) {
+		if (f->err != -res) {
+			log_error("source '%s': read %s: %s%s", f->desc->name, f->path,
+				  strerror(-res),
+				  f->desc->follow ? " (will retry every second)" : "");
 			stat_add(&f->st->errors, 1);
 			stat_add(&f->sst->errors, 1);
+			f->err = -res;
+			file_publish(ing, f);
+		}
+		if (!f->desc->follow) {
 			file_finish(ing, f);
+		} else if (f->state == FILE_DRAINING) {
+			file_ship(ing, f); /* gone from its path and unreadable: give up */
+			file_close(ing, f);
 		} else {
-			/* Keep what is whole; the rescan reopens the path. */
+			/* Keep the file and its offset (a flaky mount comes back);
+			 * the poll retries the read in a second. */
 			file_ship(ing, f);
-			file_failed(ing, f, -res);
 		}
 		return;
 	}
@@ -327,6 +341,11 @@ static void on_read(struct ingest *ing, uint32_t idx, int res)
 		return;
 	}
 	t = now_ms();
+	if (f->err) {
+		log_info("source '%s': %s can be read again", f->desc->name, f->path);
+		f->err = 0;
+		file_publish(ing, f);
+	}
 	f->offset += (uint64_t)res;
 	f->data_ms = t;
 	b->len = frame_feed(&f->fr, b->buf, b->len + (uint32_t)res, (uint32_t)res, &f->complete);

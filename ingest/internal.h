@@ -49,6 +49,7 @@ struct file {
 	uint32_t complete; /* bytes of whole records in b */
 	char *carry;	   /* a partial record kept while idle without a batch */
 	uint32_t carry_len;
+	uint32_t carry_cap;
 	struct framer fr;
 	uint64_t fr_lines, fr_bytes; /* framer cuts already added to the source */
 	bool reading;		     /* a read is in flight (b->buf belongs to the kernel) */
@@ -123,8 +124,8 @@ void files_rescan(struct ingest *ing);
 void file_close(struct ingest *ing, struct file *f);
 /* A batch of f came back; frees a closing slot once all have. */
 void file_batch_back(struct ingest *ing, struct file *f);
-/* A read failed: close it; the next rescan retries the path. */
-void file_failed(struct ingest *ing, struct file *f, int err);
+/* Publish f's path, state and error for the API (after changing them). */
+void file_publish(struct ingest *ing, struct file *f);
 /* The offsets to checkpoint now (malloc'd struct ckpt_files), or NULL. */
 void *files_checkpoint(struct ingest *ing);
 

@@ -7,6 +7,7 @@ GET /api/v1/sources."""
 
 import functools
 import os
+import random
 import time
 
 from conftest import SANITIZER, expected_counts, file_paths, records_of, totals
@@ -306,3 +307,25 @@ def test_a_thousand_files_tailed_at_once(weir, tmp_path):
     assert src["errors"] == 0
     assert_files_read_to_end(src)
     d.hold_snapshot(lambda s: exact(s, datas), 1.0)
+
+
+def test_more_files_than_batches_each_filling_a_batch(weir, tmp_path):
+    """Regression: 60 files that each fill a whole batch in one read, more
+    files than the pool has batches (workers x 8 + 24 = 40). Shipping a full
+    batch used to need a second batch for its partial tail, so 40 files
+    holding full batches waited for each other forever."""
+    logdir = tmp_path / "many"
+    logdir.mkdir()
+    rng = random.Random(60)
+    data = {}
+    for i in range(60):
+        lines = [b"file %d line %d %s\n" % (i, j, b"x" * rng.randrange(10, 200))
+                 for j in range(2000)]
+        data[i] = b"".join(lines)
+        (logdir / f"m{i:02d}.log").write_bytes(data[i])
+    total = sum(d.count(b"\n") for d in data.values())
+    d = weir.start(sources=[{"name": "many", "path": str(logdir / "*.log")}],
+                   rules=[{"name": "any", "match": "^"}], batch_size="64KiB", max_line="16KiB")
+    snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == total)
+    assert snap["ingest"]["records"] == total
+    assert totals(snap) == {"any": total}

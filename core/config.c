@@ -21,6 +21,7 @@
  */
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libfyaml.h>
@@ -928,10 +929,22 @@ static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 	free(w);
 }
 
-static const char *const source_keys[] = {"name",   "type",  "path", "exclude",
-					  "format", "start", "rate", "flush_after"};
-enum { SK_NAME, SK_TYPE, SK_PATH, SK_EXCLUDE, SK_FORMAT, SK_START, SK_RATE, SK_FLUSH, SK_N };
-static const char *const source_types[] = {"file", "demo"};	 /* enum cfg_source_type order */
+static const char *const source_keys[] = {"name",  "type", "path",	  "exclude", "format",
+					  "start", "rate", "flush_after", "listen"};
+enum {
+	SK_NAME,
+	SK_TYPE,
+	SK_PATH,
+	SK_EXCLUDE,
+	SK_FORMAT,
+	SK_START,
+	SK_RATE,
+	SK_FLUSH,
+	SK_LISTEN,
+	SK_N
+};
+static const char *const source_types[] = {"file", "demo",
+					   "syslog"};		 /* enum cfg_source_type order */
 static const char *const source_starts[] = {"beginning", "end"}; /* enum cfg_start order */
 static const char *const source_formats[] = {"raw"};
 
@@ -1032,6 +1045,97 @@ static void get_strings(struct ld *ld, const struct ynode *v, const char *key, b
 	}
 }
 
+int cfg_parse_listen(const char *url, struct cfg_listen *out, char *why, size_t whylen)
+{
+	const char *rest, *colon;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(out, 0, sizeof(*out));
+	if (!strncmp(url, "unix://", 7)) {
+		rest = url + 7;
+		out->kind = CFG_LISTEN_UNIX;
+		if (rest[0] != '/') {
+			snprintf(why, whylen,
+				 "a unix:// URL needs an absolute path, as in "
+				 "unix:///run/weir/log.sock");
+			return -EINVAL;
+		}
+		if (strlen(rest) >= sizeof(out->path)) {
+			snprintf(why, whylen, "the socket path is longer than %zu bytes",
+				 sizeof(out->path) - 1);
+			return -EINVAL;
+		}
+		strcpy(out->path, rest);
+		return 0;
+	}
+	if (strncmp(url, "udp://", 6)) {
+		snprintf(why, whylen,
+			 "expected udp://HOST:PORT or unix:///PATH (tcp:// is not supported yet)");
+		return -EINVAL;
+	}
+	out->kind = CFG_LISTEN_UDP;
+	rest = url + 6;
+	if (rest[0] == '[') {
+		const char *close = strchr(rest, ']');
+
+		if (!close || close[1] != ':') {
+			snprintf(why, whylen, "an IPv6 address goes in brackets: udp://[::1]:5514");
+			return -EINVAL;
+		}
+		hl = (size_t)(close - rest - 1);
+		rest++;
+		colon = close + 1;
+	} else {
+		colon = strrchr(rest, ':');
+		if (!colon) {
+			snprintf(why, whylen, "missing ':PORT', as in udp://0.0.0.0:5514");
+			return -EINVAL;
+		}
+		hl = (size_t)(colon - rest);
+	}
+	if (!hl || hl >= sizeof(out->host)) {
+		snprintf(why, whylen, "missing or over-long host");
+		return -EINVAL;
+	}
+	memcpy(out->host, rest, hl);
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port > 65535 || port == 0) {
+		snprintf(why, whylen, "the port must be a number from 1 to 65535");
+		return -EINVAL;
+	}
+	out->port = (uint16_t)port;
+	{
+		unsigned char a[16];
+
+		if (inet_pton(AF_INET, out->host, a) != 1 &&
+		    inet_pton(AF_INET6, out->host, a) != 1) {
+			snprintf(why, whylen, "'%s' is not a numeric IPv4 or IPv6 address",
+				 out->host);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void do_listens(struct ld *ld, const struct ynode *v, struct cfg_source *src)
+{
+	size_t i, n;
+
+	get_strings(ld, v, "listen", false, &src->listens, &src->nlistens);
+	n = v->type == Y_SEQ ? v->nkids : 1;
+	for (i = 0; i < n && i < src->nlistens; i++) {
+		const struct ynode *item = v->type == Y_SEQ ? v->kids[i] : v;
+		struct cfg_listen l;
+		char why[160];
+
+		if (src->listens[i] && cfg_parse_listen(src->listens[i], &l, why, sizeof(why)))
+			ld_err(ld, item, "bad listen URL '%s': %s", src->listens[i], why);
+	}
+}
+
 static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, size_t idx)
 {
 	static const struct keyset ks = {"in source", source_keys, SK_N};
@@ -1071,7 +1175,7 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 		}
 	}
 	if (v[SK_TYPE]) {
-		if (get_enum(ld, v[SK_TYPE], "type", source_types, 2, "file, demo", &x))
+		if (get_enum(ld, v[SK_TYPE], "type", source_types, 3, "file, demo, syslog", &x))
 			type_ok = false;
 		else
 			src->type = (enum cfg_source_type)x;
@@ -1105,8 +1209,26 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 				    &src->nexcludes);
 		if (v[SK_RATE])
 			ld_err(ld, v[SK_RATE], "'rate' is only valid for sources of type demo");
+		if (v[SK_LISTEN])
+			ld_err(ld, v[SK_LISTEN],
+			       "'listen' is only valid for sources of type syslog");
+	} else if (src->type == CFG_SOURCE_SYSLOG) {
+		if (!v[SK_LISTEN])
+			ld_err(ld, map, "missing required key 'listen' in syslog source");
+		else
+			do_listens(ld, v[SK_LISTEN], src);
+		if (v[SK_PATH])
+			ld_err(ld, v[SK_PATH], "'path' is only valid for sources of type file");
+		if (v[SK_EXCLUDE])
+			ld_err(ld, v[SK_EXCLUDE],
+			       "'exclude' is only valid for sources of type file");
+		if (v[SK_RATE])
+			ld_err(ld, v[SK_RATE], "'rate' is only valid for sources of type demo");
 	} else {
 		src->rate = 200;
+		if (v[SK_LISTEN])
+			ld_err(ld, v[SK_LISTEN],
+			       "'listen' is only valid for sources of type syslog");
 		if (v[SK_PATH])
 			ld_err(ld, v[SK_PATH], "'path' is only valid for sources of type file");
 		if (v[SK_EXCLUDE])
@@ -1510,6 +1632,9 @@ void cfg_free(struct cfg *cfg)
 		for (size_t j = 0; j < src->nexcludes; j++)
 			free(src->excludes[j]);
 		free(src->excludes);
+		for (size_t j = 0; j < src->nlistens; j++)
+			free(src->listens[j]);
+		free(src->listens);
 		free(src->format);
 	}
 	free(cfg->sources);

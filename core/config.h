@@ -28,8 +28,9 @@ struct cfg_pos {
 };
 
 enum cfg_source_type {
-	CFG_SOURCE_FILE, /* tail a file */
-	CFG_SOURCE_DEMO, /* built-in generator writing a temp file weir tails */
+	CFG_SOURCE_FILE,   /* tail a file */
+	CFG_SOURCE_DEMO,   /* built-in generator writing a temp file weir tails */
+	CFG_SOURCE_SYSLOG, /* syslog receiver: `listen:` udp://, unix:// */
 };
 
 enum cfg_start {
@@ -51,6 +52,10 @@ struct cfg_source {
 	 * a '/', else against the file's base name. */
 	char **excludes;
 	size_t nexcludes;
+	/* syslog: `listen:` one URL or a list: udp://HOST:PORT (IPv6 as
+	 * [::1]:PORT) or unix:///PATH (a datagram socket). See cfg_parse_listen. */
+	char **listens;
+	size_t nlistens;
 	char *format;		/* `format:`; only "raw" for now; default "raw" */
 	enum cfg_start start;	/* `start:`; default beginning */
 	double rate;		/* demo: lines per second; default 200 */
@@ -118,6 +123,22 @@ int cfg_parse_duration(const char *s, uint32_t *secs);
 
 /* Format seconds back into the shortest form ("10s", "1m", "24h"). */
 void cfg_format_duration(uint32_t secs, char *buf, size_t cap);
+
+enum cfg_listen_kind {
+	CFG_LISTEN_UDP,
+	CFG_LISTEN_UNIX, /* unix datagram socket */
+};
+
+/* A parsed `listen:` URL of a syslog source. */
+struct cfg_listen {
+	enum cfg_listen_kind kind;
+	char host[256]; /* udp: numeric address, brackets removed */
+	uint16_t port;	/* udp: 1..65535 */
+	char path[108]; /* unix: the socket's path (sun_path size) */
+};
+
+/* Parse a `listen:` URL. 0, or -EINVAL with why filled in. */
+int cfg_parse_listen(const char *url, struct cfg_listen *out, char *why, size_t whylen);
 
 void cfg_free(struct cfg *cfg);
 

@@ -451,7 +451,7 @@ Test(config, errs_may_be_null)
  * fresh process where the parent's pointers mean nothing. */
 struct err_case {
 	char what[48];
-	char yaml[96];
+	char yaml[128];
 	char line[192]; /* the whole first error line, without its '\n' */
 	size_t nerrs;
 };
@@ -469,7 +469,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     1},
 	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
 	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
-	     "exclude, format, start, rate, flush_after",
+	     "exclude, format, start, rate, flush_after, listen",
 	     1},
 	    {"unknown tuning key", "tuning:\n  threads: 4\n",
 	     "t.yaml:2:3: unknown key 'threads' in tuning; expected one of: workers, "
@@ -541,8 +541,35 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "t.yaml:2:15: 'max_line' (65536) must be less than half of 'batch_size' (65536 / 2 = "
 	     "32768); lower max_line or raise batch_size",
 	     1},
-	    {"bad source type", "sources:\n  - {name: s, type: syslog}\n",
-	     "t.yaml:2:21: 'type' must be one of: file, demo; got 'syslog'", 1},
+	    {"bad source type", "sources:\n  - {name: s, type: kafka}\n",
+	     "t.yaml:2:21: 'type' must be one of: file, demo, syslog; got 'kafka'", 1},
+	    {"syslog without listen", "sources:\n  - {name: s, type: syslog}\n",
+	     "t.yaml:2:5: missing required key 'listen' in syslog source", 1},
+	    {"listen on a file source",
+	     "sources:\n  - {name: s, path: /x, listen: udp://127.0.0.1:1}\n",
+	     "t.yaml:2:33: 'listen' is only valid for sources of type syslog", 1},
+	    {"listen: bad scheme", "sources:\n  - {name: s, type: syslog, listen: 'http://x:1'}\n",
+	     "t.yaml:2:37: bad listen URL 'http://x:1': expected udp://HOST:PORT or unix:///PATH "
+	     "(tcp:// is not supported yet)",
+	     1},
+	    {"listen: bad port in a list",
+	     "sources:\n  - name: s\n    type: syslog\n    listen:\n      - udp://127.0.0.1:514\n"
+	     "      - udp://127.0.0.1:70000\n",
+	     "t.yaml:6:9: bad listen URL 'udp://127.0.0.1:70000': the port must be a number from 1 "
+	     "to 65535",
+	     1},
+	    {"listen: host not numeric",
+	     "sources:\n  - {name: s, type: syslog, listen: 'udp://localhost:514'}\n",
+	     "t.yaml:2:37: bad listen URL 'udp://localhost:514': 'localhost' is not a numeric IPv4 "
+	     "or "
+	     "IPv6 address",
+	     1},
+	    {"listen: unix relative",
+	     "sources:\n  - {name: s, type: syslog, listen: 'unix://x.sock'}\n",
+	     "t.yaml:2:37: bad listen URL 'unix://x.sock': a unix:// URL needs an absolute path, "
+	     "as in "
+	     "unix:///run/weir/log.sock",
+	     1},
 	    {"bad format", "sources:\n  - {name: s, path: /x, format: json}\n",
 	     "t.yaml:2:33: 'format' must be one of: raw; got 'json'", 1},
 	    {"bad start", "sources:\n  - {name: s, path: /x, start: middle}\n",

@@ -257,7 +257,8 @@ static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, boo
 
 	strbuf_puts(sb, "{\"name\":");
 	json_cstr(sb, src->name);
-	strbuf_puts(sb, ",\"type\":\"file\",\"paths\":[");
+	strbuf_puts(sb, src->syslog ? ",\"type\":\"syslog\",\"listen\":["
+				    : ",\"type\":\"file\",\"paths\":[");
 	for (k = 0; k < src->npatterns; k++) {
 		if (k)
 			strbuf_putc(sb, ',');
@@ -275,6 +276,12 @@ static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, boo
 	put_u64_field(sb, "files_closed", stat_get(&st->files_closed));
 	put_u64_field(sb, "errors", stat_get(&st->errors));
 	put_time_field(sb, "last_read", stat_get(&st->last_read_ms));
+	if (src->syslog) {
+		put_u64_field(sb, "received", stat_get(&st->received));
+		put_u64_field(sb, "dropped_full", stat_get(&st->dropped_full));
+		put_u64_field(sb, "dropped_kernel", stat_get(&st->dropped_kernel));
+		put_u64_field(sb, "buffers_exhausted", stat_get(&st->buffers_exhausted));
+	}
 	if (with_files) {
 		strbuf_puts(sb, ",\"files\":[");
 		pthread_mutex_lock(&p->files_lock);

@@ -82,6 +82,10 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 				return rc;
 			rc = add_source(p, cs->name, (char *const *)&path, 1,
 					cs->start == CFG_START_END, true);
+		} else if (cs->type == CFG_SOURCE_SYSLOG) {
+			rc = add_source(p, cs->name, cs->listens, cs->nlistens, false, true);
+			if (!rc)
+				p->sources[p->nsources - 1].syslog = true;
 		} else {
 			rc = add_source(p, cs->name, cs->paths, cs->npaths,
 					cs->start == CFG_START_END, true);
@@ -187,9 +191,10 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 		ws->src_records = counters(p->nsources);
 		ws->src_lines_truncated = counters(p->nsources);
 		ws->src_bytes_discarded = counters(p->nsources);
-		ws->file_records = counters(p->max_files);
-		ws->file_lines_truncated = counters(p->max_files);
-		ws->file_bytes_discarded = counters(p->max_files);
+		/* one more slot: batches from syslog listeners, which are not files */
+		ws->file_records = counters(p->max_files + 1);
+		ws->file_lines_truncated = counters(p->max_files + 1);
+		ws->file_bytes_discarded = counters(p->max_files + 1);
 		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded ||
 		    !ws->file_records || !ws->file_lines_truncated || !ws->file_bytes_discarded) {
 			rc = -ENOMEM;

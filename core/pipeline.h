@@ -43,6 +43,7 @@ struct pipe_source {
 	uint32_t nexcludes;
 	bool start_at_end;	 /* files seen the first time: start at their end */
 	bool follow;		 /* keep tailing at EOF (serve); false: read once (scan) */
+	bool syslog;		 /* a syslog receiver: patterns are its listen URLs */
 	uint32_t flush_after_ms; /* follow: flush a partial last line idle this long */
 };
 

@@ -41,6 +41,11 @@ struct source_stats {
 	_Atomic uint64_t files_open;	  /* files being tailed now */
 	_Atomic uint64_t errors;	  /* failed opens/reads */
 	_Atomic uint64_t last_read_ms;	  /* wall clock of the last read with data */
+	/* syslog receivers */
+	_Atomic uint64_t received;	    /* messages received */
+	_Atomic uint64_t dropped_full;	    /* dropped: no worker ring room, batch full */
+	_Atomic uint64_t dropped_kernel;    /* dropped by the kernel: socket queue full */
+	_Atomic uint64_t buffers_exhausted; /* provided buffers ran out (the queue waited) */
 };
 
 /* Per file slot (struct file_info), reset when the slot is reused.

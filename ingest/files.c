@@ -593,7 +593,7 @@ void files_rescan(struct ingest *ing)
 	for (si = 0; si < p->nsources; si++) {
 		const struct pipe_source *d = &p->sources[si];
 
-		if (!d->follow && ing->scanned_once)
+		if ((!d->follow && ing->scanned_once) || d->syslog)
 			continue;
 		for (k = 0; k < d->npatterns; k++) {
 			const char *pat = d->patterns[k];

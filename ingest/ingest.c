@@ -49,8 +49,6 @@
 #define POLL_MS 1000	   /* re-check every file and path this often */
 #define BLOCKED_RETRY_MS 1 /* retry interval while backpressured */
 
-enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD };
-
 #define UD(op, idx) (((uint64_t)(op) << 32) | (uint32_t)(idx))
 #define UD_OP(ud) ((enum op)((ud) >> 32))
 #define UD_IDX(ud) ((uint32_t)(ud))
@@ -70,7 +68,7 @@ static struct io_uring_sqe *get_sqe(struct ingest *ing)
 
 /* A worker ring with room, round-robin, or -1. Only the ingest thread pushes,
  * so room seen here is still there at the push. */
-static int pick_worker(struct ingest *ing)
+int ing_pick_worker(struct ingest *ing)
 {
 	uint32_t n = ing->p->nworkers, i;
 
@@ -98,7 +96,8 @@ static void drain_returns(struct ingest *ing)
 				ing->barriers_out--;
 				continue;
 			}
-			file_batch_back(ing, &ing->files[b->file]);
+			if (b->file < ing->p->max_files) /* else a listener's */
+				file_batch_back(ing, &ing->files[b->file]);
 			batch_pool_put(&ing->pool, b);
 		}
 }
@@ -159,7 +158,7 @@ static bool file_ship(struct ingest *ing, struct file *f)
 	f->blocked = false;
 	if (!b || !f->complete)
 		return true;
-	w = pick_worker(ing);
+	w = ing_pick_worker(ing);
 	if (w < 0)
 		goto blocked;
 	tail = b->len - f->complete;
@@ -454,6 +453,7 @@ static void cancel_waits(struct ingest *ing)
 		io_uring_prep_cancel64(sqe, UD(OP_EVENTFD, 0), 0);
 		io_uring_sqe_set_data64(sqe, 0);
 	}
+	listeners_cancel(ing);
 }
 
 /* Everything read so far is shipped and no file will read again. */
@@ -469,6 +469,9 @@ static bool all_settled(struct ingest *ing)
 		if (!ing->stopping && !f->done)
 			return false;
 	}
+	for (i = 0; i < ing->nlisteners; i++)
+		if (ing->listeners[i].b && ing->listeners[i].b->len)
+			return false;
 	return true;
 }
 
@@ -600,6 +603,11 @@ void *ing_main(void *arg)
 		drain_returns(ing);
 		if (ing->npending)
 			ckpt_push(ing);
+		if (ing->nlisteners) {
+			ing->listeners_blocked = !listeners_flush(ing);
+			any_blocked |= ing->listeners_blocked;
+			listeners_arm(ing);
+		}
 		/* Start at a moving point so no file always goes first. */
 		if (ing->nactive) {
 			uint32_t n = ing->nactive, start = ing->rr++ % n;
@@ -669,6 +677,9 @@ void *ing_main(void *arg)
 			case OP_INOTIFY:
 				on_inotify(ing, cqe->res);
 				break;
+			case OP_RECV:
+				listener_on_recv(ing, UD_IDX(ud), cqe->res, cqe->flags);
+				break;
 			case OP_EVENTFD:
 				ing->event_armed = false;
 				ing->inflight--;
@@ -682,6 +693,8 @@ void *ing_main(void *arg)
 			}
 		}
 		io_uring_cq_advance(&ing->ring, seen);
+		if (ing->nlisteners && !listeners_flush(ing))
+			ing->listeners_blocked = true;
 	}
 
 	if (p->durable)
@@ -730,7 +743,7 @@ int ing_new(struct pipeline *p, struct ingest **out)
 		rc = -ENOMEM;
 		goto err;
 	}
-	if ((rc = files_init(ing)))
+	if ((rc = files_init(ing)) || (rc = listeners_init(ing)))
 		goto err;
 	if (!p->scan) {
 		ing->inotify_fd = inotify_init1(IN_CLOEXEC);
@@ -779,7 +792,11 @@ void ing_free(struct ingest *ing)
 				batch_pool_put(&ing->pool, f->b);
 			f->b = NULL;
 		}
+		for (i = 0; i < ing->nlisteners; i++)
+			if (ing->listeners[i].b)
+				batch_pool_put(&ing->pool, ing->listeners[i].b);
 	}
+	listeners_destroy(ing);
 	if (ing->ckpt_payload && ing->npending == ing->p->nworkers) {
 		/* decided but never sent: nobody else will free it */
 		struct ckpt_files *c = ing->ckpt_payload;

@@ -8,6 +8,7 @@
 #define WEIR_INGEST_INTERNAL_H
 
 #include "core/batch.h"
+#include "core/config.h"
 #include "core/pipeline.h"
 #include "ingest/frame.h"
 #include "ingest/idmap.h"
@@ -15,6 +16,7 @@
 #include <liburing.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define ROTATE_WAIT_MS 1000 /* a file gone from its path is closed after this long quiet */
@@ -22,6 +24,19 @@
 #define WD_DIR 0x80000000u  /* idmap value: a directory watch */
 
 struct state_file;
+
+enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD, OP_RECV };
+
+/* A syslog socket (listen.c). */
+struct listener {
+	uint32_t source; /* index into p->sources */
+	const char *url; /* borrowed from the source */
+	struct cfg_listen addr;
+	int fd;
+	bool armed;	       /* a multishot recvmsg is in flight */
+	struct batch *b;       /* records received, not yet shipped */
+	uint32_t kernel_drops; /* the socket's SO_RXQ_OVFL total seen so far */
+};
 
 /* One tailed file (or a path that cannot be opened). Slot idx of
  * ing->files; the API sees it as p->files[idx] and p->file_stats[idx]. */
@@ -112,7 +127,31 @@ struct ingest {
 	uint32_t barriers_out; /* pushed, not yet back */
 	void *ckpt_payload;    /* struct ckpt_files of the barrier being pushed */
 	int64_t next_ckpt_ms;
+
+	/* Syslog receivers (listen.c) and their provided-buffer ring. */
+	struct listener *listeners;
+	uint32_t nlisteners;
+	char *bufs; /* NBUFS x buf_size */
+	uint32_t buf_size;
+	struct io_uring_buf_ring *br;
+	bool br_registered;
+	bool listeners_blocked; /* records wait for a worker ring slot */
+	struct msghdr msgh;	/* the recvmsg layout: name and control sizes */
 };
+
+/* ingest.c */
+/* A worker ring with room, round-robin, or -1. */
+int ing_pick_worker(struct ingest *ing);
+
+/* listen.c */
+int listeners_init(struct ingest *ing);
+void listeners_destroy(struct ingest *ing);
+void listeners_arm(struct ingest *ing);
+void listeners_cancel(struct ingest *ing);
+void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags);
+bool listener_ship(struct ingest *ing, struct listener *l);
+/* Ship every listener's records; false if some wait for a ring slot. */
+bool listeners_flush(struct ingest *ing);
 
 /* files.c */
 int files_init(struct ingest *ing);

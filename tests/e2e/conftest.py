@@ -321,6 +321,10 @@ class Weir:
             lines.append("sources:")
             for s in sources:
                 lines.append(f"  - name: {yq(s['name'])}")
+                if "listen" in s:  # a syslog receiver
+                    lines.append("    type: syslog")
+                    lines.append(f"    listen: {yq_one_or_list(s['listen'])}")
+                    continue
                 lines.append("    type: file")
                 lines.append(f"    path: {yq_one_or_list(s['path'])}")
                 if s.get("exclude") is not None:

@@ -1,0 +1,364 @@
+/*
+ * listen.c - syslog receivers in the ingest thread's io_uring loop: UDP
+ * (IPv4 and IPv6) and unix datagram sockets.
+ *
+ * Each socket has one multishot recvmsg armed with buffer selection from a
+ * ring of provided buffers, so one submission receives datagram after
+ * datagram; every completion names the buffer holding one datagram, which
+ * goes back to the ring as soon as its bytes are copied into the
+ * listener's batch. A datagram is one record: trailing LF, CR and NUL are
+ * dropped, an LF inside becomes a space (records are LF-separated), and
+ * one longer than max_line is cut and counted.
+ *
+ * Datagrams cannot be pushed back on: when no worker ring has room and the
+ * listener's batch is full, the datagram is dropped and counted
+ * (dropped_full); the kernel counts what it drops from a full socket queue
+ * (SO_RXQ_OVFL, read from each datagram's control data: dropped_kernel).
+ * When the provided buffers run out, the multishot ends with ENOBUFS and is
+ * re-armed by the loop; the kernel queue absorbs the gap.
+ */
+#include "ingest/internal.h"
+
+#include "core/config.h"
+#include "core/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define BGID 1
+#define NBUFS 256	 /* provided buffers (a power of two) */
+#define RCVBUF (8 << 20) /* socket receive queue, to ride out bursts */
+#define CONTROL_LEN 64	 /* room for SO_RXQ_OVFL */
+#define NAME_LEN ((uint32_t)sizeof(struct sockaddr_storage))
+
+static uint32_t buf_size(const struct ingest *ing)
+{
+	/* header, peer address, control data, and the largest datagram kept;
+	 * a multiple of 64 so every buffer's header is aligned */
+	uint32_t n = (uint32_t)sizeof(struct io_uring_recvmsg_out) + NAME_LEN + CONTROL_LEN +
+		     ing->p->cfg->max_line + 1;
+
+	return (n + 63) & ~63u;
+}
+
+static int open_socket(const struct cfg_listen *l, int *fdp)
+{
+	union {
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_un un;
+	} a;
+	socklen_t alen;
+	int fd, one = 1, size = RCVBUF, family;
+
+	memset(&a, 0, sizeof(a));
+	if (l->kind == CFG_LISTEN_UNIX) {
+		struct stat st;
+
+		family = AF_UNIX;
+		a.un.sun_family = AF_UNIX;
+		memcpy(a.un.sun_path, l->path, strlen(l->path) + 1);
+		alen = sizeof(a.un);
+		/* A socket left by an earlier run is ours to replace; anything
+		 * else at the path is not. */
+		if (lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(l->path);
+	} else if (inet_pton(AF_INET, l->host, &a.in.sin_addr) == 1) {
+		family = AF_INET;
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons(l->port);
+		alen = sizeof(a.in);
+	} else {
+		family = AF_INET6;
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_port = htons(l->port);
+		inet_pton(AF_INET6, l->host, &a.in6.sin6_addr);
+		alen = sizeof(a.in6);
+	}
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (family != AF_UNIX)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(fd, (struct sockaddr *)&a, alen) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	if (family == AF_UNIX)
+		chmod(l->path, 0666); /* any local program may log, as with /dev/log */
+	*fdp = fd;
+	return 0;
+}
+
+int listeners_init(struct ingest *ing)
+{
+	struct pipeline *p = ing->p;
+	struct io_uring_buf_reg reg;
+	uint32_t si, k, n = 0, i;
+	int rc;
+
+	for (si = 0; si < p->nsources; si++)
+		if (p->sources[si].syslog)
+			n += p->sources[si].npatterns;
+	if (!n)
+		return 0;
+	ing->listeners = calloc(n, sizeof(*ing->listeners));
+	if (!ing->listeners)
+		return -ENOMEM;
+	for (si = 0; si < p->nsources; si++) {
+		const struct pipe_source *d = &p->sources[si];
+
+		for (k = 0; d->syslog && k < d->npatterns; k++) {
+			struct listener *l = &ing->listeners[ing->nlisteners];
+			char why[160];
+
+			l->source = si;
+			l->url = d->patterns[k];
+			l->fd = -1;
+			if (cfg_parse_listen(l->url, &l->addr, why, sizeof(why))) {
+				log_error("source '%s': %s: %s", d->name, l->url, why);
+				return -EINVAL;
+			}
+			ing->nlisteners++;
+			rc = open_socket(&l->addr, &l->fd);
+			if (rc) {
+				log_error("source '%s': cannot listen on %s: %s", d->name, l->url,
+					  strerror(-rc));
+				return rc;
+			}
+			log_info("source '%s': listening on %s", d->name, l->url);
+		}
+	}
+	/* The provided buffers, shared by every listener. */
+	ing->buf_size = buf_size(ing);
+	ing->bufs = malloc((size_t)NBUFS * ing->buf_size);
+	ing->br = mmap(NULL, NBUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
+		       MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (!ing->bufs || ing->br == MAP_FAILED) {
+		ing->br = NULL;
+		return -ENOMEM;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)ing->br;
+	reg.ring_entries = NBUFS;
+	reg.bgid = BGID;
+	rc = io_uring_register_buf_ring(&ing->ring, &reg, 0);
+	if (rc) {
+		log_error("io_uring_register_buf_ring: %s (syslog receivers need Linux 5.19 or "
+			  "later)",
+			  strerror(-rc));
+		return rc;
+	}
+	ing->br_registered = true;
+	io_uring_buf_ring_init(ing->br);
+	for (i = 0; i < NBUFS; i++)
+		io_uring_buf_ring_add(ing->br, ing->bufs + (size_t)i * ing->buf_size, ing->buf_size,
+				      (unsigned short)i, io_uring_buf_ring_mask(NBUFS), (int)i);
+	io_uring_buf_ring_advance(ing->br, NBUFS);
+	memset(&ing->msgh, 0, sizeof(ing->msgh));
+	ing->msgh.msg_namelen = NAME_LEN;
+	ing->msgh.msg_controllen = CONTROL_LEN;
+	return 0;
+}
+
+void listeners_destroy(struct ingest *ing)
+{
+	uint32_t i;
+
+	for (i = 0; i < ing->nlisteners; i++) {
+		struct listener *l = &ing->listeners[i];
+
+		if (l->fd >= 0) {
+			close(l->fd);
+			if (l->addr.kind == CFG_LISTEN_UNIX)
+				unlink(l->addr.path);
+		}
+	}
+	if (ing->br_registered)
+		io_uring_unregister_buf_ring(&ing->ring, BGID);
+	if (ing->br)
+		munmap(ing->br, NBUFS * sizeof(struct io_uring_buf));
+	free(ing->bufs);
+	free(ing->listeners);
+}
+
+void listeners_arm(struct ingest *ing)
+{
+	uint32_t i;
+
+	for (i = 0; i < ing->nlisteners; i++) {
+		struct listener *l = &ing->listeners[i];
+		struct io_uring_sqe *sqe;
+
+		if (l->armed || l->fd < 0 || ing->stopping)
+			continue;
+		sqe = io_uring_get_sqe(&ing->ring);
+		if (!sqe) {
+			io_uring_submit(&ing->ring);
+			sqe = io_uring_get_sqe(&ing->ring);
+			if (!sqe)
+				return;
+		}
+		/* MSG_TRUNC: payloadlen reports the whole datagram, even when cut */
+		io_uring_prep_recvmsg_multishot(sqe, l->fd, &ing->msgh, MSG_TRUNC);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = BGID;
+		io_uring_sqe_set_data64(sqe, ((uint64_t)OP_RECV << 32) | i);
+		l->armed = true;
+		ing->inflight++;
+	}
+}
+
+/* Hand a listener's records to a worker. false when no ring has room. */
+bool listener_ship(struct ingest *ing, struct listener *l)
+{
+	int w;
+
+	if (!l->b || !l->b->len)
+		return true;
+	w = ing_pick_worker(ing);
+	if (w < 0)
+		return false;
+	l->b->arrival_ms = now_ms();
+	ring_push(&ing->p->batch_rings[w], l->b);
+	wake_signal(&ing->p->worker_wakes[w]);
+	stat_add(&ing->p->ingest_stats.batches, 1);
+	l->b = NULL;
+	return true;
+}
+
+/* Append one datagram as a record; false if it had to be dropped. n bytes
+ * arrived of a datagram of full bytes (more when the kernel cut it). */
+static bool append(struct ingest *ing, struct listener *l, const char *data, uint32_t n,
+		   uint32_t full)
+{
+	uint32_t max = ing->p->cfg->max_line, i;
+	struct source_stats *st = &ing->p->source_stats[l->source];
+	bool cut = full > n; /* the kernel cut it to fit the buffer */
+	char *dst;
+
+	if (!cut)
+		while (n && (data[n - 1] == '\n' || data[n - 1] == '\r' || data[n - 1] == '\0'))
+			n--;
+	if (n > max || cut) {
+		stat_add(&st->lines_truncated, 1);
+		stat_add(&st->bytes_discarded, full - (n > max ? max : n));
+		if (n > max)
+			n = max;
+	}
+	if (l->b && l->b->cap - l->b->len < n + 2 && !listener_ship(ing, l))
+		return false;
+	if (!l->b) {
+		l->b = batch_pool_get(&ing->pool);
+		if (!l->b)
+			return false;
+		l->b->source = l->source;
+		l->b->file = ing->p->max_files; /* not a file */
+	}
+	dst = l->b->buf + l->b->len;
+	memcpy(dst, data, n);
+	for (i = 0; i < n; i++)
+		if (dst[i] == '\n')
+			dst[i] = ' ';
+	dst[n] = '\n';
+	l->b->len += n + 1;
+	return true;
+}
+
+void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags)
+{
+	struct listener *l = &ing->listeners[idx];
+	struct source_stats *st = &ing->p->source_stats[l->source];
+	struct io_uring_recvmsg_out *o;
+	struct cmsghdr *c;
+	char *buf;
+	uint16_t bid;
+
+	if (!(flags & IORING_CQE_F_MORE)) {
+		l->armed = false; /* re-armed by the loop */
+		ing->inflight--;
+	}
+	if (res < 0) {
+		if (res == -ENOBUFS)
+			stat_add(&st->buffers_exhausted, 1);
+		else if (res != -ECANCELED)
+			log_warn("source '%s': receive on %s: %s", ing->p->sources[l->source].name,
+				 l->url, strerror(-res));
+		return;
+	}
+	if (!(flags & IORING_CQE_F_BUFFER))
+		return;
+	bid = (uint16_t)(flags >> IORING_CQE_BUFFER_SHIFT);
+	buf = ing->bufs + (size_t)bid * ing->buf_size;
+	o = io_uring_recvmsg_validate(buf, res, &ing->msgh);
+	if (o) {
+		const char *payload = io_uring_recvmsg_payload(o, &ing->msgh);
+		uint32_t n = io_uring_recvmsg_payload_length(o, res, &ing->msgh);
+
+		for (c = io_uring_recvmsg_cmsg_firsthdr(o, &ing->msgh); c;
+		     c = io_uring_recvmsg_cmsg_nexthdr(o, &ing->msgh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+				uint32_t drops;
+
+				memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+				/* the socket's running total */
+				if (drops > l->kernel_drops) {
+					stat_add(&st->dropped_kernel, drops - l->kernel_drops);
+					l->kernel_drops = drops;
+				}
+			}
+		stat_add(&st->received, 1);
+		stat_add(&st->bytes, n);
+		stat_set(&st->last_read_ms, (uint64_t)now_ms());
+		if (!append(ing, l, payload, n, (o->flags & MSG_TRUNC) ? o->payloadlen : n))
+			stat_add(&st->dropped_full, 1);
+	}
+	io_uring_buf_ring_add(ing->br, buf, ing->buf_size, bid, io_uring_buf_ring_mask(NBUFS), 0);
+	io_uring_buf_ring_advance(ing->br, 1);
+}
+
+/* After each round of completions: ship what the listeners hold. */
+bool listeners_flush(struct ingest *ing)
+{
+	bool all = true;
+	uint32_t i;
+
+	for (i = 0; i < ing->nlisteners; i++)
+		all &= listener_ship(ing, &ing->listeners[i]);
+	return all;
+}
+
+void listeners_cancel(struct ingest *ing)
+{
+	uint32_t i;
+
+	for (i = 0; i < ing->nlisteners; i++) {
+		struct io_uring_sqe *sqe;
+
+		if (!ing->listeners[i].armed)
+			continue;
+		sqe = io_uring_get_sqe(&ing->ring);
+		if (!sqe) {
+			io_uring_submit(&ing->ring);
+			sqe = io_uring_get_sqe(&ing->ring);
+		}
+		if (!sqe)
+			return;
+		io_uring_prep_cancel64(sqe, ((uint64_t)OP_RECV << 32) | i, 0);
+		io_uring_sqe_set_data64(sqe, 0);
+	}
+}

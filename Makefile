@@ -2,6 +2,7 @@
 #   make run      install missing packages, build, start weir on its demo config
 #   make test     install missing packages, build, run every test suite
 #   make bench    benchmarks (see tests/bench/README.md)
+#   make fuzz     every libFuzzer target for FUZZ_SECONDS (60) each (see tests/fuzz/README.md)
 #   make SANITIZER=address,undefined | thread   sanitizer builds (in build/<name>/)
 #   V=1           show commands
 
@@ -137,6 +138,84 @@ bench: $(B)/weir $(BENCH_BINS)
 	@scripts/deps.sh bench
 	WEIR_BIN=$(CURDIR)/$(B)/weir BENCH_BIN=$(CURDIR)/$(B)/bench tests/bench/run.sh
 
+# make fuzz: every tests/fuzz/fuzz_X.c, linked by clang with libFuzzer and
+# ASan+UBSan against a clang build of the library (build/fuzz/), runs for
+# FUZZ_SECONDS (extra libFuzzer flags in FUZZ_ARGS). Its corpus
+# build/fuzz/corpus/X/ is kept between runs and is seeded from
+# tests/fuzz/seeds/X/ (if present) and from the inputs of the JSONL case
+# file FUZZ_JSONL_X (if set). A crash, leak or UBSan report fails
+# the target; the input is saved in build/fuzz/artifacts/X/. Library objects
+# build with -w: gcc's -Werror build checks them, and clang warns differently.
+FUZZ_SECONDS  ?= 60
+FUZZ_ARGS     ?=
+WEIR_TESTDATA ?= ../shared/testdata
+FUZZ_CC    := clang
+FZ         := build/fuzz
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_FLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN) -MMD -MP
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
+FUZZ_OBJS  := $(LIB_SRCS:%.c=$(FZ)/obj/%.o)
+FUZZ_JSONL_syslog := $(WEIR_TESTDATA)/syslog/syslog_parse_cases.jsonl
+FUZZ_JSONL_octet  := $(WEIR_TESTDATA)/syslog/rfc6587_framing_cases.jsonl
+
+# One corpus file per case: its bytes (input_b64/stream_b64, else input/stream_text).
+define FUZZ_SEED_PY
+import base64, json, os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+if not os.path.exists(src):
+    sys.exit("make fuzz: seed cases %s not found (set WEIR_TESTDATA)" % src)
+os.makedirs(out, exist_ok=True)
+n = 0
+for line in open(src, encoding="utf-8"):
+    c = json.loads(line)
+    b64 = c.get("input_b64") or c.get("stream_b64")
+    text = c.get("input", c.get("stream_text"))
+    data = base64.b64decode(b64) if b64 else (text or "").encode()
+    name = "seed-" + re.sub(r"[^A-Za-z0-9._-]", "_", str(c.get("id", n)))
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+    n += 1
+print("  seeded %d inputs from %s" % (n, src))
+endef
+export FUZZ_SEED_PY
+
+$(FZ)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [fuzz] $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -w -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FZ)/libweir.a: $(FUZZ_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FZ)/libweir.a
+	@$(if $(Q),echo "  LD [fuzz] $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(WARN) -fsanitize=fuzzer -o $@ $< $(FZ)/libweir.a $(PKG_LIBS) -lm -pthread
+
+define fuzz_run
+	@mkdir -p $(FZ)/corpus/$(1) $(FZ)/artifacts/$(1)
+	$(if $(FUZZ_JSONL_$(1)),$(Q)$(PY) -c "$$FUZZ_SEED_PY" $(FUZZ_JSONL_$(1)) $(FZ)/corpus/$(1))
+	@echo "== fuzz_$(1): $(FUZZ_SECONDS) s (log: $(FZ)/fuzz_$(1).log)"
+	$(Q)if $(FZ)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) \
+		-artifact_prefix=$(FZ)/artifacts/$(1)/ $(FZ)/corpus/$(1) \
+		$(wildcard tests/fuzz/seeds/$(1)) >$(FZ)/fuzz_$(1).log 2>&1; then \
+		grep -E '(INITED|DONE) ' $(FZ)/fuzz_$(1).log | sed 's/^/  /'; \
+		grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' \
+			$(FZ)/fuzz_$(1).log | sed 's/^/  /'; \
+	else \
+		tail -n 60 $(FZ)/fuzz_$(1).log; \
+		echo "make fuzz: fuzz_$(1) failed; input saved in $(FZ)/artifacts/$(1)/"; exit 1; \
+	fi
+
+endef
+
+fuzz:
+	@scripts/deps.sh fuzz
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n)))
+	@echo "make fuzz: $(words $(FUZZ_NAMES)) fuzzer(s), $(FUZZ_SECONDS) s each, no crash"
+
 install: $(B)/weir
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(B)/weir $(DESTDIR)$(BINDIR)/weir
@@ -154,4 +233,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(B)/core/main.d
+-include $(LIB_OBJS:.o=.d) $(B)/core/main.d $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)

@@ -51,7 +51,6 @@ struct batch *batch_pool_get(struct batch_pool *p)
 	b->kind = BATCH_DATA;
 	b->source = 0;
 	b->arrival_ms = 0;
-	b->offset = 0;
 	return b;
 }
 

@@ -33,7 +33,6 @@ struct batch {
 	uint32_t file;	    /* file slot they came from */
 	void *payload;	    /* barrier: the file offsets it covers (struct ckpt_files) */
 	int64_t arrival_ms; /* when ingest read the bytes (CLOCK_REALTIME, ms) */
-	uint64_t offset;    /* source offset of buf[0] (files) */
 };
 
 struct batch_pool {

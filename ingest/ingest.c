@@ -604,8 +604,7 @@ void *ing_main(void *arg)
 		if (ing->npending)
 			ckpt_push(ing);
 		if (ing->nlisteners) {
-			ing->listeners_blocked = !listeners_flush(ing);
-			any_blocked |= ing->listeners_blocked;
+			any_blocked |= !listeners_flush(ing);
 			listeners_arm(ing);
 		}
 		/* Start at a moving point so no file always goes first. */
@@ -693,8 +692,8 @@ void *ing_main(void *arg)
 			}
 		}
 		io_uring_cq_advance(&ing->ring, seen);
-		if (ing->nlisteners && !listeners_flush(ing))
-			ing->listeners_blocked = true;
+		if (ing->nlisteners)
+			listeners_flush(ing); /* what stays is retried at the loop's top */
 	}
 
 	if (p->durable)

@@ -135,8 +135,7 @@ struct ingest {
 	uint32_t buf_size;
 	struct io_uring_buf_ring *br;
 	bool br_registered;
-	bool listeners_blocked; /* records wait for a worker ring slot */
-	struct msghdr msgh;	/* the recvmsg layout: name and control sizes */
+	struct msghdr msgh; /* the recvmsg layout: name and control sizes */
 };
 
 /* ingest.c */

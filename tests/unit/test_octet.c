@@ -10,6 +10,7 @@
  * max_frame bytes so that ASan sees any overrun.
  */
 #include "ingest/octet.h"
+#include "tests/unit/testdata.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -167,40 +168,12 @@ struct bytes {
 	size_t n;
 };
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 static struct bytes b64_decode(const char *s)
 {
-	size_t n = strlen(s);
-	struct bytes b = {malloc(n / 4 * 3 + 3), 0};
-	uint32_t acc = 0;
-	int bits = 0;
+	struct bytes b;
 
-	cr_assert_not_null(b.p);
-	for (size_t i = 0; i < n && s[i] != '='; i++) {
-		int v = b64val((unsigned char)s[i]);
-
-		cr_assert_geq(v, 0, "bad base64 in the case file");
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			b.p[b.n++] = (char)(acc >> bits & 0xff);
-		}
-	}
+	b.p = td_b64_decode(s, &b.n);
+	cr_assert_not_null(b.p, "bad base64 in the case file (or out of memory)");
 	return b;
 }
 
@@ -335,13 +308,6 @@ static const struct deviation *find_deviation(const char *id)
 		if (strcmp(deviations[i].id, id) == 0)
 			return &deviations[i];
 	return NULL;
-}
-
-static const char *testdata_dir(void)
-{
-	const char *d = getenv("WEIR_TESTDATA");
-
-	return d && *d ? d : "../shared/testdata";
 }
 
 static struct opts case_opts(json_t *c)

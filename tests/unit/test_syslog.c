@@ -4,6 +4,7 @@
  * cases: year inference across new year, BOM, SD escapes and the iterator,
  * field limits, PRI edge cases, and every case input cut at every length. */
 #include "ingest/syslog.h"
+#include "tests/unit/testdata.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -179,13 +180,6 @@ static const char *known_difference(const char *id)
 	return NULL;
 }
 
-static const char *testdata_dir(void)
-{
-	const char *d = getenv("WEIR_TESTDATA");
-
-	return d && *d ? d : "../shared/testdata";
-}
-
 /* Every case of syslog_parse_cases.jsonl, as a JSON array. */
 static json_t *load_cases(void)
 {
@@ -212,21 +206,6 @@ static json_t *load_cases(void)
 	return cases;
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* The input bytes of a case (input_b64 if present, else input); malloc'd. */
 static char *case_input(json_t *c, size_t *len)
 {
@@ -234,24 +213,9 @@ static char *case_input(json_t *c, size_t *len)
 	char *out;
 
 	if (b64) {
-		const char *s = json_string_value(b64);
-		size_t n = strlen(s), o = 0;
-		uint32_t acc = 0;
-		int bits = 0;
-		out = malloc(n + 1);
-		cr_assert_not_null(out);
-		for (size_t i = 0; i < n; i++) {
-			int v = b64val((unsigned char)s[i]);
-			if (v < 0)
-				continue;
-			acc = acc << 6 | (uint32_t)v;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				out[o++] = (char)(acc >> bits & 0xff);
-			}
-		}
-		*len = o;
+		out = td_b64_decode(json_string_value(b64), len);
+		cr_assert_not_null(out, "case %s: bad input_b64",
+				   json_string_value(json_object_get(c, "id")));
 		return out;
 	}
 	json_t *in = json_object_get(c, "input");

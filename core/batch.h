@@ -16,12 +16,20 @@
 #ifndef WEIR_BATCH_H
 #define WEIR_BATCH_H
 
+#include "core/peer.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 enum batch_kind {
 	BATCH_DATA,    /* records to scan */
 	BATCH_BARRIER, /* checkpoint: everything before it is covered by payload */
+};
+
+/* What a syslog listener knows of each record it receives. */
+struct rec_meta {
+	int64_t arrival_ms;    /* when the bytes were received (CLOCK_REALTIME, ms) */
+	struct peer_addr peer; /* who sent them */
 };
 
 struct batch {
@@ -33,6 +41,12 @@ struct batch {
 	uint32_t file;	    /* file slot they came from */
 	void *payload;	    /* barrier: the file offsets it covers (struct ckpt_files) */
 	int64_t arrival_ms; /* when ingest read the bytes (CLOCK_REALTIME, ms) */
+	/* Listener batches: meta[i] belongs to the i-th record of buf; nmeta
+	 * equals the number of records. File batches: nmeta 0 (the records'
+	 * arrival is arrival_ms). meta has meta_cap entries, owned. */
+	struct rec_meta *meta;
+	uint32_t nmeta;
+	uint32_t meta_cap;
 };
 
 struct batch_pool {
@@ -42,8 +56,9 @@ struct batch_pool {
 	uint32_t nfree;
 };
 
-/* Allocate count batches of buf_size bytes each. 0 or -ENOMEM. */
-int batch_pool_init(struct batch_pool *p, uint32_t count, uint32_t buf_size);
+/* Allocate count batches of buf_size bytes each, each with room for the
+ * metadata of meta_cap records (0: none). 0 or -ENOMEM. */
+int batch_pool_init(struct batch_pool *p, uint32_t count, uint32_t buf_size, uint32_t meta_cap);
 /* Free every buffer; all batches must have come back. */
 void batch_pool_destroy(struct batch_pool *p);
 

@@ -929,8 +929,9 @@ static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 	free(w);
 }
 
-static const char *const source_keys[] = {"name",  "type", "path",	  "exclude", "format",
-					  "start", "rate", "flush_after", "listen"};
+static const char *const source_keys[] = {
+    "name", "type",	   "path",   "exclude",		"format",      "start",
+    "rate", "flush_after", "listen", "max_connections", "idle_timeout"};
 enum {
 	SK_NAME,
 	SK_TYPE,
@@ -941,12 +942,14 @@ enum {
 	SK_RATE,
 	SK_FLUSH,
 	SK_LISTEN,
+	SK_MAXCONN,
+	SK_IDLE,
 	SK_N
 };
 static const char *const source_types[] = {"file", "demo",
 					   "syslog"};		 /* enum cfg_source_type order */
 static const char *const source_starts[] = {"beginning", "end"}; /* enum cfg_start order */
-static const char *const source_formats[] = {"raw"};
+static const char *const source_formats[] = {"raw", "syslog"};	 /* enum cfg_format order */
 
 /* rate: a decimal number above 0 (200, 0.5, 1e3). */
 static void do_rate(struct ld *ld, const struct ynode *v, double *out)
@@ -1070,18 +1073,21 @@ int cfg_parse_listen(const char *url, struct cfg_listen *out, char *why, size_t 
 		strcpy(out->path, rest);
 		return 0;
 	}
-	if (strncmp(url, "udp://", 6)) {
-		snprintf(why, whylen,
-			 "expected udp://HOST:PORT or unix:///PATH (tcp:// is not supported yet)");
+	if (!strncmp(url, "udp://", 6)) {
+		out->kind = CFG_LISTEN_UDP;
+	} else if (!strncmp(url, "tcp://", 6)) {
+		out->kind = CFG_LISTEN_TCP;
+	} else {
+		snprintf(why, whylen, "expected udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH");
 		return -EINVAL;
 	}
-	out->kind = CFG_LISTEN_UDP;
 	rest = url + 6;
 	if (rest[0] == '[') {
 		const char *close = strchr(rest, ']');
 
 		if (!close || close[1] != ':') {
-			snprintf(why, whylen, "an IPv6 address goes in brackets: udp://[::1]:5514");
+			snprintf(why, whylen, "an IPv6 address goes in brackets: %.3s://[::1]:5514",
+				 url);
 			return -EINVAL;
 		}
 		hl = (size_t)(close - rest - 1);
@@ -1089,8 +1095,13 @@ int cfg_parse_listen(const char *url, struct cfg_listen *out, char *why, size_t 
 		colon = close + 1;
 	} else {
 		colon = strrchr(rest, ':');
+		if (colon && memchr(rest, ':', (size_t)(colon - rest))) {
+			snprintf(why, whylen, "an IPv6 address goes in brackets: %.3s://[::1]:5514",
+				 url);
+			return -EINVAL;
+		}
 		if (!colon) {
-			snprintf(why, whylen, "missing ':PORT', as in udp://0.0.0.0:5514");
+			snprintf(why, whylen, "missing ':PORT', as in %.3s://0.0.0.0:5514", url);
 			return -EINVAL;
 		}
 		hl = (size_t)(colon - rest);
@@ -1145,11 +1156,7 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 	int x;
 
 	src->pos = pos_of(cfg, map);
-	src->format = strdup(source_formats[0]);
-	if (!src->format) {
-		ld->oom = true;
-		return;
-	}
+	src->max_connections = 4096;
 	map_collect(ld, map, &ks, v);
 
 	if (!v[SK_NAME]) {
@@ -1183,8 +1190,11 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 	if (v[SK_START] &&
 	    !get_enum(ld, v[SK_START], "start", source_starts, 2, "beginning, end", &x))
 		src->start = (enum cfg_start)x;
-	if (v[SK_FORMAT])
-		get_enum(ld, v[SK_FORMAT], "format", source_formats, 1, "raw", &x);
+	if (v[SK_FORMAT] &&
+	    !get_enum(ld, v[SK_FORMAT], "format", source_formats, 2, "raw, syslog", &x))
+		src->format = (enum cfg_format)x;
+	else if (src->type == CFG_SOURCE_SYSLOG)
+		src->format = CFG_FORMAT_SYSLOG;
 	src->flush_after_s = 5;
 	if (v[SK_FLUSH] && !want_scalar(ld, v[SK_FLUSH], "flush_after", "a duration such as 5s")) {
 		uint32_t secs;
@@ -1212,6 +1222,12 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 		if (v[SK_LISTEN])
 			ld_err(ld, v[SK_LISTEN],
 			       "'listen' is only valid for sources of type syslog");
+		if (v[SK_MAXCONN])
+			ld_err(ld, v[SK_MAXCONN],
+			       "'max_connections' is only valid for sources of type syslog");
+		if (v[SK_IDLE])
+			ld_err(ld, v[SK_IDLE],
+			       "'idle_timeout' is only valid for sources of type syslog");
 	} else if (src->type == CFG_SOURCE_SYSLOG) {
 		if (!v[SK_LISTEN])
 			ld_err(ld, map, "missing required key 'listen' in syslog source");
@@ -1224,11 +1240,34 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 			       "'exclude' is only valid for sources of type file");
 		if (v[SK_RATE])
 			ld_err(ld, v[SK_RATE], "'rate' is only valid for sources of type demo");
+		if (v[SK_MAXCONN])
+			get_uint(ld, v[SK_MAXCONN], "max_connections", 1, 65536,
+				 &src->max_connections);
+		if (v[SK_IDLE] &&
+		    !want_scalar(ld, v[SK_IDLE], "idle_timeout", "a duration such as 5m, or 0")) {
+			uint32_t secs;
+
+			if (duration_is_zero(v[SK_IDLE]->str))
+				src->idle_timeout_s = 0;
+			else if (cfg_parse_duration(v[SK_IDLE]->str, &secs) || secs > 7 * 86400)
+				ld_err(
+				    ld, v[SK_IDLE],
+				    "'idle_timeout' must be 0 or a duration up to 7d, got '%.*s'",
+				    qlen(v[SK_IDLE]), v[SK_IDLE]->str);
+			else
+				src->idle_timeout_s = secs;
+		}
 	} else {
 		src->rate = 200;
 		if (v[SK_LISTEN])
 			ld_err(ld, v[SK_LISTEN],
 			       "'listen' is only valid for sources of type syslog");
+		if (v[SK_MAXCONN])
+			ld_err(ld, v[SK_MAXCONN],
+			       "'max_connections' is only valid for sources of type syslog");
+		if (v[SK_IDLE])
+			ld_err(ld, v[SK_IDLE],
+			       "'idle_timeout' is only valid for sources of type syslog");
 		if (v[SK_PATH])
 			ld_err(ld, v[SK_PATH], "'path' is only valid for sources of type file");
 		if (v[SK_EXCLUDE])
@@ -1635,7 +1674,6 @@ void cfg_free(struct cfg *cfg)
 		for (size_t j = 0; j < src->nlistens; j++)
 			free(src->listens[j]);
 		free(src->listens);
-		free(src->format);
 	}
 	free(cfg->sources);
 	for (size_t i = 0; i < cfg->nrules; i++) {

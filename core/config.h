@@ -30,7 +30,13 @@ struct cfg_pos {
 enum cfg_source_type {
 	CFG_SOURCE_FILE,   /* tail a file */
 	CFG_SOURCE_DEMO,   /* built-in generator writing a temp file weir tails */
-	CFG_SOURCE_SYSLOG, /* syslog receiver: `listen:` udp://, unix:// */
+	CFG_SOURCE_SYSLOG, /* syslog receiver: `listen:` udp://, tcp://, unix:// */
+};
+
+/* How a source's records are parsed into fields (`format:`). */
+enum cfg_format {
+	CFG_FORMAT_RAW,	   /* no fields: rules see the text only */
+	CFG_FORMAT_SYSLOG, /* RFC 5424 / RFC 3164 (ingest/syslog.h); default for syslog sources */
 };
 
 enum cfg_start {
@@ -52,11 +58,19 @@ struct cfg_source {
 	 * a '/', else against the file's base name. */
 	char **excludes;
 	size_t nexcludes;
-	/* syslog: `listen:` one URL or a list: udp://HOST:PORT (IPv6 as
-	 * [::1]:PORT) or unix:///PATH (a datagram socket). See cfg_parse_listen. */
+	/* syslog: `listen:` one URL or a list: udp://HOST:PORT, tcp://HOST:PORT
+	 * (IPv6 as [::1]:PORT) or unix:///PATH (a datagram socket). See
+	 * cfg_parse_listen. */
 	char **listens;
 	size_t nlistens;
-	char *format;		/* `format:`; only "raw" for now; default "raw" */
+	/* syslog, TCP: `max_connections:` open at once per listener (1..65536,
+	 * default 4096; more are accepted and closed at once, and counted);
+	 * `idle_timeout:` a connection silent this long is closed (0 = never,
+	 * the default; dead peers are found by TCP keepalive). */
+	uint32_t max_connections;
+	uint32_t idle_timeout_s;
+	enum cfg_format format; /* `format: raw | syslog`; default syslog for syslog sources,
+				   raw otherwise */
 	enum cfg_start start;	/* `start:`; default beginning */
 	double rate;		/* demo: lines per second; default 200 */
 	uint32_t flush_after_s; /* a partial last line idle this long becomes a record; 5 */
@@ -127,13 +141,14 @@ void cfg_format_duration(uint32_t secs, char *buf, size_t cap);
 enum cfg_listen_kind {
 	CFG_LISTEN_UDP,
 	CFG_LISTEN_UNIX, /* unix datagram socket */
+	CFG_LISTEN_TCP,	 /* RFC 6587: octet counting or LF framing, per message */
 };
 
 /* A parsed `listen:` URL of a syslog source. */
 struct cfg_listen {
 	enum cfg_listen_kind kind;
-	char host[256]; /* udp: numeric address, brackets removed */
-	uint16_t port;	/* udp: 1..65535 */
+	char host[256]; /* udp, tcp: numeric address, brackets removed */
+	uint16_t port;	/* udp, tcp: 1..65535 */
 	char path[108]; /* unix: the socket's path (sun_path size) */
 };
 

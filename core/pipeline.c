@@ -84,8 +84,14 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 					cs->start == CFG_START_END, true);
 		} else if (cs->type == CFG_SOURCE_SYSLOG) {
 			rc = add_source(p, cs->name, cs->listens, cs->nlistens, false, true);
-			if (!rc)
-				p->sources[p->nsources - 1].syslog = true;
+			if (!rc) {
+				ps = &p->sources[p->nsources - 1];
+				ps->syslog = true;
+				ps->first_listener = p->nlisteners;
+				ps->max_connections = cs->max_connections;
+				ps->idle_timeout_ms = cs->idle_timeout_s * 1000;
+				p->nlisteners += ps->npatterns;
+			}
 		} else {
 			rc = add_source(p, cs->name, cs->paths, cs->npaths,
 					cs->start == CFG_START_END, true);
@@ -93,6 +99,7 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 		if (rc)
 			return rc;
 		ps = &p->sources[p->nsources - 1];
+		ps->parse_syslog = cs->format == CFG_FORMAT_SYSLOG;
 		ps->flush_after_ms = cs->flush_after_s * 1000;
 		ps->excludes = cs->excludes;
 		ps->nexcludes = (uint32_t)cs->nexcludes;
@@ -169,6 +176,14 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 	rc = build_sources(p, o);
 	if (rc)
 		goto err;
+	p->listener_stats = calloc(p->nlisteners ? p->nlisteners : 1, sizeof(*p->listener_stats));
+	p->listener_top = calloc(p->nlisteners ? p->nlisteners : 1, sizeof(*p->listener_top));
+	if (!p->listener_stats || !p->listener_top) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	pthread_mutex_init(&p->listeners_lock, NULL);
+	p->listeners_lock_ok = true;
 	p->max_files = o->scan ? (uint32_t)(o->nfiles ? o->nfiles : 1) : cfg->max_files;
 	p->files = calloc(p->max_files, sizeof(*p->files));
 	p->file_stats = calloc(p->max_files, sizeof(*p->file_stats));
@@ -191,12 +206,14 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 		ws->src_records = counters(p->nsources);
 		ws->src_lines_truncated = counters(p->nsources);
 		ws->src_bytes_discarded = counters(p->nsources);
+		ws->src_parse_errors = counters(p->nsources);
 		/* one more slot: batches from syslog listeners, which are not files */
 		ws->file_records = counters(p->max_files + 1);
 		ws->file_lines_truncated = counters(p->max_files + 1);
 		ws->file_bytes_discarded = counters(p->max_files + 1);
 		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded ||
-		    !ws->file_records || !ws->file_lines_truncated || !ws->file_bytes_discarded) {
+		    !ws->src_parse_errors || !ws->file_records || !ws->file_lines_truncated ||
+		    !ws->file_bytes_discarded) {
 			rc = -ENOMEM;
 			goto err;
 		}
@@ -289,6 +306,7 @@ void pipeline_free(struct pipeline *p)
 		free(ws->src_records);
 		free(ws->src_lines_truncated);
 		free(ws->src_bytes_discarded);
+		free(ws->src_parse_errors);
 		free(ws->file_records);
 		free(ws->file_lines_truncated);
 		free(ws->file_bytes_discarded);
@@ -313,6 +331,10 @@ void pipeline_free(struct pipeline *p)
 	}
 	free(p->sources);
 	free(p->source_stats);
+	free(p->listener_stats);
+	free(p->listener_top);
+	if (p->listeners_lock_ok)
+		pthread_mutex_destroy(&p->listeners_lock);
 	free(p->batch_rings);
 	free(p->return_rings);
 	free(p->pane_rings);

@@ -17,6 +17,7 @@
 #define WEIR_PIPELINE_H
 
 #include "aggregate/snapshot.h"
+#include "core/peer.h"
 #include "core/ring.h"
 #include "core/stats.h"
 #include "core/wake.h"
@@ -41,10 +42,14 @@ struct pipe_source {
 	uint32_t npatterns;
 	char **excludes; /* fnmatch globs (borrowed from the cfg) */
 	uint32_t nexcludes;
-	bool start_at_end;	 /* files seen the first time: start at their end */
-	bool follow;		 /* keep tailing at EOF (serve); false: read once (scan) */
-	bool syslog;		 /* a syslog receiver: patterns are its listen URLs */
-	uint32_t flush_after_ms; /* follow: flush a partial last line idle this long */
+	bool start_at_end;	  /* files seen the first time: start at their end */
+	bool follow;		  /* keep tailing at EOF (serve); false: read once (scan) */
+	bool syslog;		  /* a syslog receiver: patterns are its listen URLs */
+	bool parse_syslog;	  /* format: syslog: workers parse each record's header */
+	uint32_t first_listener;  /* syslog: its listeners are [first_listener, +npatterns) */
+	uint32_t max_connections; /* syslog, TCP: per listener */
+	uint32_t idle_timeout_ms; /* syslog, TCP: 0 = never */
+	uint32_t flush_after_ms;  /* follow: flush a partial last line idle this long */
 };
 
 enum file_state {
@@ -67,6 +72,15 @@ struct file_info {
 	char *path;	 /* owned; NULL when free */
 	int err;	 /* errno of the last failure, 0 if none */
 	uint64_t base_lines, base_cut_lines, base_cut_bytes;
+};
+
+/* The busiest senders of one listener, as other threads see them: ingest
+ * copies its Space-Saving table here once a second, under listeners_lock. */
+#define LISTENER_TOP_PUB 10
+struct listener_top {
+	struct peer_count e[LISTENER_TOP_PUB];
+	uint32_t n;
+	uint64_t total; /* messages counted, for the error bound total / PEER_TOP_K */
 };
 
 struct pipe_opts {
@@ -100,6 +114,12 @@ struct pipeline {
 	struct file_stats *file_stats;	   /* [max_files] */
 	pthread_mutex_t files_lock;
 	bool files_lock_ok;
+	/* Syslog listeners, every source's in order (see pipe_source). */
+	uint32_t nlisteners;
+	struct listener_stats *listener_stats; /* [nlisteners] */
+	struct listener_top *listener_top;     /* [nlisteners], under listeners_lock */
+	pthread_mutex_t listeners_lock;
+	bool listeners_lock_ok;
 	struct state
 	    *restored; /* what state_load found (NULL: fresh); taken by ingest/aggregator */
 	bool durable;  /* checkpoints are written to cfg->state_dir */

@@ -48,6 +48,24 @@ struct source_stats {
 	_Atomic uint64_t buffers_exhausted; /* provided buffers ran out (the queue waited) */
 };
 
+/* Per syslog listener (one `listen:` URL). Written by the ingest thread.
+ * The source's received/dropped_* counters are the sums over its listeners. */
+struct listener_stats {
+	_Atomic uint64_t received;	    /* messages received */
+	_Atomic uint64_t bytes;		    /* their bytes, as framed */
+	_Atomic uint64_t truncated;	    /* messages cut at max_line */
+	_Atomic uint64_t dropped_full;	    /* dropped: no batch room (datagrams only) */
+	_Atomic uint64_t dropped_kernel;    /* dropped by the kernel: socket queue full */
+	_Atomic uint64_t buffers_exhausted; /* provided buffers ran out (the queue waited) */
+	/* TCP */
+	_Atomic uint64_t framing_errors; /* invalid octet-count headers (resynced as lines) */
+	_Atomic uint64_t connections;	 /* open now */
+	_Atomic uint64_t accepted;	 /* accepted in total */
+	_Atomic uint64_t refused;	 /* closed at once: max_connections reached */
+	_Atomic uint64_t idle_closed;	 /* closed after idle_timeout without data */
+	_Atomic uint64_t resets;	 /* ended by an error (e.g. reset) instead of a close */
+};
+
 /* Per file slot (struct file_info), reset when the slot is reused.
  * Written by the ingest thread. */
 struct file_stats {
@@ -73,6 +91,9 @@ struct worker_stats {
 	_Atomic uint64_t *src_records;
 	_Atomic uint64_t *src_lines_truncated;
 	_Atomic uint64_t *src_bytes_discarded;
+	/* format: syslog records whose header did not parse (ingest/syslog.h:
+	 * parse_error), per source; they are still matched as raw text. */
+	_Atomic uint64_t *src_parse_errors;
 	_Atomic uint64_t *file_records;
 	_Atomic uint64_t *file_lines_truncated;
 	_Atomic uint64_t *file_bytes_discarded;

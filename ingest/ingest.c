@@ -49,13 +49,9 @@
 #define POLL_MS 1000	   /* re-check every file and path this often */
 #define BLOCKED_RETRY_MS 1 /* retry interval while backpressured */
 
-#define UD(op, idx) (((uint64_t)(op) << 32) | (uint32_t)(idx))
-#define UD_OP(ud) ((enum op)((ud) >> 32))
-#define UD_IDX(ud) ((uint32_t)(ud))
-
 #define INOTIFY_BUF 4096
 
-static struct io_uring_sqe *get_sqe(struct ingest *ing)
+struct io_uring_sqe *ing_get_sqe(struct ingest *ing)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&ing->ring);
 
@@ -202,7 +198,7 @@ static void file_submit_read(struct ingest *ing, struct file *f)
 
 	if (!carry_to_batch(ing, f))
 		return;
-	sqe = get_sqe(ing);
+	sqe = ing_get_sqe(ing);
 	if (!sqe)
 		return; /* ring full even after submit: try next loop */
 	io_uring_prep_read(sqe, f->fd, f->b->buf + f->b->len, f->b->cap - f->b->len - 1,
@@ -372,7 +368,7 @@ static void arm_inotify(struct ingest *ing)
 
 	if (ing->inotify_fd < 0 || ing->inotify_armed || ing->stopping)
 		return;
-	sqe = get_sqe(ing);
+	sqe = ing_get_sqe(ing);
 	if (!sqe)
 		return;
 	io_uring_prep_read(sqe, ing->inotify_fd, ing->inotify_buf, INOTIFY_BUF, 0);
@@ -387,7 +383,7 @@ static void arm_eventfd(struct ingest *ing)
 
 	if (ing->event_armed || ing->stopping)
 		return;
-	sqe = get_sqe(ing);
+	sqe = ing_get_sqe(ing);
 	if (!sqe)
 		return;
 	io_uring_prep_read(sqe, ing->event_fd, &ing->event_val, sizeof(ing->event_val), 0);
@@ -445,11 +441,11 @@ static void cancel_waits(struct ingest *ing)
 {
 	struct io_uring_sqe *sqe;
 
-	if (ing->inotify_armed && (sqe = get_sqe(ing))) {
+	if (ing->inotify_armed && (sqe = ing_get_sqe(ing))) {
 		io_uring_prep_cancel64(sqe, UD(OP_INOTIFY, 0), 0);
 		io_uring_sqe_set_data64(sqe, 0);
 	}
-	if (ing->event_armed && (sqe = get_sqe(ing))) {
+	if (ing->event_armed && (sqe = ing_get_sqe(ing))) {
 		io_uring_prep_cancel64(sqe, UD(OP_EVENTFD, 0), 0);
 		io_uring_sqe_set_data64(sqe, 0);
 	}
@@ -469,10 +465,7 @@ static bool all_settled(struct ingest *ing)
 		if (!ing->stopping && !f->done)
 			return false;
 	}
-	for (i = 0; i < ing->nlisteners; i++)
-		if (ing->listeners[i].b && ing->listeners[i].b->len)
-			return false;
-	return true;
+	return listeners_settled(ing);
 }
 
 /* Once a second: rescan the paths, and look at every file without waiting
@@ -638,6 +631,8 @@ void *ing_main(void *arg)
 		if (t >= ing->next_poll_ms) {
 			if (!ing->stopping && !p->scan)
 				poll_files(ing);
+			if (ing->nlisteners && !ing->stopping)
+				listeners_poll(ing, t);
 			ing->next_poll_ms = t + POLL_MS;
 			continue;
 		}
@@ -678,6 +673,12 @@ void *ing_main(void *arg)
 				break;
 			case OP_RECV:
 				listener_on_recv(ing, UD_IDX(ud), cqe->res, cqe->flags);
+				break;
+			case OP_ACCEPT:
+				tcp_on_accept(ing, UD_IDX(ud), cqe->res, cqe->flags);
+				break;
+			case OP_CONN:
+				tcp_on_recv(ing, UD_IDX(ud), cqe->res, cqe->flags);
 				break;
 			case OP_EVENTFD:
 				ing->event_armed = false;
@@ -732,7 +733,10 @@ int ing_new(struct pipeline *p, struct ingest **out)
 	ing->ring_ok = true;
 	/* Blocking file reads run on io-wq threads: keep them few. */
 	io_uring_register_iowq_max_workers(&ing->ring, iowq);
-	rc = batch_pool_init(&ing->pool, p->nbatches, p->cfg->batch_size);
+	/* Listener batches carry a rec_meta per record; one per 64 bytes of
+	 * batch is more records than real syslog traffic fits. */
+	rc = batch_pool_init(&ing->pool, p->nbatches, p->cfg->batch_size,
+			     p->nlisteners ? p->cfg->batch_size / 64 : 0);
 	if (rc)
 		goto err;
 	ing->inotify_buf = aligned_alloc(alignof(struct inotify_event), INOTIFY_BUF);

@@ -12,6 +12,7 @@
 #include "core/pipeline.h"
 #include "ingest/frame.h"
 #include "ingest/idmap.h"
+#include "ingest/octet.h"
 
 #include <liburing.h>
 #include <stdbool.h>
@@ -25,17 +26,46 @@
 
 struct state_file;
 
-enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD, OP_RECV };
+enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD, OP_RECV, OP_ACCEPT, OP_CONN };
 
-/* A syslog socket (listen.c). */
+/* user_data of a request: what it is and whose (file slot, listener, conn) */
+#define UD(op, idx) (((uint64_t)(op) << 32) | (uint32_t)(idx))
+#define UD_OP(ud) ((enum op)((ud) >> 32))
+#define UD_IDX(ud) ((uint32_t)(ud))
+
+/* A syslog socket (listen.c; TCP connections in tcp.c). Index i of
+ * ing->listeners is listener i of the pipeline (p->listener_stats[i]). */
 struct listener {
 	uint32_t source; /* index into p->sources */
 	const char *url; /* borrowed from the source */
 	struct cfg_listen addr;
-	int fd;
-	bool armed;	       /* a multishot recvmsg is in flight */
+	int fd;		       /* the datagram socket, or the TCP listening socket */
+	bool stream;	       /* TCP: records come from its connections */
+	bool armed;	       /* a multishot recvmsg / accept is in flight */
+	int64_t retry_ms;      /* TCP: accept failed; re-arm at this time */
 	struct batch *b;       /* records received, not yet shipped */
 	uint32_t kernel_drops; /* the socket's SO_RXQ_OVFL total seen so far */
+	uint32_t nconns;       /* TCP: connections open */
+	struct listener_stats *st;
+	struct peer_top top; /* busiest senders */
+};
+
+/* One TCP connection (tcp.c). Slot idx of ing->conns. */
+struct conn {
+	int fd;		   /* -1: the slot is free */
+	uint32_t listener; /* index into ing->listeners */
+	struct peer_addr peer;
+	struct octet_framer fr;
+	char *frbuf;	   /* the framer's buffer: max_line bytes, owned */
+	bool armed;	   /* a recv is in flight */
+	bool queued;	   /* in ing->connq */
+	bool eof;	   /* no more data: finish the framer and close */
+	bool cancelled;	   /* a cancel of its recv was sent */
+	bool idle;	   /* closed for idleness */
+	bool held;	   /* a received chunk waits for batch room */
+	uint16_t held_bid; /* its provided buffer */
+	uint32_t held_off, held_len;
+	int64_t last_ms; /* last data (or the accept) */
 };
 
 /* One tailed file (or a path that cannot be opened). Slot idx of
@@ -136,9 +166,27 @@ struct ingest {
 	struct io_uring_buf_ring *br;
 	bool br_registered;
 	struct msghdr msgh; /* the recvmsg layout: name and control sizes */
+	/* TCP connections (tcp.c) and their own provided-buffer ring. */
+	struct conn *conns; /* [nconns_max] */
+	uint32_t nconns_max;
+	uint32_t nconns_open;
+	uint32_t *conn_free; /* free slots (a stack) */
+	uint32_t nconn_free;
+	uint32_t *connq; /* conns to serve: arm, feed a held chunk, finish */
+	uint32_t nconnq;
+	uint32_t *starved; /* conns whose recv found no buffer, waiting for one */
+	uint32_t nstarved;
+	uint32_t sbufs_held; /* stream buffers held by blocked conns */
+	char *sbufs;	     /* NSBUFS x sbuf_size */
+	uint32_t sbuf_size;
+	struct io_uring_buf_ring *sbr;
+	bool sbr_registered;
 };
 
 /* ingest.c */
+/* A free submission entry (submitting to make room), or NULL. */
+struct io_uring_sqe *ing_get_sqe(struct ingest *ing);
+
 /* A worker ring with room, round-robin, or -1. */
 int ing_pick_worker(struct ingest *ing);
 
@@ -149,8 +197,30 @@ void listeners_arm(struct ingest *ing);
 void listeners_cancel(struct ingest *ing);
 void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags);
 bool listener_ship(struct ingest *ing, struct listener *l);
-/* Ship every listener's records; false if some wait for a ring slot. */
+/* Ship every listener's records and serve waiting connections; false if
+ * some records wait for a ring slot or a batch. */
 bool listeners_flush(struct ingest *ing);
+/* Room for n more bytes of records (plus the LF of each) and nrec records
+ * in l's batch, shipping a full one; false when none can be had now. */
+bool listener_room(struct ingest *ing, struct listener *l, uint32_t n, uint32_t nrec);
+/* Append one record (room made sure of); LFs inside become spaces. */
+void listener_put(struct listener *l, const char *data, uint32_t n, const struct rec_meta *m);
+/* Everything the listeners hold is shipped and every connection closed. */
+bool listeners_settled(struct ingest *ing);
+/* Once a second: publish top peers, close idle connections, retry accepts. */
+void listeners_poll(struct ingest *ing, int64_t t);
+
+/* tcp.c */
+int tcp_init(struct ingest *ing);
+void tcp_destroy(struct ingest *ing);
+int tcp_open(const struct cfg_listen *a, int *fdp);
+void tcp_arm_accept(struct ingest *ing, uint32_t li);
+void tcp_on_accept(struct ingest *ing, uint32_t li, int res, uint32_t flags);
+void tcp_on_recv(struct ingest *ing, uint32_t ci, int res, uint32_t flags);
+/* Serve queued connections; false if some wait for batch room. */
+bool tcp_serve(struct ingest *ing);
+void tcp_cancel(struct ingest *ing);
+void tcp_poll(struct ingest *ing, int64_t t);
 
 /* files.c */
 int files_init(struct ingest *ing);

@@ -1,6 +1,10 @@
 /*
  * listen.c - syslog receivers in the ingest thread's io_uring loop: UDP
- * (IPv4 and IPv6) and unix datagram sockets.
+ * (IPv4 and IPv6) and unix datagram sockets here, TCP in tcp.c; and what
+ * both share: each listener's batch, its stats and its top senders.
+ *
+ * Every record a listener ships carries its arrival time and its sender's
+ * address (struct rec_meta, one per record of the batch).
  *
  * Each socket has one multishot recvmsg armed with buffer selection from a
  * ring of provided buffers, so one submission receives datagram after
@@ -129,12 +133,15 @@ int listeners_init(struct ingest *ing)
 			l->source = si;
 			l->url = d->patterns[k];
 			l->fd = -1;
+			l->st = &p->listener_stats[ing->nlisteners];
+			peer_top_init(&l->top);
 			if (cfg_parse_listen(l->url, &l->addr, why, sizeof(why))) {
 				log_error("source '%s': %s: %s", d->name, l->url, why);
 				return -EINVAL;
 			}
 			ing->nlisteners++;
-			rc = open_socket(&l->addr, &l->fd);
+			l->stream = l->addr.kind == CFG_LISTEN_TCP;
+			rc = l->stream ? tcp_open(&l->addr, &l->fd) : open_socket(&l->addr, &l->fd);
 			if (rc) {
 				log_error("source '%s': cannot listen on %s: %s", d->name, l->url,
 					  strerror(-rc));
@@ -143,7 +150,10 @@ int listeners_init(struct ingest *ing)
 			log_info("source '%s': listening on %s", d->name, l->url);
 		}
 	}
-	/* The provided buffers, shared by every listener. */
+	rc = tcp_init(ing);
+	if (rc)
+		return rc;
+	/* The provided buffers, shared by every datagram listener. */
 	ing->buf_size = buf_size(ing);
 	ing->bufs = malloc((size_t)NBUFS * ing->buf_size);
 	ing->br = mmap(NULL, NBUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
@@ -188,6 +198,7 @@ void listeners_destroy(struct ingest *ing)
 				unlink(l->addr.path);
 		}
 	}
+	tcp_destroy(ing);
 	if (ing->br_registered)
 		io_uring_unregister_buf_ring(&ing->ring, BGID);
 	if (ing->br)
@@ -206,18 +217,18 @@ void listeners_arm(struct ingest *ing)
 
 		if (l->armed || l->fd < 0 || ing->stopping)
 			continue;
-		sqe = io_uring_get_sqe(&ing->ring);
-		if (!sqe) {
-			io_uring_submit(&ing->ring);
-			sqe = io_uring_get_sqe(&ing->ring);
-			if (!sqe)
-				return;
+		if (l->stream) {
+			tcp_arm_accept(ing, i);
+			continue;
 		}
+		sqe = ing_get_sqe(ing);
+		if (!sqe)
+			return;
 		/* MSG_TRUNC: payloadlen reports the whole datagram, even when cut */
 		io_uring_prep_recvmsg_multishot(sqe, l->fd, &ing->msgh, MSG_TRUNC);
 		sqe->flags |= IOSQE_BUFFER_SELECT;
 		sqe->buf_group = BGID;
-		io_uring_sqe_set_data64(sqe, ((uint64_t)OP_RECV << 32) | i);
+		io_uring_sqe_set_data64(sqe, UD(OP_RECV, i));
 		l->armed = true;
 		ing->inflight++;
 	}
@@ -233,7 +244,7 @@ bool listener_ship(struct ingest *ing, struct listener *l)
 	w = ing_pick_worker(ing);
 	if (w < 0)
 		return false;
-	l->b->arrival_ms = now_ms();
+	l->b->arrival_ms = l->b->nmeta ? l->b->meta[0].arrival_ms : now_ms();
 	ring_push(&ing->p->batch_rings[w], l->b);
 	wake_signal(&ing->p->worker_wakes[w]);
 	stat_add(&ing->p->ingest_stats.batches, 1);
@@ -241,26 +252,10 @@ bool listener_ship(struct ingest *ing, struct listener *l)
 	return true;
 }
 
-/* Append one datagram as a record; false if it had to be dropped. n bytes
- * arrived of a datagram of full bytes (more when the kernel cut it). */
-static bool append(struct ingest *ing, struct listener *l, const char *data, uint32_t n,
-		   uint32_t full)
+bool listener_room(struct ingest *ing, struct listener *l, uint32_t n, uint32_t nrec)
 {
-	uint32_t max = ing->p->cfg->max_line, i;
-	struct source_stats *st = &ing->p->source_stats[l->source];
-	bool cut = full > n; /* the kernel cut it to fit the buffer */
-	char *dst;
-
-	if (!cut)
-		while (n && (data[n - 1] == '\n' || data[n - 1] == '\r' || data[n - 1] == '\0'))
-			n--;
-	if (n > max || cut) {
-		stat_add(&st->lines_truncated, 1);
-		stat_add(&st->bytes_discarded, full - (n > max ? max : n));
-		if (n > max)
-			n = max;
-	}
-	if (l->b && l->b->cap - l->b->len < n + 2 && !listener_ship(ing, l))
+	if (l->b && (l->b->cap - l->b->len < n + nrec || l->b->meta_cap - l->b->nmeta < nrec) &&
+	    !listener_ship(ing, l))
 		return false;
 	if (!l->b) {
 		l->b = batch_pool_get(&ing->pool);
@@ -269,13 +264,43 @@ static bool append(struct ingest *ing, struct listener *l, const char *data, uin
 		l->b->source = l->source;
 		l->b->file = ing->p->max_files; /* not a file */
 	}
-	dst = l->b->buf + l->b->len;
+	return true;
+}
+
+void listener_put(struct listener *l, const char *data, uint32_t n, const struct rec_meta *m)
+{
+	char *dst = l->b->buf + l->b->len, *lf;
+
 	memcpy(dst, data, n);
-	for (i = 0; i < n; i++)
-		if (dst[i] == '\n')
-			dst[i] = ' ';
+	for (lf = memchr(dst, '\n', n); lf; lf = memchr(lf + 1, '\n', (size_t)(dst + n - lf - 1)))
+		*lf = ' ';
 	dst[n] = '\n';
 	l->b->len += n + 1;
+	l->b->meta[l->b->nmeta++] = *m;
+}
+
+/* Append one datagram as a record; false if it had to be dropped. n bytes
+ * arrived of a datagram of full bytes (more when the kernel cut it). */
+static bool append(struct ingest *ing, struct listener *l, const char *data, uint32_t n,
+		   uint32_t full, const struct rec_meta *m)
+{
+	uint32_t max = ing->p->cfg->max_line;
+	struct source_stats *st = &ing->p->source_stats[l->source];
+	bool cut = full > n; /* the kernel cut it to fit the buffer */
+
+	if (!cut)
+		while (n && (data[n - 1] == '\n' || data[n - 1] == '\r' || data[n - 1] == '\0'))
+			n--;
+	if (n > max || cut) {
+		stat_add(&st->lines_truncated, 1);
+		stat_add(&st->bytes_discarded, full - (n > max ? max : n));
+		stat_add(&l->st->truncated, 1);
+		if (n > max)
+			n = max;
+	}
+	if (!listener_room(ing, l, n, 1))
+		return false;
+	listener_put(l, data, n, m);
 	return true;
 }
 
@@ -293,9 +318,10 @@ void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags)
 		ing->inflight--;
 	}
 	if (res < 0) {
-		if (res == -ENOBUFS)
+		if (res == -ENOBUFS) {
 			stat_add(&st->buffers_exhausted, 1);
-		else if (res != -ECANCELED)
+			stat_add(&l->st->buffers_exhausted, 1);
+		} else if (res != -ECANCELED)
 			log_warn("source '%s': receive on %s: %s", ing->p->sources[l->source].name,
 				 l->url, strerror(-res));
 		return;
@@ -318,28 +344,72 @@ void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags)
 				/* the socket's running total */
 				if (drops > l->kernel_drops) {
 					stat_add(&st->dropped_kernel, drops - l->kernel_drops);
+					stat_add(&l->st->dropped_kernel, drops - l->kernel_drops);
 					l->kernel_drops = drops;
 				}
 			}
+		struct rec_meta m;
+
+		m.arrival_ms = now_ms();
+		peer_from_sockaddr(&m.peer, io_uring_recvmsg_name(o), o->namelen);
+		if (l->addr.kind == CFG_LISTEN_UNIX)
+			m.peer.family = AF_UNIX; /* unnamed senders have no address */
 		stat_add(&st->received, 1);
 		stat_add(&st->bytes, n);
-		stat_set(&st->last_read_ms, (uint64_t)now_ms());
-		if (!append(ing, l, payload, n, (o->flags & MSG_TRUNC) ? o->payloadlen : n))
+		stat_set(&st->last_read_ms, (uint64_t)m.arrival_ms);
+		stat_add(&l->st->received, 1);
+		stat_add(&l->st->bytes, n);
+		peer_top_add(&l->top, &m.peer, 1, n);
+		if (!append(ing, l, payload, n, (o->flags & MSG_TRUNC) ? o->payloadlen : n, &m)) {
 			stat_add(&st->dropped_full, 1);
+			stat_add(&l->st->dropped_full, 1);
+		}
 	}
 	io_uring_buf_ring_add(ing->br, buf, ing->buf_size, bid, io_uring_buf_ring_mask(NBUFS), 0);
 	io_uring_buf_ring_advance(ing->br, 1);
 }
 
-/* After each round of completions: ship what the listeners hold. */
+/* After each round of completions: ship what the listeners hold, serve the
+ * connections that wait. */
 bool listeners_flush(struct ingest *ing)
 {
 	bool all = true;
 	uint32_t i;
 
+	if (ing->nconnq)
+		all &= tcp_serve(ing);
 	for (i = 0; i < ing->nlisteners; i++)
 		all &= listener_ship(ing, &ing->listeners[i]);
 	return all;
+}
+
+bool listeners_settled(struct ingest *ing)
+{
+	uint32_t i;
+
+	if (ing->nconns_open)
+		return false;
+	for (i = 0; i < ing->nlisteners; i++)
+		if (ing->listeners[i].b && ing->listeners[i].b->len)
+			return false;
+	return true;
+}
+
+void listeners_poll(struct ingest *ing, int64_t t)
+{
+	struct pipeline *p = ing->p;
+	uint32_t i;
+
+	pthread_mutex_lock(&p->listeners_lock);
+	for (i = 0; i < ing->nlisteners; i++) {
+		struct listener *l = &ing->listeners[i];
+		struct listener_top *pub = &p->listener_top[i];
+
+		pub->n = peer_top_sorted(&l->top, pub->e, LISTENER_TOP_PUB);
+		pub->total = l->top.total;
+	}
+	pthread_mutex_unlock(&p->listeners_lock);
+	tcp_poll(ing, t);
 }
 
 void listeners_cancel(struct ingest *ing)
@@ -347,18 +417,13 @@ void listeners_cancel(struct ingest *ing)
 	uint32_t i;
 
 	for (i = 0; i < ing->nlisteners; i++) {
+		struct listener *l = &ing->listeners[i];
 		struct io_uring_sqe *sqe;
 
-		if (!ing->listeners[i].armed)
+		if (!l->armed || !(sqe = ing_get_sqe(ing)))
 			continue;
-		sqe = io_uring_get_sqe(&ing->ring);
-		if (!sqe) {
-			io_uring_submit(&ing->ring);
-			sqe = io_uring_get_sqe(&ing->ring);
-		}
-		if (!sqe)
-			return;
-		io_uring_prep_cancel64(sqe, ((uint64_t)OP_RECV << 32) | i, 0);
+		io_uring_prep_cancel64(sqe, UD(l->stream ? OP_ACCEPT : OP_RECV, i), 0);
 		io_uring_sqe_set_data64(sqe, 0);
 	}
+	tcp_cancel(ing);
 }

@@ -119,7 +119,7 @@ static void batches_round_trip(void)
 	pthread_t t;
 	struct batch *b;
 
-	batch_pool_init(&pool, 8, 4096);
+	batch_pool_init(&pool, 8, 4096, 0);
 	ring_init(&pp.to, 4);
 	ring_init(&pp.back, 8);
 	pthread_create(&t, NULL, echo, &pp);

@@ -106,7 +106,7 @@ Test(config, full_config_parses_to_the_values_written)
 	cr_expect_str_eq(cfg->sources[0].paths[0], "/var/log/nginx/access.log");
 	cr_assert_eq(cfg->sources[0].nexcludes, 1);
 	cr_expect_str_eq(cfg->sources[0].excludes[0], "*.gz");
-	cr_expect_str_eq(cfg->sources[0].format, "raw");
+	cr_expect_eq(cfg->sources[0].format, CFG_FORMAT_RAW);
 	cr_expect_eq(cfg->sources[0].start, CFG_START_END);
 	cr_expect_eq(cfg->sources[0].pos.line, 7);
 	cr_expect_eq(cfg->sources[0].pos.col, 5);
@@ -117,7 +117,7 @@ Test(config, full_config_parses_to_the_values_written)
 	cr_expect_null(cfg->sources[1].paths);
 	cr_expect_eq(cfg->sources[1].nexcludes, 0);
 	cr_expect_null(cfg->sources[1].excludes);
-	cr_expect_str_eq(cfg->sources[1].format, "raw");
+	cr_expect_eq(cfg->sources[1].format, CFG_FORMAT_RAW);
 	cr_expect_eq(cfg->sources[1].start, CFG_START_BEGINNING);
 	cr_expect_eq(cfg->sources[1].rate, 50.5);
 
@@ -193,7 +193,7 @@ Test(config, source_defaults_depend_on_type)
 
 	cr_assert_eq(cfg->nsources, 2);
 	cr_expect_eq(cfg->sources[0].type, CFG_SOURCE_FILE);
-	cr_expect_str_eq(cfg->sources[0].format, "raw");
+	cr_expect_eq(cfg->sources[0].format, CFG_FORMAT_RAW);
 	cr_expect_eq(cfg->sources[0].start, CFG_START_BEGINNING);
 	cr_assert_eq(cfg->sources[0].npaths, 1);
 	cr_expect_str_eq(cfg->sources[0].paths[0], "/x");
@@ -203,6 +203,47 @@ Test(config, source_defaults_depend_on_type)
 	cr_expect_eq(cfg->sources[1].rate, 200.0);
 	cr_expect_eq(cfg->sources[1].npaths, 0);
 	cr_expect_null(cfg->sources[1].paths);
+	cfg_free(cfg);
+}
+
+Test(config, syslog_sources_take_tcp_udp_unix_and_connection_limits)
+{
+	struct cfg *cfg =
+	    load_ok("sources:\n"
+		    "  - name: s\n"
+		    "    type: syslog\n"
+		    "    listen: [tcp://127.0.0.1:5514, 'tcp://[::1]:5514', udp://0.0.0.0:514,\n"
+		    "             unix:///run/weir/log.sock]\n"
+		    "    max_connections: 1000\n"
+		    "    idle_timeout: 5m\n"
+		    "  - {name: t, type: syslog, listen: 'tcp://0.0.0.0:6514', format: raw,\n"
+		    "     idle_timeout: 0}\n"
+		    "  - {name: f, path: /var/log/syslog, format: syslog}\n");
+	struct cfg_listen l;
+	char why[160];
+
+	cr_assert_eq(cfg->nsources, 3);
+	cr_expect_eq(cfg->sources[0].format, CFG_FORMAT_SYSLOG);
+	cr_expect_eq(cfg->sources[0].max_connections, 1000);
+	cr_expect_eq(cfg->sources[0].idle_timeout_s, 300);
+	cr_assert_eq(cfg->sources[0].nlistens, 4);
+	cr_assert_eq(cfg_parse_listen(cfg->sources[0].listens[0], &l, why, sizeof(why)), 0);
+	cr_expect_eq(l.kind, CFG_LISTEN_TCP);
+	cr_expect_str_eq(l.host, "127.0.0.1");
+	cr_expect_eq(l.port, 5514);
+	cr_assert_eq(cfg_parse_listen(cfg->sources[0].listens[1], &l, why, sizeof(why)), 0);
+	cr_expect_eq(l.kind, CFG_LISTEN_TCP);
+	cr_expect_str_eq(l.host, "::1");
+	cr_assert_eq(cfg_parse_listen(cfg->sources[0].listens[2], &l, why, sizeof(why)), 0);
+	cr_expect_eq(l.kind, CFG_LISTEN_UDP);
+	cr_expect_eq(l.port, 514);
+	cr_assert_eq(cfg_parse_listen(cfg->sources[0].listens[3], &l, why, sizeof(why)), 0);
+	cr_expect_eq(l.kind, CFG_LISTEN_UNIX);
+	cr_expect_str_eq(l.path, "/run/weir/log.sock");
+	cr_expect_eq(cfg->sources[1].format, CFG_FORMAT_RAW);
+	cr_expect_eq(cfg->sources[1].max_connections, 4096);
+	cr_expect_eq(cfg->sources[1].idle_timeout_s, 0);
+	cr_expect_eq(cfg->sources[2].format, CFG_FORMAT_SYSLOG);
 	cfg_free(cfg);
 }
 
@@ -469,7 +510,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     1},
 	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
 	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
-	     "exclude, format, start, rate, flush_after, listen",
+	     "exclude, format, start, rate, flush_after, listen, max_connections, idle_timeout",
 	     1},
 	    {"unknown tuning key", "tuning:\n  threads: 4\n",
 	     "t.yaml:2:3: unknown key 'threads' in tuning; expected one of: workers, "
@@ -549,9 +590,30 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "sources:\n  - {name: s, path: /x, listen: udp://127.0.0.1:1}\n",
 	     "t.yaml:2:33: 'listen' is only valid for sources of type syslog", 1},
 	    {"listen: bad scheme", "sources:\n  - {name: s, type: syslog, listen: 'http://x:1'}\n",
-	     "t.yaml:2:37: bad listen URL 'http://x:1': expected udp://HOST:PORT or unix:///PATH "
-	     "(tcp:// is not supported yet)",
+	     "t.yaml:2:37: bad listen URL 'http://x:1': expected udp://HOST:PORT, tcp://HOST:PORT "
+	     "or unix:///PATH",
 	     1},
+	    {"listen: tcp without port",
+	     "sources:\n  - {name: s, type: syslog, listen: 'tcp://::1'}\n",
+	     "t.yaml:2:37: bad listen URL 'tcp://::1': an IPv6 address goes in brackets: "
+	     "tcp://[::1]:5514",
+	     1},
+	    {"listen: tcp no colon", "sources:\n  - {name: s, type: syslog, listen: 'tcp://h'}\n",
+	     "t.yaml:2:37: bad listen URL 'tcp://h': missing ':PORT', as in tcp://0.0.0.0:5514", 1},
+	    {"max_connections on a file source",
+	     "sources:\n  - {name: s, path: /x, max_connections: 5}\n",
+	     "t.yaml:2:42: 'max_connections' is only valid for sources of type syslog", 1},
+	    {"idle_timeout on a demo source",
+	     "sources:\n  - {name: s, type: demo, idle_timeout: 5s}\n",
+	     "t.yaml:2:41: 'idle_timeout' is only valid for sources of type syslog", 1},
+	    {"max_connections out of range",
+	     "sources:\n  - {name: s, type: syslog, listen: 'tcp://127.0.0.1:1', max_connections: "
+	     "0}\n",
+	     "t.yaml:2:75: 'max_connections' must be from 1 to 65536, got 0", 1},
+	    {"idle_timeout not a duration",
+	     "sources:\n  - {name: s, type: syslog, listen: 'tcp://127.0.0.1:1', idle_timeout: "
+	     "soon}\n",
+	     "t.yaml:2:72: 'idle_timeout' must be 0 or a duration up to 7d, got 'soon'", 1},
 	    {"listen: bad port in a list",
 	     "sources:\n  - name: s\n    type: syslog\n    listen:\n      - udp://127.0.0.1:514\n"
 	     "      - udp://127.0.0.1:70000\n",
@@ -571,7 +633,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "unix:///run/weir/log.sock",
 	     1},
 	    {"bad format", "sources:\n  - {name: s, path: /x, format: json}\n",
-	     "t.yaml:2:33: 'format' must be one of: raw; got 'json'", 1},
+	     "t.yaml:2:33: 'format' must be one of: raw, syslog; got 'json'", 1},
 	    {"bad start", "sources:\n  - {name: s, path: /x, start: middle}\n",
 	     "t.yaml:2:32: 'start' must be one of: beginning, end; got 'middle'", 1},
 	    {"zero rate", "sources:\n  - {name: s, type: demo, rate: 0}\n",

@@ -49,7 +49,7 @@ Test(pool, exhausts_then_refills)
 	struct batch_pool pool;
 	struct batch *b[3];
 
-	cr_assert_eq(batch_pool_init(&pool, 3, 1024), 0);
+	cr_assert_eq(batch_pool_init(&pool, 3, 1024, 0), 0);
 	for (int i = 0; i < 3; i++) {
 		b[i] = batch_pool_get(&pool);
 		cr_assert_not_null(b[i]);

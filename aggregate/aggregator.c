@@ -189,12 +189,12 @@ static void put_time_field(struct strbuf *sb, const char *key, uint64_t ms)
 
 /* A source's totals over every file it had (workers' counts included). */
 struct src_totals {
-	uint64_t lines, cut_lines, cut_bytes;
+	uint64_t lines, cut_lines, cut_bytes, parse_errors;
 };
 
 static struct src_totals source_totals(const struct pipeline *p, uint32_t i)
 {
-	struct src_totals t = {0, 0, 0};
+	struct src_totals t = {0, 0, 0, 0};
 	uint32_t w;
 
 	t.cut_lines = stat_get(&p->source_stats[i].lines_truncated);
@@ -203,6 +203,7 @@ static struct src_totals source_totals(const struct pipeline *p, uint32_t i)
 		t.lines += stat_get(&p->worker_stats[w].src_records[i]);
 		t.cut_lines += stat_get(&p->worker_stats[w].src_lines_truncated[i]);
 		t.cut_bytes += stat_get(&p->worker_stats[w].src_bytes_discarded[i]);
+		t.parse_errors += stat_get(&p->worker_stats[w].src_parse_errors[i]);
 	}
 	return t;
 }
@@ -247,6 +248,56 @@ static void render_file(struct strbuf *sb, const struct pipeline *p, uint32_t f)
 	strbuf_putc(sb, '}');
 }
 
+/* One syslog listener: its counters and, in full, its top senders. */
+static void render_listener(struct strbuf *sb, struct pipeline *p, uint32_t li, const char *url,
+			    bool full)
+{
+	struct listener_stats *st = &p->listener_stats[li];
+	struct cfg_listen a;
+	char why[8], peer[PEER_TEXT_MAX];
+	struct listener_top top;
+	uint32_t k;
+
+	strbuf_puts(sb, "{\"url\":");
+	json_cstr(sb, url);
+	put_u64_field(sb, "received", stat_get(&st->received));
+	put_u64_field(sb, "bytes", stat_get(&st->bytes));
+	put_u64_field(sb, "truncated", stat_get(&st->truncated));
+	put_u64_field(sb, "dropped_full", stat_get(&st->dropped_full));
+	put_u64_field(sb, "dropped_kernel", stat_get(&st->dropped_kernel));
+	put_u64_field(sb, "buffers_exhausted", stat_get(&st->buffers_exhausted));
+	if (!cfg_parse_listen(url, &a, why, sizeof(why)) && a.kind == CFG_LISTEN_TCP) {
+		put_u64_field(sb, "connections", stat_get(&st->connections));
+		put_u64_field(sb, "accepted", stat_get(&st->accepted));
+		put_u64_field(sb, "refused", stat_get(&st->refused));
+		put_u64_field(sb, "idle_closed", stat_get(&st->idle_closed));
+		put_u64_field(sb, "resets", stat_get(&st->resets));
+		put_u64_field(sb, "framing_errors", stat_get(&st->framing_errors));
+	}
+	if (full) {
+		pthread_mutex_lock(&p->listeners_lock);
+		top = p->listener_top[li];
+		pthread_mutex_unlock(&p->listeners_lock);
+		/* Space-Saving: a sender with more than total / K messages is
+		 * listed; each count may be high by its error. */
+		put_u64_field(sb, "top_peers_bound", top.total / PEER_TOP_K);
+		strbuf_puts(sb, ",\"top_peers\":[");
+		for (k = 0; k < top.n; k++) {
+			if (k)
+				strbuf_putc(sb, ',');
+			peer_format(&top.e[k].host, false, peer, sizeof(peer));
+			strbuf_puts(sb, "{\"peer\":");
+			json_cstr(sb, peer);
+			put_u64_field(sb, "messages", top.e[k].messages);
+			put_u64_field(sb, "bytes", top.e[k].bytes);
+			put_u64_field(sb, "error", top.e[k].err);
+			strbuf_putc(sb, '}');
+		}
+		strbuf_putc(sb, ']');
+	}
+	strbuf_putc(sb, '}');
+}
+
 /* A source; with_files adds its files (GET /api/v1/sources). */
 static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, bool with_files)
 {
@@ -281,6 +332,18 @@ static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, boo
 		put_u64_field(sb, "dropped_full", stat_get(&st->dropped_full));
 		put_u64_field(sb, "dropped_kernel", stat_get(&st->dropped_kernel));
 		put_u64_field(sb, "buffers_exhausted", stat_get(&st->buffers_exhausted));
+	}
+	if (src->parse_syslog)
+		put_u64_field(sb, "parse_errors", t.parse_errors);
+	if (src->syslog) {
+		strbuf_puts(sb, ",\"listeners\":[");
+		for (k = 0; k < src->npatterns; k++) {
+			if (k)
+				strbuf_putc(sb, ',');
+			render_listener(sb, p, src->first_listener + k, src->patterns[k],
+					with_files);
+		}
+		strbuf_putc(sb, ']');
 	}
 	if (with_files) {
 		strbuf_puts(sb, ",\"files\":[");

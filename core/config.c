@@ -21,6 +21,8 @@
  */
 #include "core/config.h"
 
+#include "ingest/syslog.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1278,8 +1280,206 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 	}
 }
 
-static const char *const rule_keys[] = {"name", "match", "flags", "caseless"};
-enum { RK_NAME, RK_MATCH, RK_FLAGS, RK_CASELESS, RK_N };
+static const char *const rule_keys[] = {"name", "match", "flags", "caseless", "where"};
+enum { RK_NAME, RK_MATCH, RK_FLAGS, RK_CASELESS, RK_WHERE, RK_N };
+
+/* where: keys, with their aliases, in enum cfg_field order. */
+static const char *const field_names[CFG_FIELD_N][2] = {
+    {"facility", NULL}, {"severity", NULL}, {"host", "hostname"}, {"app", "app_name"},
+    {"procid", NULL},	{"msgid", NULL},    {"peer", NULL},	  {"source", NULL},
+};
+
+const char *cfg_field_name(enum cfg_field f)
+{
+	return (unsigned)f < CFG_FIELD_N ? field_names[f][0] : "?";
+}
+
+/* "err", "3", "error" -> 3; facility names -> 0..23. -1 if unknown. */
+static int field_number(enum cfg_field f, const char *s)
+{
+	static const char *const sev_alias[][2] = {
+	    {"panic", "emerg"}, {"error", "err"}, {"warn", "warning"}};
+	uint64_t x;
+	int i, max = f == CFG_FIELD_SEVERITY ? 7 : 23;
+
+	if (!parse_int(s, &x))
+		return x <= (uint64_t)max ? (int)x : -1;
+	if (f == CFG_FIELD_SEVERITY)
+		for (i = 0; i < 3; i++)
+			if (!strcmp(s, sev_alias[i][0]))
+				s = sev_alias[i][1];
+	for (i = 0; i <= max; i++) {
+		const char *n =
+		    f == CFG_FIELD_SEVERITY ? syslog_severity_name(i) : syslog_facility_name(i);
+
+		if (n && !strcmp(s, n))
+			return i;
+	}
+	return -1;
+}
+
+/* An address, or an address/prefix: the syntax pattern/ compiles. */
+static bool peer_value_ok(const char *s)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+	unsigned char bin[16];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t bits;
+	int fam;
+
+	if (n >= sizeof(a))
+		return false;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	if (inet_pton(AF_INET, a, bin) == 1)
+		fam = 32;
+	else if (inet_pton(AF_INET6, a, bin) == 1)
+		fam = 128;
+	else
+		return false;
+	return !slash || (!parse_int(slash + 1, &bits) && bits <= (uint64_t)fam);
+}
+
+static bool where_value_ok(struct ld *ld, struct cfg_where *w, const struct ynode *v, const char *s,
+			   size_t i)
+{
+	const char *key = cfg_field_name(w->field);
+
+	if (w->field == CFG_FIELD_FACILITY || w->field == CFG_FIELD_SEVERITY) {
+		w->nums[i] = field_number(w->field, s);
+		if (w->nums[i] < 0) {
+			ld_err(ld, v,
+			       w->field == CFG_FIELD_SEVERITY
+				   ? "'%s' value '%s' is not a severity: emerg, alert, crit, err, "
+				     "warning, notice, info, debug or 0-7"
+				   : "'%s' value '%s' is not a facility: kern, user, mail, daemon, "
+				     "auth, syslog, lpr, news, uucp, cron, authpriv, ftp, ntp, "
+				     "security, console, solaris-cron, local0-local7 or 0-23",
+			       key, s);
+			return false;
+		}
+	} else if (w->field == CFG_FIELD_PEER && !peer_value_ok(s)) {
+		ld_err(ld, v,
+		       "'peer' value '%s' is not an IP address or CIDR block (10.0.0.1, "
+		       "10.0.0.0/8, fd00::/8)",
+		       s);
+		return false;
+	}
+	return true;
+}
+
+/* One `where:` entry: FIELD: VALUE or FIELD: [VALUES]. */
+static void do_where_one(struct ld *ld, struct cfg *cfg, struct cfg_where *w, const struct ynode *v)
+{
+	static const struct {
+		const char *op;
+		enum cfg_cmp cmp;
+	} ops[] = {{"<=", CFG_CMP_LE}, {">=", CFG_CMP_GE}, {"!=", CFG_CMP_NE},
+		   {"<", CFG_CMP_LT},  {">", CFG_CMP_GT},  {"=", CFG_CMP_EQ}};
+	bool numeric = w->field == CFG_FIELD_FACILITY || w->field == CFG_FIELD_SEVERITY;
+	const char *key = cfg_field_name(w->field);
+	size_t i, n = v->type == Y_SEQ ? v->nkids : 1;
+
+	w->pos = pos_of(cfg, v);
+	if (v->type == Y_MAP || (v->type == Y_SEQ && !v->nkids) ||
+	    (v->type == Y_SCALAR && (v->null || !v->len))) {
+		ld_err(ld, v, "'where: %s' needs a value or a list of values", key);
+		return;
+	}
+	if (n > sizeof(w->nums) / sizeof(w->nums[0])) {
+		ld_err(ld, v, "'where: %s' lists %zu values; at most %zu are allowed", key, n,
+		       sizeof(w->nums) / sizeof(w->nums[0]));
+		return;
+	}
+	w->values = calloc(n, sizeof(char *));
+	if (!w->values) {
+		ld->oom = true;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ynode *it = v->type == Y_SEQ ? v->kids[i] : v;
+		const char *s;
+		size_t k;
+
+		if (want_scalar(ld, it, key, "a value"))
+			return;
+		s = it->str;
+		if (v->type == Y_SCALAR) {
+			for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+				if (!strncmp(s, ops[k].op, strlen(ops[k].op)))
+					break;
+			if (k < sizeof(ops) / sizeof(ops[0])) {
+				if (!numeric && ops[k].cmp != CFG_CMP_NE &&
+				    ops[k].cmp != CFG_CMP_EQ) {
+					ld_err(ld, it,
+					       "'where: %s' compares text: use a value, a list, or "
+					       "\"!=value\"; '%s' is for facility and severity",
+					       key, ops[k].op);
+					return;
+				}
+				w->cmp = ops[k].cmp;
+				s += strlen(ops[k].op);
+				while (*s == ' ')
+					s++;
+			}
+		}
+		if (!*s) {
+			ld_err(ld, it, "'where: %s' needs a value after the comparison", key);
+			return;
+		}
+		w->values[i] = strdup(s);
+		if (!w->values[i]) {
+			ld->oom = true;
+			return;
+		}
+		w->nvalues++;
+		if (!where_value_ok(ld, w, it, s, i))
+			return;
+	}
+}
+
+static void do_where(struct ld *ld, struct cfg *cfg, struct cfg_rule *rule, const struct ynode *v)
+{
+	size_t i, f, a;
+
+	if (v->type != Y_MAP || !v->nkids) {
+		ld_err(ld, v,
+		       "'where' must be a mapping of fields to values, as in "
+		       "{severity: \"<=err\", app: sshd}");
+		return;
+	}
+	rule->where = calloc(v->nkids / 2, sizeof(*rule->where));
+	if (!rule->where) {
+		ld->oom = true;
+		return;
+	}
+	for (i = 0; i + 1 < v->nkids; i += 2) {
+		const struct ynode *k = v->kids[i];
+
+		for (f = 0; f < CFG_FIELD_N; f++)
+			for (a = 0; a < 2; a++)
+				if (k->type == Y_SCALAR && field_names[f][a] &&
+				    !strcmp(k->str, field_names[f][a]))
+					goto found;
+		ld_err(ld, k,
+		       "unknown field '%.*s' in where; expected one of: facility, severity, host, "
+		       "app, procid, msgid, peer, source",
+		       qlen(k), k->str);
+		continue;
+	found:
+		for (a = 0; a < rule->nwhere; a++)
+			if (rule->where[a].field == (enum cfg_field)f) {
+				ld_err(ld, k, "field '%s' appears twice in where",
+				       cfg_field_name((enum cfg_field)f));
+				break;
+			}
+		if (a < rule->nwhere)
+			continue;
+		rule->where[rule->nwhere].field = (enum cfg_field)f;
+		do_where_one(ld, cfg, &rule->where[rule->nwhere++], v->kids[i + 1]);
+	}
+}
 static const char *const rule_flags[] = {"caseless", "dotall", "utf8"}; /* bit order */
 
 static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, size_t idx)
@@ -1313,12 +1513,17 @@ static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, siz
 			}
 		}
 	}
-	if (!v[RK_MATCH]) {
+	if (v[RK_WHERE])
+		do_where(ld, cfg, rule, v[RK_WHERE]);
+	if (!v[RK_MATCH] && !v[RK_WHERE]) {
 		if (rule->name)
-			ld_err(ld, map, "missing required key 'match' in rule '%s'", rule->name);
+			ld_err(ld, map,
+			       "rule '%s' needs 'match' (a regex), 'where' (fields), or both",
+			       rule->name);
 		else
-			ld_err(ld, map, "missing required key 'match' in rule");
-	} else {
+			ld_err(ld, map,
+			       "a rule needs 'match' (a regex), 'where' (fields), or both");
+	} else if (v[RK_MATCH]) {
 		rule->match_pos = pos_of(cfg, v[RK_MATCH]);
 		get_string(ld, v[RK_MATCH], "match", &rule->match);
 	}
@@ -1679,6 +1884,12 @@ void cfg_free(struct cfg *cfg)
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		free(cfg->rules[i].name);
 		free(cfg->rules[i].match);
+		for (size_t j = 0; j < cfg->rules[i].nwhere; j++) {
+			for (size_t k = 0; k < cfg->rules[i].where[j].nvalues; k++)
+				free(cfg->rules[i].where[j].values[k]);
+			free(cfg->rules[i].where[j].values);
+		}
+		free(cfg->rules[i].where);
 	}
 	free(cfg->rules);
 	free(cfg->listen_host);

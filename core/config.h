@@ -84,10 +84,45 @@ enum cfg_rule_flag {
 	CFG_RULE_UTF8 = 1u << 2,
 };
 
+/* Record fields a rule's `where:` can test. */
+enum cfg_field {
+	CFG_FIELD_FACILITY, /* syslog facility: kern..local7 or 0..23 */
+	CFG_FIELD_SEVERITY, /* syslog severity: emerg..debug or 0..7 (lower is worse) */
+	CFG_FIELD_HOST,	    /* syslog HOSTNAME (`host` or `hostname`) */
+	CFG_FIELD_APP,	    /* syslog APP-NAME / RFC 3164 tag (`app` or `app_name`) */
+	CFG_FIELD_PROCID,   /* syslog PROCID / the [pid] of the tag */
+	CFG_FIELD_MSGID,    /* syslog MSGID (RFC 5424) */
+	CFG_FIELD_PEER,	    /* the sender's address (syslog listeners): IP or CIDR */
+	CFG_FIELD_SOURCE,   /* the name of the source the record came from */
+	CFG_FIELD_N
+};
+
+enum cfg_cmp { CFG_CMP_EQ, CFG_CMP_NE, CFG_CMP_LT, CFG_CMP_LE, CFG_CMP_GT, CFG_CMP_GE };
+
+/*
+ * One condition of `where:` (all must hold). A record that lacks the field
+ * (no syslog header, no sender address) fails the condition, whatever cmp.
+ * Numbers (facility, severity): `severity: "<=err"` compares num with cmp;
+ * a list (`[err, crit]`) means any of them (cmp EQ, values holds the names).
+ * Strings: one value or a list, equal to any of them (EQ); a single value
+ * written "!=x" means not equal to x (NE). Peer values are an address or a
+ * CIDR block (10.0.0.0/8, fd00::/8), checked here, compiled by pattern/.
+ */
+struct cfg_where {
+	enum cfg_field field;
+	enum cfg_cmp cmp;
+	char **values; /* strings (the "!=" removed); numbers: their names/digits */
+	size_t nvalues;
+	int nums[24]; /* numbers: values as numbers */
+	struct cfg_pos pos;
+};
+
 /* One entry of `rules:`. Owned by struct cfg. */
 struct cfg_rule {
-	char *name;		  /* unique among rules; [A-Za-z0-9_.-]+ */
-	char *match;		  /* the regex, as written */
+	char *name;		 /* unique among rules; [A-Za-z0-9_.-]+ */
+	char *match;		 /* the regex, as written; NULL: every record (needs where) */
+	struct cfg_where *where; /* `where:` conditions, all must hold */
+	size_t nwhere;
 	unsigned flags;		  /* enum cfg_rule_flag bits */
 	struct cfg_pos pos;	  /* of the rule's mapping */
 	struct cfg_pos match_pos; /* of the `match:` value */
@@ -154,6 +189,9 @@ struct cfg_listen {
 
 /* Parse a `listen:` URL. 0, or -EINVAL with why filled in. */
 int cfg_parse_listen(const char *url, struct cfg_listen *out, char *why, size_t whylen);
+
+/* The canonical name of a field ("severity", "host", ...). */
+const char *cfg_field_name(enum cfg_field f);
 
 void cfg_free(struct cfg *cfg);
 

@@ -1,10 +1,11 @@
 /*
  * compile.c - every rule of a config into one Hyperscan block-mode database.
  *
- * Rule i of the config has Hyperscan id i. Each expression is compiled with
- * HS_FLAG_SINGLEMATCH (a record counts once per rule, and Hyperscan stops
- * looking for a rule once it has matched) and HS_FLAG_ALLOWEMPTY (so `^$`
- * counts empty records). Errors name the rule's file:line:col.
+ * Rule i of the config has Hyperscan id i; a rule without a regex is left
+ * out of the database and tested on every record instead (where.c). Each expression is compiled
+ * with HS_FLAG_SINGLEMATCH (a record counts once per rule, and Hyperscan stops looking for a rule
+ * once it has matched) and HS_FLAG_ALLOWEMPTY (so `^$` counts empty records). Errors name the
+ * rule's file:line:col.
  */
 #include "pattern/internal.h"
 
@@ -45,6 +46,8 @@ static void report_each(const struct cfg *cfg, struct strbuf *errs)
 		hs_database_t *db = NULL;
 		hs_compile_error_t *ce = NULL;
 
+		if (!cfg->rules[i].match)
+			continue;
 		if (hs_compile(cfg->rules[i].match, rule_hs_flags(&cfg->rules[i]), HS_MODE_BLOCK,
 			       NULL, &db, &ce) != HS_SUCCESS) {
 			report(errs, &cfg->rules[i], ce ? ce->message : "unknown error");
@@ -61,7 +64,7 @@ int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
 	unsigned *flags = NULL, *ids = NULL;
 	hs_compile_error_t *ce = NULL;
 	struct strbuf eb = {0};
-	size_t i;
+	size_t i, n = 0;
 	int rc = -ENOMEM;
 
 	*out = NULL;
@@ -77,16 +80,25 @@ int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
 	exprs = calloc(cfg->nrules, sizeof(*exprs));
 	flags = calloc(cfg->nrules, sizeof(*flags));
 	ids = calloc(cfg->nrules, sizeof(*ids));
-	if (!exprs || !flags || !ids)
+	db->where = calloc(cfg->nrules, sizeof(*db->where));
+	db->always = calloc(cfg->nrules, sizeof(*db->always));
+	if (!exprs || !flags || !ids || !db->where || !db->always)
 		goto out;
 	for (i = 0; i < cfg->nrules; i++) {
-		exprs[i] = cfg->rules[i].match;
-		flags[i] = rule_hs_flags(&cfg->rules[i]);
-		ids[i] = (unsigned)i;
+		if (where_compile(&cfg->rules[i], &db->where[i]))
+			goto out;
+		db->uses_fields |= db->where[i].n > 0;
+		if (!cfg->rules[i].match) {
+			db->always[db->nalways++] = (uint32_t)i;
+			continue;
+		}
+		exprs[n] = cfg->rules[i].match;
+		flags[n] = rule_hs_flags(&cfg->rules[i]);
+		ids[n++] = (unsigned)i;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)cfg->nrules, HS_MODE_BLOCK, NULL, &db->hs,
-			     &ce) != HS_SUCCESS) {
-		if (ce && ce->expression >= 0 && (size_t)ce->expression < cfg->nrules)
+	if (n && hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &db->hs,
+				  &ce) != HS_SUCCESS) {
+		if (ce && ce->expression >= 0 && (size_t)ce->expression < n)
 			report_each(cfg, &eb);
 		if (!eb.len)
 			strbuf_printf(&eb, "%s: rules: cannot compile database: %s\n", cfg->file,
@@ -117,12 +129,21 @@ void pat_db_free(struct pat_db *db)
 	if (!db)
 		return;
 	hs_free_database(db->hs);
+	for (uint32_t i = 0; db->where && i < db->nrules; i++)
+		where_free(&db->where[i]);
+	free(db->where);
+	free(db->always);
 	free(db);
 }
 
 uint32_t pat_db_nrules(const struct pat_db *db)
 {
 	return db->nrules;
+}
+
+bool pat_db_uses_fields(const struct pat_db *db)
+{
+	return db->uses_fields;
 }
 
 void *pat_db_hs(const struct pat_db *db)

@@ -99,7 +99,10 @@ static void pass_barrier(struct worker *w, struct batch *b)
 static void process(struct worker *w, struct batch *b)
 {
 	struct worker_stats *st = &w->p->worker_stats[w->id];
+	const struct pipe_source *src = &w->p->sources[b->source];
 	int64_t sec = b->arrival_ms / 1000;
+	uint64_t parse_errors = 0;
+	struct pat_batch pb;
 	int64_t n;
 
 	if (b->kind == BATCH_BARRIER) {
@@ -111,8 +114,16 @@ static void process(struct worker *w, struct batch *b)
 	if (!w->cur)
 		w->cur = pane_take(w, sec);
 	w->cut = (struct pat_cut){0, 0};
-	n = pat_scan_lines(w->scanner, b->buf, b->len, w->p->cfg->max_line, w->cur->counts,
-			   &w->cut);
+	pb.buf = b->buf;
+	pb.len = b->len;
+	pb.meta = b->nmeta ? b->meta : NULL;
+	pb.nmeta = b->nmeta;
+	pb.source_name = src->name;
+	pb.parse_syslog = src->parse_syslog;
+	pb.now_ms = b->arrival_ms;
+	pb.tz_offset_s = 0;
+	n = pat_scan_batch(w->scanner, &pb, w->p->cfg->max_line, w->cur->counts, &w->cut,
+			   &parse_errors);
 	if (n < 0) {
 		log_error("worker %u: scan failed: %s", w->id, strerror((int)-n));
 		n = 0;
@@ -123,6 +134,8 @@ static void process(struct worker *w, struct batch *b)
 	stat_add(&st->bytes, b->len);
 	stat_add(&st->batches, 1);
 	stat_add(&st->src_records[b->source], (uint64_t)n);
+	if (parse_errors)
+		stat_add(&st->src_parse_errors[b->source], parse_errors);
 	stat_add(&st->file_records[b->file], (uint64_t)n);
 	if (w->cut.lines) {
 		stat_add(&st->src_lines_truncated[b->source], w->cut.lines);

@@ -1,0 +1,185 @@
+/*
+ * where.c - see where.h.
+ */
+#include "pattern/where.h"
+
+#include "core/peer.h"
+#include "ingest/syslog.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+static uint32_t numeric_mask(const struct cfg_where *cw)
+{
+	uint32_t m = 0, v;
+	size_t i;
+
+	if (cw->nvalues > 1 || cw->cmp == CFG_CMP_EQ) {
+		for (i = 0; i < cw->nvalues; i++)
+			m |= 1u << cw->nums[i];
+		return m;
+	}
+	for (v = 0; v < 24; v++) {
+		int n = cw->nums[0];
+		bool pass = cw->cmp == CFG_CMP_NE   ? (int)v != n
+			    : cw->cmp == CFG_CMP_LT ? (int)v < n
+			    : cw->cmp == CFG_CMP_LE ? (int)v <= n
+			    : cw->cmp == CFG_CMP_GT ? (int)v > n
+						    : (int)v >= n;
+
+		if (pass)
+			m |= 1u << v;
+	}
+	return m;
+}
+
+static void parse_net(const char *s, struct where_net *n)
+{
+	char a[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+
+	memset(n, 0, sizeof(*n));
+	if (len >= sizeof(a))
+		return; /* the config checked it */
+	memcpy(a, s, len);
+	a[len] = '\0';
+	if (inet_pton(AF_INET, a, n->addr) == 1) {
+		n->family = AF_INET;
+		n->bits = 32;
+	} else if (inet_pton(AF_INET6, a, n->addr) == 1) {
+		n->family = AF_INET6;
+		n->bits = 128;
+	}
+	if (slash)
+		n->bits = (uint8_t)atoi(slash + 1);
+}
+
+int where_compile(const struct cfg_rule *r, struct where *w)
+{
+	size_t i, k;
+
+	memset(w, 0, sizeof(*w));
+	if (!r->nwhere)
+		return 0;
+	w->c = calloc(r->nwhere, sizeof(*w->c));
+	if (!w->c)
+		return -ENOMEM;
+	w->n = (uint32_t)r->nwhere;
+	for (i = 0; i < r->nwhere; i++) {
+		const struct cfg_where *cw = &r->where[i];
+		struct where_cond *c = &w->c[i];
+
+		c->field = cw->field;
+		c->negate = cw->cmp == CFG_CMP_NE;
+		c->n = (uint32_t)cw->nvalues;
+		switch (cw->field) {
+		case CFG_FIELD_FACILITY:
+		case CFG_FIELD_SEVERITY:
+			c->mask = numeric_mask(cw);
+			break;
+		case CFG_FIELD_PEER:
+			c->nets = calloc(cw->nvalues, sizeof(*c->nets));
+			if (!c->nets)
+				return -ENOMEM;
+			for (k = 0; k < cw->nvalues; k++)
+				parse_net(cw->values[k], &c->nets[k]);
+			break;
+		default:
+			c->strs = calloc(cw->nvalues, sizeof(*c->strs));
+			if (!c->strs)
+				return -ENOMEM;
+			for (k = 0; k < cw->nvalues; k++) {
+				c->strs[k].s = cw->values[k];
+				c->strs[k].len = (uint32_t)strlen(cw->values[k]);
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+void where_free(struct where *w)
+{
+	uint32_t i;
+
+	for (i = 0; w->c && i < w->n; i++) {
+		free(w->c[i].strs);
+		free(w->c[i].nets);
+	}
+	free(w->c);
+	memset(w, 0, sizeof(*w));
+}
+
+static bool in_net(const struct where_net *n, const struct peer_addr *p)
+{
+	uint32_t full = n->bits / 8, rest = n->bits % 8;
+
+	if (n->family != p->family || memcmp(n->addr, p->addr, full))
+		return false;
+	return !rest || !((n->addr[full] ^ p->addr[full]) & (0xffu << (8 - rest)));
+}
+
+static bool str_in(const struct where_cond *c, const char *s, uint32_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (c->strs[i].len == len && !memcmp(c->strs[i].s, s, len))
+			return true;
+	return false;
+}
+
+static bool cond(const struct where_cond *c, const struct pat_fields *f)
+{
+	const struct syslog_msg *m = f->sys;
+	struct syslog_str v;
+	uint32_t i;
+	bool hit;
+
+	switch (c->field) {
+	case CFG_FIELD_FACILITY:
+		return m && (c->mask >> m->facility & 1);
+	case CFG_FIELD_SEVERITY:
+		return m && (c->mask >> m->severity & 1);
+	case CFG_FIELD_PEER:
+		if (!f->peer || (f->peer->family != AF_INET && f->peer->family != AF_INET6))
+			return false;
+		for (hit = false, i = 0; i < c->n && !hit; i++)
+			hit = in_net(&c->nets[i], f->peer);
+		return hit != c->negate;
+	case CFG_FIELD_SOURCE:
+		return f->source_name &&
+		       str_in(c, f->source_name, (uint32_t)strlen(f->source_name)) != c->negate;
+	case CFG_FIELD_HOST:
+		v = m ? m->hostname : (struct syslog_str){0};
+		break;
+	case CFG_FIELD_APP:
+		v = m ? m->app_name : (struct syslog_str){0};
+		break;
+	case CFG_FIELD_PROCID:
+		v = m ? m->procid : (struct syslog_str){0};
+		break;
+	case CFG_FIELD_MSGID:
+		v = m ? m->msgid : (struct syslog_str){0};
+		break;
+	default:
+		return false;
+	}
+	if (!v.p)
+		return false; /* absent or NILVALUE */
+	return str_in(c, v.p, v.len) != c->negate;
+}
+
+bool where_eval(const struct where *w, const struct pat_fields *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (!cond(&w->c[i], f))
+			return false;
+	return true;
+}

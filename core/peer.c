@@ -71,8 +71,7 @@ void peer_top_init(struct peer_top *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void peer_top_add(struct peer_top *t, const struct peer_addr *p, uint64_t messages,
-		  uint64_t bytes)
+void peer_top_add(struct peer_top *t, const struct peer_addr *p, uint64_t messages, uint64_t bytes)
 {
 	struct peer_count *e;
 	uint32_t i, min;

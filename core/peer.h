@@ -15,8 +15,8 @@
 
 /* An IPv4 or IPv6 address and port, or a local (unix socket) sender. */
 struct peer_addr {
-	uint16_t family; /* AF_INET, AF_INET6, AF_UNIX, or 0: unknown */
-	uint16_t port;	 /* host order; 0 for AF_UNIX */
+	uint16_t family;  /* AF_INET, AF_INET6, AF_UNIX, or 0: unknown */
+	uint16_t port;	  /* host order; 0 for AF_UNIX */
 	uint8_t addr[16]; /* AF_INET: the first 4 bytes */
 };
 
@@ -58,8 +58,7 @@ struct peer_top {
 
 void peer_top_init(struct peer_top *t);
 /* Count messages (and bytes) from p's host. */
-void peer_top_add(struct peer_top *t, const struct peer_addr *p, uint64_t messages,
-		  uint64_t bytes);
+void peer_top_add(struct peer_top *t, const struct peer_addr *p, uint64_t messages, uint64_t bytes);
 /* Copy up to cap entries, most messages first, into out. Returns how many. */
 uint32_t peer_top_sorted(const struct peer_top *t, struct peer_count *out, uint32_t cap);
 

@@ -38,12 +38,12 @@
 #include <unistd.h>
 
 #define SBGID 2
-#define NSBUFS 64		/* stream buffers (a power of two) */
-#define SBUF_MAX (64u << 10)	/* bytes per stream buffer, at most */
-#define KEEPIDLE_S 60		/* keepalive: first probe after this much silence */
-#define KEEPINTVL_S 10		/* then one probe every this many seconds */
-#define KEEPCNT 6		/* and give up after this many unanswered */
-#define ACCEPT_RETRY_MS 1000	/* after an accept error (EMFILE, ...) */
+#define NSBUFS 64	     /* stream buffers (a power of two) */
+#define SBUF_MAX (64u << 10) /* bytes per stream buffer, at most */
+#define KEEPIDLE_S 60	     /* keepalive: first probe after this much silence */
+#define KEEPINTVL_S 10	     /* then one probe every this many seconds */
+#define KEEPCNT 6	     /* and give up after this many unanswered */
+#define ACCEPT_RETRY_MS 1000 /* after an accept error (EMFILE, ...) */
 
 int tcp_open(const struct cfg_listen *a, int *fdp)
 {
@@ -261,8 +261,8 @@ static void on_frame(void *arg, const char *frame, uint32_t len, bool truncated)
 	struct rec_meta m;
 
 	if (!truncated)
-		while (len && (frame[len - 1] == '\n' || frame[len - 1] == '\r' ||
-			       frame[len - 1] == '\0'))
+		while (len &&
+		       (frame[len - 1] == '\n' || frame[len - 1] == '\r' || frame[len - 1] == '\0'))
 			len--;
 	m.arrival_ms = x->c->last_ms;
 	m.peer = x->c->peer;
@@ -297,8 +297,7 @@ static void account(struct ingest *ing, struct conn *c, struct feed_ctx *x, uint
 
 /* Feed data[*off..len) as far as batch room allows; true when all of it
  * went in, false when the rest waits for room (*off says where it stands). */
-static bool feed(struct ingest *ing, struct conn *c, const char *data, uint32_t len,
-		 uint32_t *off)
+static bool feed(struct ingest *ing, struct conn *c, const char *data, uint32_t len, uint32_t *off)
 {
 	struct listener *l = &ing->listeners[c->listener];
 	uint32_t max_line = ing->p->cfg->max_line;
@@ -383,8 +382,8 @@ void tcp_on_recv(struct ingest *ing, uint32_t ci, int res, uint32_t flags)
 	if (res < 0 && res != -ECANCELED) {
 		stat_add(&l->st->resets, 1);
 		if (res != -ECONNRESET && res != -EPIPE && res != -ETIMEDOUT)
-			log_warn("source '%s': receive on %s: %s",
-				 ing->p->sources[l->source].name, l->url, strerror(-res));
+			log_warn("source '%s': receive on %s: %s", ing->p->sources[l->source].name,
+				 l->url, strerror(-res));
 	}
 	c->eof = true; /* 0: the peer closed; ECANCELED: idle or shutdown */
 	enqueue(ing, ci);

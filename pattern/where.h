@@ -26,8 +26,8 @@ struct where_net {
 
 struct where_cond {
 	enum cfg_field field;
-	bool negate;	      /* strings, peers: none of the values */
-	uint32_t mask;	      /* facility, severity: bit v set = value v passes */
+	bool negate;		/* strings, peers: none of the values */
+	uint32_t mask;		/* facility, severity: bit v set = value v passes */
 	struct where_str *strs; /* host, app, procid, msgid, source */
 	struct where_net *nets; /* peer */
 	uint32_t n;

@@ -85,13 +85,17 @@ Test(where, each_condition_passes_exactly_the_records_it_names)
 	     NULL,
 	     {[NOT_CRON] = 1, [WEB] = 1, [SU47] = 1}},
 	    /* local7.debug (191): severity 7 > warning */
-	    {"<191>Oct 11 22:14:15 web2 app: x", "4:11.0.0.1", {[NOT_CRON] = 1, [WEB] = 1, [WARN_UP] = 1}},
+	    {"<191>Oct 11 22:14:15 web2 app: x",
+	     "4:11.0.0.1",
+	     {[NOT_CRON] = 1, [WEB] = 1, [WARN_UP] = 1}},
 	    /* not syslog at all: no fields, every condition fails (even !=) */
 	    {"plain text Failed sshd", "4:10.0.0.1", {[LAN] = 1}},
 	    /* a bad PRI: a parse error, raw text */
 	    {"<999>Oct 11 22:14:15 web1 sshd: Failed", NULL, {0}},
 	    /* no PRI but a BSD stamp: user.notice (13); severity 5 is not <= 3 */
-	    {"Oct 11 22:14:15 web1 sshd[1]: Failed", NULL, {[NOT_CRON] = 1, [WEB] = 1, [WARN_UP] = 1}},
+	    {"Oct 11 22:14:15 web1 sshd[1]: Failed",
+	     NULL,
+	     {[NOT_CRON] = 1, [WEB] = 1, [WARN_UP] = 1}},
 	};
 	size_t ncases = sizeof(cases) / sizeof(cases[0]);
 	struct rec_meta meta[16];
@@ -143,8 +147,8 @@ Test(where, each_condition_passes_exactly_the_records_it_names)
 	{
 		uint64_t all[NRULES] = {0}, pe = 0;
 
-		b = (struct pat_batch){buf, len, meta, (uint32_t)ncases, "sys", true,
-				       1700000000000LL, 0};
+		b = (struct pat_batch){
+		    buf, len, meta, (uint32_t)ncases, "sys", true, 1700000000000LL, 0};
 		cr_assert_eq(pat_scan_batch(sc, &b, 4096, all, &cut, &pe), (int64_t)ncases);
 		for (r = 0; r < NRULES; r++)
 			cr_expect_eq(all[r], counts[r], "rule %s", cfg->rules[r].name);
@@ -175,8 +179,8 @@ Test(where, a_rule_without_match_or_where_is_an_error)
 	char *errs = NULL;
 
 	cr_assert_eq(cfg_load_string("w.yaml", y, strlen(y), &cfg, &errs), -EINVAL);
-	cr_expect_str_eq(errs,
-			 "w.yaml:2:5: rule 'r' needs 'match' (a regex), 'where' (fields), or both\n");
+	cr_expect_str_eq(
+	    errs, "w.yaml:2:5: rule 'r' needs 'match' (a regex), 'where' (fields), or both\n");
 	free(errs);
 }
 

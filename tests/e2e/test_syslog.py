@@ -119,3 +119,51 @@ def test_port_in_use_is_a_clear_startup_error(weir, tmp_path):
         r = run_weir("serve", "-c", cfg, timeout=30)
     assert r.returncode != 0
     assert f"cannot listen on udp://127.0.0.1:{port}: Address already in use" in r.stderr
+
+
+def test_fields_over_udp_and_unix_and_parse_errors(weir, tmp_path):
+    """Datagrams are parsed into fields that rules test (`where:`); one
+    whose header does not parse is still a record, matched as text, and
+    counted in parse_errors; one that is not syslog at all has no fields
+    and is no parse error. A unix socket sender has no address: `peer`
+    conditions fail for it."""
+    port = free_udp_port()
+    sock = tmp_path / "log.sock"
+    cfg = tmp_path / "fields.yaml"
+    cfg.write_text(
+        "listen: 127.0.0.1:0\n"
+        f"state_dir: {tmp_path / 'state'}\n"
+        "sources:\n"
+        "  - name: sys\n"
+        "    type: syslog\n"
+        f"    listen: [udp://127.0.0.1:{port}, unix://{sock}]\n"
+        "rules:\n"
+        "  - {name: any, match: '^'}\n"
+        "  - {name: sshd_err, where: {severity: '<=err', app: sshd}}\n"
+        "  - {name: kern, where: {facility: kern}}\n"
+        "  - {name: web1, where: {host: web1}}\n"
+        "  - {name: lo, where: {peer: 127.0.0.1}}\n"
+        "  - {name: failed, match: Failed}\n"
+        "tuning: {workers: 2, tick_ms: 100}\n")
+    d = weir.start(cfg)
+    msgs = [
+        b"<35>Nov 21 07:00:00 web1 sshd[7]: Failed password for root",  # auth.err
+        b"<3>1 2026-11-21T07:00:00Z web1 kernel - - - oops",  # kern.err
+        b"<38>1 2026-11-21T07:00:00Z web2 sshd 1 - - Failed again",  # auth.info
+        b"<999>Nov 21 07:00:00 web1 sshd: Failed bad PRI",  # parse error
+        # a parse error, but the header's other fields still count
+        b"<13>1 2026-11-21T7:00:00Z web1 app - - - bad stamp",
+        b"just some text, Failed",  # not syslog: no fields, no error
+    ]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for m in msgs:
+            s.sendto(m, ("127.0.0.1", port))
+    subprocess.run(["logger", "--socket", str(sock), "-t", "sshd", "-p", "auth.crit",
+                    "Failed over the unix socket"], check=True, timeout=10)
+    n = len(msgs) + 1
+    snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == n)
+    assert totals(snap) == {"any": n, "sshd_err": 2, "kern": 1, "web1": 3, "lo": len(msgs),
+                            "failed": 5}
+    src = syslog_source(d)
+    assert src["parse_errors"] == 2
+    assert [lst["received"] for lst in src["listeners"]] == [len(msgs), 1]

@@ -506,7 +506,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     1},
 	    {"unknown rule key", "rules:\n  - name: a\n    match: x\n    regex: y\n",
 	     "t.yaml:4:5: unknown key 'regex' in rule; expected one of: name, match, flags, "
-	     "caseless",
+	     "caseless, where",
 	     1},
 	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
 	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
@@ -517,7 +517,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "batch_size, max_line, tick_ms, max_files",
 	     1},
 	    {"missing match", "rules:\n  - name: a\n  - name: b\n    match: x\n",
-	     "t.yaml:2:5: missing required key 'match' in rule 'a'", 1},
+	     "t.yaml:2:5: rule 'a' needs 'match' (a regex), 'where' (fields), or both", 1},
 	    {"missing rule name", "rules:\n  - {match: x}\n",
 	     "t.yaml:2:5: missing required key 'name' in rule", 1},
 	    {"missing source name", "sources:\n  - path: /x\n",
@@ -741,9 +741,9 @@ Test(config, all_errors_are_reported_together_in_document_order)
 			 "t.yaml:2:16: bad duration 'never' in 'windows'; expected e.g. 10s, 5m, "
 			 "1h, 1d\n"
 			 "t.yaml:6:5: unknown key 'colour' in rule; expected one of: name, match, "
-			 "flags, caseless\n"
+			 "flags, caseless, where\n"
 			 "t.yaml:7:11: duplicate rule name 'a' (also used by the rule at line 4)\n"
-			 "t.yaml:9:5: missing required key 'match' in rule 'b'\n"
+			 "t.yaml:9:5: rule 'b' needs 'match' (a regex), 'where' (fields), or both\n"
 			 "t.yaml:11:12: 'workers' must be an integer, got 'lots'\n"
 			 "t.yaml:12:1: unknown key 'bogus' at top level; expected one of: listen, "
 			 "state_dir, checkpoint_interval, windows, sources, rules, tuning\n");
@@ -990,7 +990,8 @@ Test(config, file_errors_name_the_path)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, bad, sizeof(bad) - 1), (ssize_t)(sizeof(bad) - 1));
 	cr_expect_eq(cfg_load_file(path, &cfg, &errs), -EINVAL);
-	snprintf(want, sizeof(want), "%s:2:5: missing required key 'match' in rule 'a'\n", path);
+	snprintf(want, sizeof(want),
+		 "%s:2:5: rule 'a' needs 'match' (a regex), 'where' (fields), or both\n", path);
 	cr_expect_str_eq(errs, want);
 	free(errs);
 

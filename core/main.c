@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef WEIR_VERSION
@@ -199,6 +200,20 @@ out:
 	return rc;
 }
 
+/* Tailed files and TCP connections each hold a descriptor: take the most
+ * the system allows (the soft limit is often 1024, the hard one far more). */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur >= r.rlim_max)
+		return;
+	r.rlim_cur = r.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &r))
+		log_warn("cannot raise the open-file limit to %llu: %s",
+			 (unsigned long long)r.rlim_max, strerror(errno));
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	struct pipe_opts po = {.workers = o->workers};
@@ -212,6 +227,7 @@ static int cmd_serve(const struct opts *o)
 	if (load(o, &cfg, &db))
 		return 2;
 	block_signals(&set);
+	raise_nofile();
 	if (pipeline_new(cfg, db, &po, &p))
 		goto out;
 	if (http_start(cfg, &p->store, &h))

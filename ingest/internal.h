@@ -177,7 +177,9 @@ struct ingest {
 	uint32_t *starved; /* conns whose recv found no buffer, waiting for one */
 	uint32_t nstarved;
 	uint32_t sbufs_held; /* stream buffers held by blocked conns */
-	char *sbufs;	     /* NSBUFS x sbuf_size */
+	uint64_t nofile;     /* the open-file limit (RLIMIT_NOFILE soft) */
+	bool nofile_warned;
+	char *sbufs; /* NSBUFS x sbuf_size */
 	uint32_t sbuf_size;
 	struct io_uring_buf_ring *sbr;
 	bool sbr_registered;

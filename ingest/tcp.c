@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,6 +45,9 @@
 #define KEEPINTVL_S 10	     /* then one probe every this many seconds */
 #define KEEPCNT 6	     /* and give up after this many unanswered */
 #define ACCEPT_RETRY_MS 1000 /* after an accept error (EMFILE, ...) */
+/* Descriptors kept free for the HTTP server, state files and new tailed
+ * files: a connection whose descriptor would eat into them is refused. */
+#define FD_RESERVE 256
 
 int tcp_open(const struct cfg_listen *a, int *fdp)
 {
@@ -105,6 +109,22 @@ int tcp_init(struct ingest *ing)
 			n += ing->p->sources[ing->listeners[i].source].max_connections;
 	if (!n)
 		return 0;
+	{
+		struct rlimit r;
+
+		ing->nofile = getrlimit(RLIMIT_NOFILE, &r) || r.rlim_cur == RLIM_INFINITY
+				  ? UINT32_MAX
+				  : (uint64_t)r.rlim_cur;
+		if (ing->nofile < (uint64_t)n + FD_RESERVE)
+			log_warn("the open-file limit (%llu) allows about %llu TCP connections, "
+				 "fewer than max_connections (%u over all TCP listeners); more are "
+				 "refused",
+				 (unsigned long long)ing->nofile,
+				 ing->nofile > FD_RESERVE
+				     ? (unsigned long long)(ing->nofile - FD_RESERVE)
+				     : 0ULL,
+				 n);
+	}
 	ing->conns = calloc(n, sizeof(*ing->conns));
 	ing->conn_free = calloc(n, sizeof(*ing->conn_free));
 	ing->connq = calloc(n, sizeof(*ing->connq));
@@ -214,9 +234,18 @@ void tcp_on_accept(struct ingest *ing, uint32_t li, int res, uint32_t flags)
 		}
 		return;
 	}
-	if (ing->stopping || l->nconns >= d->max_connections || !ing->nconn_free) {
+	/* Descriptors are handed out lowest first, so res counts them. */
+	if (ing->stopping || l->nconns >= d->max_connections || !ing->nconn_free ||
+	    (uint64_t)res + FD_RESERVE >= ing->nofile) {
 		close(res);
 		stat_add(&l->st->refused, 1);
+		if ((uint64_t)res + FD_RESERVE >= ing->nofile && !ing->nofile_warned) {
+			log_warn("source '%s': refusing connections on %s: the open-file limit "
+				 "(%llu) is nearly reached; raise it (LimitNOFILE=) or lower "
+				 "max_connections",
+				 d->name, l->url, (unsigned long long)ing->nofile);
+			ing->nofile_warned = true;
+		}
 		return;
 	}
 	ci = ing->conn_free[--ing->nconn_free];

@@ -512,3 +512,16 @@ class Appender(threading.Thread):
         if self.error:
             raise self.error
         return b"".join(self.chunks)
+
+
+def with_source_keys(cfg_path, name, **keys):
+    """Add keys to source `name` of a config written by Weir.config (for keys
+    it has no parameter for, e.g. a syslog source's max_connections and
+    idle_timeout). Values are written as given (plain YAML scalars).
+    Returns cfg_path."""
+    text = Path(cfg_path).read_text()
+    head = f"  - name: {yq(name)}\n"
+    at = text.index(head) + len(head)
+    extra = "".join(f"    {k}: {v}\n" for k, v in keys.items())
+    Path(cfg_path).write_text(text[:at] + extra + text[at:])
+    return cfg_path

@@ -136,7 +136,10 @@ e2e: $(B)/weir
 
 bench: $(B)/weir $(BENCH_BINS)
 	@scripts/deps.sh bench
-	WEIR_BIN=$(CURDIR)/$(B)/weir BENCH_BIN=$(CURDIR)/$(B)/bench tests/bench/run.sh
+	@rc=0; WEIR_BIN=$(CURDIR)/$(B)/weir BENCH_BIN=$(CURDIR)/$(B)/bench tests/bench/run.sh || rc=1; \
+	if [ "$${BENCH_SYSLOG:-1}" != 0 ]; then echo; \
+		WEIR_BIN=$(CURDIR)/$(B)/weir BENCH_BIN=$(CURDIR)/$(B)/bench $(PY) tests/bench/syslog.py all || rc=1; \
+	fi; exit $$rc
 
 # make fuzz: every tests/fuzz/fuzz_X.c, linked by clang with libFuzzer and
 # ASan+UBSan against a clang build of the library (build/fuzz/), runs for

@@ -43,6 +43,7 @@
 #define RCVBUF (8 << 20) /* socket receive queue, to ride out bursts */
 #define CONTROL_LEN 64	 /* room for SO_RXQ_OVFL */
 #define NAME_LEN ((uint32_t)sizeof(struct sockaddr_storage))
+#define SHIP_MS 2 /* a listener's batch under a quarter full waits this long */
 
 static uint32_t buf_size(const struct ingest *ing)
 {
@@ -378,8 +379,21 @@ bool listeners_flush(struct ingest *ing)
 
 	if (ing->nconnq)
 		all &= tcp_serve(ing);
-	for (i = 0; i < ing->nlisteners; i++)
-		all &= listener_ship(ing, &ing->listeners[i]);
+	for (i = 0; i < ing->nlisteners; i++) {
+		struct listener *l = &ing->listeners[i];
+
+		if (!l->b || !l->b->len)
+			continue;
+		/* Small batches wait a little for company: a worker woken per
+		 * handful of datagrams spends its time waking, not matching. */
+		if (!ing->stopping && l->b->len < l->b->cap / 4 &&
+		    l->b->nmeta < l->b->meta_cap / 4 &&
+		    now_ms() - l->b->meta[0].arrival_ms < SHIP_MS) {
+			all = false; /* the loop comes back within a millisecond */
+			continue;
+		}
+		all &= listener_ship(ing, l);
+	}
 	return all;
 }
 

@@ -29,7 +29,6 @@ passed; 1 a count is wrong, a weir run failed, or a bar was missed; 2 a
 setup problem (missing binary or rsyslogd, rsyslog itself failing).
 """
 
-import ctypes
 import http.client
 import json
 import os
@@ -42,28 +41,12 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def env(name, default, conv=str):
-    v = os.environ.get(name)
-    v = default if v is None or v == "" else v
-    try:
-        return conv(v)
-    except ValueError:
-        print(f"syslog.py: {name}={v!r} is not valid", file=sys.stderr)
-        sys.exit(2)
-
-
-def count(v):
-    """5000000, 5e6, 2M, 500k."""
-    v = v.strip()
-    mult = {"k": 1e3, "K": 1e3, "m": 1e6, "M": 1e6}.get(v[-1:], None)
-    n = float(v[:-1]) * mult if mult else float(v)
-    if n < 0:
-        raise ValueError(v)
-    return int(n)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BENCH_BIN, BENCH_DIR, BENCH_SEED, DEFAULT_PACK,  # noqa: E402
+                      DEFAULT_RULES, POLL_S, STALL_S, START_S, WEIR_BIN, Fail, Setup,
+                      WeirServe, check_bench_dir, cleanup, communicate, count, count_lines,
+                      env, machine, pick_rules, run_main, say, spawn, stop, tail_text,
+                      workdir)
 
 
 def rates(v):
@@ -75,10 +58,6 @@ def rates(v):
     return out
 
 
-WEIR_BIN = env("WEIR_BIN", os.path.join(ROOT, "build/release/weir"))
-BENCH_BIN = env("BENCH_BIN", os.path.join(ROOT, "build/release/bench"))
-BENCH_DIR = env("BENCH_DIR", "/dev/shm")
-BENCH_SEED = env("BENCH_SEED", "1", int)
 RSYSLOGD = env("BENCH_SYSLOG_RSYSLOGD", shutil.which("rsyslogd") or "/usr/sbin/rsyslogd")
 TCP_COUNT = env("BENCH_SYSLOG_TCP_COUNT", "5000000", count)
 TCP_CONNS = env("BENCH_SYSLOG_TCP_CONNS", "1", int)
@@ -87,9 +66,7 @@ UDP_COUNT = env("BENCH_SYSLOG_UDP_COUNT", "2000000", count)
 UDP_RATES = env("BENCH_SYSLOG_UDP_RATES", "200k,500k,max", rates)
 UDP_CONNS = env("BENCH_SYSLOG_UDP_CONNS", "2", int)
 RUNS = env("BENCH_SYSLOG_RUNS", "3", int)
-PACK = env("BENCH_SYSLOG_PACK", os.path.join(HERE, "rules50.yaml"))
-DEFAULT_RULES = ("http_5xx,http_404,wp_probe,ua_bot,slow_request,ssh_failed_password,"
-                 "sudo_command,oom_killer,systemd_failed,errors")
+PACK = env("BENCH_SYSLOG_PACK", DEFAULT_PACK)
 RULES = env("BENCH_SYSLOG_RULES", DEFAULT_RULES)
 RS_GLOBAL = env("BENCH_SYSLOG_RSYSLOG_GLOBAL", "")  # extra top-level rsyslog.conf lines
 RS_ACTION = env("BENCH_SYSLOG_RSYSLOG_ACTION", "")  # extra omfile action parameters
@@ -98,11 +75,7 @@ TICK_MS = env("BENCH_SYSLOG_TICK_MS", "100", int)
 FIELDS = env("BENCH_SYSLOG_FIELDS", "1") != "0"  # the two where: rules
 STABLE_S = env("BENCH_SYSLOG_STABLE", "1.0", float)
 TIMEOUT_S = env("BENCH_SYSLOG_TIMEOUT", "300", float)
-RESULTS = env("BENCH_RESULTS", "")
 
-POLL_S = 0.010  # progress poll period
-STALL_S = 30.0  # no progress for this long = failure
-START_S = 30.0  # receiver start-up
 SENDER = os.path.join(BENCH_BIN, "syslog_send")
 POOL = 262144  # syslog_send's distinct messages (its --pool default)
 
@@ -114,64 +87,6 @@ FIELD_RULES = [
     {"name": "severe_fields", "where": "{severity: '<=err'}",
      "test": lambda fac, sev, app: sev <= 3},
 ]
-LISTEN_RE = re.compile(r"http: listening on http://127\.0\.0\.1:(\d+)/")
-
-
-class Setup(Exception):
-    """A problem with the environment or the baseline, not with weir: exit 2."""
-
-
-class Fail(Exception):
-    """A run that failed (timeout, crash, wrong count): exit 1 if it is weir's."""
-
-
-def say(*a):
-    print(*a, flush=True)
-
-
-# --- child processes: never outlive the benchmark --------------------------
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_children = []
-
-
-def _die_with_parent():
-    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def spawn(argv, **kw):
-    p = subprocess.Popen(argv, preexec_fn=_die_with_parent, **kw)
-    _children.append(p)
-    return p
-
-
-def stop(p, sig=signal.SIGTERM, grace=10.0):
-    """Signal p and wait; SIGKILL after grace seconds. Returns its exit code."""
-    if p.poll() is None:
-        try:
-            p.send_signal(sig)
-            p.wait(grace)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    if p in _children:
-        _children.remove(p)
-    return p.returncode
-
-
-def kill_all():
-    for p in list(_children):
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
-    _children.clear()
-
-
-def _on_signal(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 # --- small helpers ---------------------------------------------------------
@@ -207,66 +122,6 @@ def rcvbuf_errors():
     return int(rows[1][rows[0].index("RcvbufErrors")])
 
 
-def count_lines(path):
-    n = 0
-    with open(path, "rb") as f:
-        while True:
-            b = f.read(1 << 24)
-            if not b:
-                return n
-            n += b.count(b"\n")
-
-
-def tail_text(path, nlines=15):
-    try:
-        text = open(path, "rb").read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return "\n".join("    | " + x for x in text.splitlines()[-nlines:])
-
-
-def load_pack(path):
-    """The bench rule-pack format (tests/bench/README.md, as tail.py reads it)."""
-    rules, cur = [], None
-    for no, raw in enumerate(open(path, encoding="ascii"), 1):
-        s = raw.strip()
-        if not s or s.startswith("#") or s == "rules:":
-            continue
-        if s.startswith("- "):
-            cur = {}
-            rules.append(cur)
-            s = s[2:].strip()
-        if cur is None:
-            raise Setup(f"{path}:{no}: the bench parser reads only a `rules:` list")
-        key, sep, val = s.partition(":")
-        val = val.strip()
-        if not sep or key not in ("name", "match", "caseless") or key in cur:
-            raise Setup(f"{path}:{no}: the bench parser knows name, match, caseless, once each")
-        if val.startswith("'"):
-            if len(val) < 2 or not val.endswith("'"):
-                raise Setup(f"{path}:{no}: unterminated single-quoted value")
-            val = val[1:-1].replace("''", "'")
-        cur[key] = val
-    return [{"name": r["name"], "match": r["match"], "caseless": r.get("caseless") == "true"}
-            for r in rules]
-
-
-def pick_rules():
-    pack = load_pack(PACK)
-    if RULES == "all":
-        return pack
-    by = {r["name"]: r for r in pack}
-    want = [n.strip() for n in RULES.split(",") if n.strip()]
-    missing = [n for n in want if n not in by]
-    if missing:
-        raise Setup(f"BENCH_SYSLOG_RULES: not in {PACK}: {', '.join(missing)}")
-    return [by[n] for n in want]
-
-
-def yq(s):
-    return "'" + str(s).replace("'", "''") + "'"
-
-
 def rate_name(r):
     if r == 0:
         return "max"
@@ -276,65 +131,16 @@ def rate_name(r):
 # --- receivers ---------------------------------------------------------------
 
 
-class Weir:
+class Weir(WeirServe):
     """weir serve with one syslog source on proto://127.0.0.1:port."""
 
     name = "weir serve"
 
     def __init__(self, work, proto, port, rules):
+        sources = ["sources:", "  - name: sys", "    type: syslog", "    format: syslog",
+                   f"    listen: {proto}://127.0.0.1:{port}"]
+        super().__init__(work, proto, sources, rules, TICK_MS)
         self.proto, self.port = proto, port
-        self.dir = tempfile.mkdtemp(prefix=f"weir-{proto}.", dir=work)
-        os.makedirs(os.path.join(self.dir, "state"))
-        self.cfg = os.path.join(self.dir, "weir.yaml")
-        self.log = os.path.join(self.dir, "stderr.log")
-        lines = ["listen: 127.0.0.1:0", f"state_dir: {yq(os.path.join(self.dir, 'state'))}",
-                 "sources:", "  - name: sys", "    type: syslog", "    format: syslog",
-                 f"    listen: {proto}://127.0.0.1:{port}", "rules:"]
-        for r in rules:
-            lines.append(f"  - name: {r['name']}")
-            if "where" in r:
-                lines.append(f"    where: {r['where']}")
-            else:
-                lines.append(f"    match: {yq(r['match'])}")
-            if r.get("caseless"):
-                lines.append("    caseless: true")
-        lines.append(f"tuning: {{tick_ms: {TICK_MS}}}")
-        with open(self.cfg, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.errf = open(self.log, "wb")
-        self.proc = spawn([WEIR_BIN, "serve", "-c", self.cfg], stdin=subprocess.DEVNULL,
-                          stdout=self.errf, stderr=self.errf)
-        self.http = None
-        self.conn = None
-
-    def fail(self, msg):
-        raise Fail(f"{msg}\n  weir stderr (last lines):\n{tail_text(self.log)}")
-
-    def check_alive(self):
-        if self.proc.poll() is not None:
-            self.fail(f"weir exited with status {self.proc.returncode}")
-
-    def get(self, path):
-        """GET path on a keep-alive connection; returns (status, parsed JSON)."""
-        for attempt in (0, 1):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", self.http, timeout=10)
-                self.conn.request("GET", path)
-                r = self.conn.getresponse()
-                body = r.read()
-                if r.getheader("connection", "").lower() == "close":
-                    self.conn.close()
-                    self.conn = None
-                return r.status, json.loads(body)
-            except (OSError, http.client.HTTPException, ValueError):
-                if self.conn is not None:
-                    self.conn.close()
-                self.conn = None
-                self.check_alive()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
 
     def source(self):
         st, body = self.get("/api/v1/sources")
@@ -351,15 +157,7 @@ class Weir:
 
     def wait_ready(self):
         end = time.monotonic() + START_S
-        while self.http is None:
-            self.check_alive()
-            m = LISTEN_RE.search(open(self.log, "rb").read().decode("utf-8", "replace"))
-            if m:
-                self.http = int(m.group(1))
-            elif time.monotonic() > end:
-                self.fail(f"weir did not log 'http: listening on' within {START_S:.0f} s")
-            else:
-                time.sleep(0.02)
+        self.wait_listening(START_S)
         while not port_bound(self.proto, self.port) or self.records() is None:
             self.check_alive()
             if time.monotonic() > end:
@@ -436,15 +234,6 @@ class Weir:
         res["ok"] = not errs
         if errs:
             res["error"] = "; ".join(errs)
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        rc = stop(self.proc)
-        self.errf.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return rc
 
 
 class Rsyslog:
@@ -629,8 +418,7 @@ def start_sender(proto, port, n, rate, conns):
 
 
 def sender_result(p):
-    out, err = p.communicate(timeout=60)
-    _children.remove(p)
+    out, err = communicate(p, timeout=60)
     try:
         js = json.loads(out.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -872,11 +660,7 @@ def udp(work, rules, results):
 # --- main ------------------------------------------------------------------
 
 
-def main(argv):
-    what = argv[1] if len(argv) > 1 else "all"
-    if what not in ("all", "tcp", "udp"):
-        print(__doc__, file=sys.stderr)
-        return 2
+def main(what):
     for x in (WEIR_BIN, SENDER, RSYSLOGD):
         if not os.access(x, os.X_OK):
             hint = ("apt-get install rsyslog" if x == RSYSLOGD else "make bench, or make "
@@ -884,16 +668,9 @@ def main(argv):
             raise Setup(f"{x} is missing or not executable ({hint})")
     if RUNS < 1:
         raise Setup("BENCH_SYSLOG_RUNS must be at least 1")
-    if not os.path.isdir(BENCH_DIR) or not os.access(BENCH_DIR, os.W_OK):
-        raise Setup(f"{BENCH_DIR} is not a writable directory")
     need = max(TCP_COUNT if what != "udp" else 0, UDP_COUNT if what != "tcp" else 0) * 300
-    st = os.statvfs(BENCH_DIR)
-    if st.f_bavail * st.f_frsize < need + (64 << 20):
-        raise Setup(f"{BENCH_DIR} has {st.f_bavail * st.f_frsize:,} bytes free; about "
-                    f"{need:,} are needed for rsyslog's output file")
-    rules = pick_rules() + (FIELD_RULES if FIELDS else [])
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-                if ln.startswith("model name")), "?")
+    check_bench_dir(need + (64 << 20), "for rsyslog's output file")
+    rules = pick_rules(PACK, RULES, "BENCH_SYSLOG_RULES") + (FIELD_RULES if FIELDS else [])
     ver = subprocess.run([RSYSLOGD, "-v"], capture_output=True, text=True).stdout
     ver = " ".join(ver.split("\n")[0].replace("compiled with:", "").split())
     sample = subprocess.run([SENDER, "--dump", "--count", "100000", "--seed", str(BENCH_SEED)],
@@ -904,8 +681,7 @@ def main(argv):
     avg = sum(map(len, msgs)) / len(msgs)
     v5424 = sum(1 for m in msgs if re.match(rb"<\d+>1 ", m)) / len(msgs)
     say(f"weir syslog bench: {what}")
-    say(f"machine:  {os.cpu_count()} CPUs ({cpu}), {os.uname().release}; sender, receiver and "
-        "this script share them")
+    say(f"machine:  {machine()}; sender, receiver and this script share them")
     inputs = {"all": "imtcp, imudp", "tcp": "imtcp", "udp": "imudp"}[what]
     say(f"baseline: {ver}, {inputs}, omfile to {BENCH_DIR} with template \"%msg%\\n\", "
         "otherwise rsyslog's defaults")
@@ -915,7 +691,7 @@ def main(argv):
     say(f"messages: syslog_send (seed {BENCH_SEED}), realistic RFC 3164 ({1 - v5424:.0%}) and "
         f"RFC 5424 ({v5424:.0%}), {avg:.0f} B on average, at most 300 B")
     say()
-    work = tempfile.mkdtemp(prefix="weir-syslogbench.", dir=BENCH_DIR)
+    work = workdir("syslog")
     results, ok, verdict = {}, True, []
     try:
         if what in ("all", "tcp"):
@@ -930,24 +706,9 @@ def main(argv):
         say()
         say("syslog bench: " + ", ".join(verdict))
     finally:
-        kill_all()
-        shutil.rmtree(work, ignore_errors=True)
-        if RESULTS:
-            with open(RESULTS, "w") as f:
-                json.dump(results, f, indent=1)
+        cleanup(work, results)
     return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
-    try:
-        sys.exit(main(sys.argv))
-    except Setup as e:
-        kill_all()
-        print(f"syslog.py: {e}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt as e:
-        kill_all()
-        print(f"syslog.py: interrupted ({str(e) or 'SIGINT'})", file=sys.stderr)
-        sys.exit(130)
+    run_main(main, ("tcp", "udp"), __doc__)

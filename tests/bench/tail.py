@@ -24,7 +24,6 @@ and how to read the figures. Exit status: 0 all checks and the bar passed;
 setup problem (missing binary, no space).
 """
 
-import ctypes
 import http.client
 import json
 import math
@@ -36,37 +35,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import (BENCH_BIN, BENCH_DIR, BENCH_SEED, DEFAULT_PACK,  # noqa: E402
+                      DEFAULT_RULES, POLL_S, STALL_S, START_S, WEIR_BIN, Fail, Setup,
+                      WeirServe, check_bench_dir, cleanup, communicate, count_lines, env,
+                      ints, machine, pick_rules, run_main, say, spawn, stop, workdir, yq)
+
 PY = "/usr/bin/python3"
 
-
-def env(name, default, conv=str):
-    v = os.environ.get(name)
-    v = default if v is None or v == "" else v
-    try:
-        return conv(v)
-    except ValueError:
-        print(f"tail.py: {name}={v!r} is not valid", file=sys.stderr)
-        sys.exit(2)
-
-
-def ints(s):
-    return [int(x) for x in s.split(",")]
-
-
-WEIR_BIN = env("WEIR_BIN", os.path.join(ROOT, "build/release/weir"))
-BENCH_BIN = env("BENCH_BIN", os.path.join(ROOT, "build/release/bench"))
-BENCH_DIR = env("BENCH_DIR", "/dev/shm")
-BENCH_SEED = env("BENCH_SEED", "1", int)
-TAIL_PACK = env("BENCH_TAIL_PACK", os.path.join(HERE, "rules50.yaml"))
-# A realistic handful from rules50.yaml: access log, sshd, sudo, kernel,
-# systemd, and one caseless catch-all. "all" takes the whole pack.
-DEFAULT_RULES = ("http_5xx,http_404,wp_probe,ua_bot,slow_request,ssh_failed_password,"
-                 "sudo_command,oom_killer,systemd_failed,errors")
+TAIL_PACK = env("BENCH_TAIL_PACK", DEFAULT_PACK)
 TAIL_RULES = env("BENCH_TAIL_RULES", DEFAULT_RULES)
 TAIL_LINES = env("BENCH_TAIL_LINES", "5000000", lambda v: int(float(v)))
 TAIL_FILES = env("BENCH_TAIL_FILES", "1,100,1000", ints)
@@ -85,155 +64,25 @@ FRESH_BG = env("BENCH_FRESH_BG", "10", int)  # mean background lines per marker
 FRESH_POLL_MS = env("BENCH_FRESH_POLL_MS", "5", float)
 FRESH_BAR = env("BENCH_FRESH_BAR", "1.5", float)
 FRESH_TICKS = env("BENCH_FRESH_TICKS", "default,100").split(",")
-RESULTS = env("BENCH_RESULTS", "")
 
-POLL_S = 0.010  # throughput: snapshot poll period
-STALL_S = 30.0  # throughput: no progress for this long = failure
-START_S = 30.0  # weir start-up / readiness, plus 50 ms per file
-
-LISTEN_RE = re.compile(r"http: listening on http://127\.0\.0\.1:(\d+)/")
 MARKER_RULE = "bench_marker"
 MARKER_RE = r"freshness\[[0-9]+\]: bench marker seq=[0-9]+ "
 
 
-class Setup(Exception):
-    """A problem with the environment, not with weir: exit 2."""
-
-
-class Fail(Exception):
-    """A run that failed (timeout, crash, wrong count): exit 1."""
-
-
-def say(*a):
-    print(*a, flush=True)
-
-
-# --- child processes: never outlive the benchmark --------------------------
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_children = []
-
-
-def _die_with_parent():
-    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def spawn(argv, **kw):
-    p = subprocess.Popen(argv, preexec_fn=_die_with_parent, **kw)
-    _children.append(p)
-    return p
-
-
-def stop(p, sig=signal.SIGTERM, grace=10.0):
-    """Signal p and wait; SIGKILL after grace seconds. Returns its exit code."""
-    if p.poll() is None:
-        try:
-            p.send_signal(sig)
-            p.wait(grace)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    if p in _children:
-        _children.remove(p)
-    return p.returncode
-
-
-def kill_all():
-    for p in list(_children):
-        if p.poll() is None:
-            p.kill()
-        try:
-            p.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
-    _children.clear()
-
-
-def _on_signal(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-# --- rules -----------------------------------------------------------------
-
-
-def load_pack(path):
-    """The bench rule-pack format (see README): returns [{name, match, caseless}]."""
-    rules, cur = [], None
-    for no, raw in enumerate(open(path, encoding="ascii"), 1):
-        s = raw.strip()
-        if not s or s.startswith("#") or s == "rules:":
-            continue
-        if s.startswith("- "):
-            cur = {"line": no}
-            rules.append(cur)
-            s = s[2:].strip()
-        if cur is None:
-            raise Setup(f"{path}:{no}: the bench parser reads only a `rules:` list")
-        key, sep, val = s.partition(":")
-        val = val.strip()
-        if not sep or key not in ("name", "match", "caseless") or key in cur:
-            raise Setup(f"{path}:{no}: the bench parser knows name, match, caseless, once each")
-        if val.startswith("'"):
-            if len(val) < 2 or not val.endswith("'"):
-                raise Setup(f"{path}:{no}: unterminated single-quoted value")
-            val = val[1:-1].replace("''", "'")
-        cur[key] = val
-    out = [{"name": r["name"], "match": r["match"], "caseless": r.get("caseless") == "true"}
-           for r in rules]
-    if not out:
-        raise Setup(f"{path}: no rules")
-    return out
-
-
-def pick_rules():
-    pack = load_pack(TAIL_PACK)
-    if TAIL_RULES == "all":
-        return pack
-    by = {r["name"]: r for r in pack}
-    want = [n.strip() for n in TAIL_RULES.split(",") if n.strip()]
-    missing = [n for n in want if n not in by]
-    if missing:
-        raise Setup(f"BENCH_TAIL_RULES: not in {TAIL_PACK}: {', '.join(missing)}")
-    return [by[n] for n in want]
-
-
-def yq(s):
-    return "'" + str(s).replace("'", "''") + "'"
-
-
-def rules_yaml(rules):
-    out = ["rules:"]
-    for r in rules:
-        out.append(f"  - name: {r['name']}")
-        out.append(f"    match: {yq(r['match'])}")
-        if r.get("caseless"):
-            out.append("    caseless: true")
-    return out
+def tail_rules():
+    """The rules BENCH_TAIL_RULES names in BENCH_TAIL_PACK."""
+    return pick_rules(TAIL_PACK, TAIL_RULES, "BENCH_TAIL_RULES")
 
 
 # --- weir serve ------------------------------------------------------------
 
 
-class Weir:
-    def __init__(self, work, tag, sources_yaml, rules, tick_ms):
-        self.dir = tempfile.mkdtemp(prefix=f"weir-{tag}.", dir=work)
-        os.makedirs(os.path.join(self.dir, "state"))
-        self.cfg = os.path.join(self.dir, "weir.yaml")
-        self.log = os.path.join(self.dir, "stderr.log")
-        lines = ["listen: 127.0.0.1:0", f"state_dir: {yq(os.path.join(self.dir, 'state'))}"]
-        lines += sources_yaml
-        lines += rules_yaml(rules)
-        if tick_ms is not None:
-            lines.append(f"tuning: {{tick_ms: {tick_ms}}}")
-        with open(self.cfg, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.errf = open(self.log, "wb")
-        self.proc = spawn([WEIR_BIN, "serve", "-c", self.cfg], stdin=subprocess.DEVNULL,
-                          stdout=self.errf, stderr=self.errf)
-        self.port = None
-        self.conn = None
+class Weir(WeirServe):
+    """weir serve tailing files; failures also say what GET /api/v1/sources
+    shows."""
 
     def stderr(self, tail=20):
+        """weir's last lines on stderr, the per-file ones collapsed."""
         try:
             text = open(self.log, "rb").read().decode("utf-8", "replace")
         except OSError:
@@ -258,11 +107,11 @@ class Weir:
         return out
 
     def fail(self, msg):
-        raise Fail(f"{msg}{self.sources_summary()}\n  weir stderr (last lines):\n{self.stderr()}")
+        super().fail(msg + self.sources_summary())
 
     def sources_summary(self):
         """One line on GET /api/v1/sources, for failure messages."""
-        if self.port is None or self.proc.poll() is not None:
+        if self.api_port is None or self.proc.poll() is not None:
             return ""
         try:
             st, body = self.get("/api/v1/sources")
@@ -293,53 +142,6 @@ class Weir:
                     f"size {f.get('size')} (real {real}), errors {f.get('errors')} "
                     f"{f.get('error') or ''}")
         return out
-
-    def check_alive(self):
-        if self.proc.poll() is not None:
-            self.fail(f"weir exited with status {self.proc.returncode}")
-
-    def wait_listening(self, timeout):
-        end = time.monotonic() + timeout
-        while True:
-            self.check_alive()
-            m = LISTEN_RE.search(open(self.log, "rb").read().decode("utf-8", "replace"))
-            if m:
-                self.port = int(m.group(1))
-                return
-            if time.monotonic() > end:
-                self.fail(f"weir did not log 'http: listening on' within {timeout:.0f} s")
-            time.sleep(0.02)
-
-    def get(self, path):
-        """GET path on a keep-alive connection; returns (status, parsed JSON)."""
-        for attempt in (0, 1):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                self.conn.request("GET", path)
-                r = self.conn.getresponse()
-                body = r.read()
-                if r.getheader("connection", "").lower() == "close":
-                    self.conn.close()
-                    self.conn = None
-                return r.status, json.loads(body)
-            except (OSError, http.client.HTTPException, ValueError):
-                if self.conn is not None:
-                    self.conn.close()
-                self.conn = None
-                self.check_alive()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    def snapshot(self):
-        """The snapshot, or None before the first one (503)."""
-        st, body = self.get("/api/v1/snapshot")
-        if st == 503:
-            return None
-        if st != 200:
-            self.fail(f"GET /api/v1/snapshot: HTTP {st}: {body}")
-        return body
 
     def files_open(self):
         st, body = self.get("/api/v1/sources")
@@ -377,15 +179,6 @@ class Weir:
             if time.monotonic() > end:
                 self.fail("no snapshot (HTTP 503) after start-up")
             time.sleep(0.02)
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        rc = stop(self.proc)
-        self.errf.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return rc
 
 
 # --- corpus ----------------------------------------------------------------
@@ -428,8 +221,7 @@ def grep_counts(path, rules):
             argv = ["grep", "-c", "-E"] + (["-i"] if r["caseless"] else []) + ["-e", r["match"], path]
             procs.append((r, spawn(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=envc)))
         r, p = procs.pop(0)
-        so, se = p.communicate()
-        _children.remove(p)
+        so, se = communicate(p)
         if p.returncode > 1:
             raise Setup(f"grep failed on rule {r['name']}: {se.decode(errors='replace')}")
         out[r["name"]] = int(so.strip() or 0)
@@ -569,8 +361,7 @@ def run_weir_tail(work, n, corpus, nbytes, rules, expect):
                 w.fail(f"timeout: records {recs:,} of {TAIL_LINES:,} after {TAIL_TIMEOUT:.0f} s "
                        "(BENCH_TAIL_TIMEOUT)")
             time.sleep(POLL_S)
-        out, _ = wr.communicate(timeout=60)
-        _children.remove(wr)
+        out, _ = communicate(wr, timeout=60)
         t0, t1, nchunks = out.split()
         t0, t1 = float(t0), float(t1)
         res.update(seconds=t_done - t0, writer_s=t1 - t0, chunks=int(nchunks))
@@ -654,20 +445,13 @@ def run_gnu_tail(work, n, corpus, nbytes):
             if now - t_go > TAIL_TIMEOUT:
                 raise Fail(f"tail: {size:,} of {nbytes:,} bytes after {TAIL_TIMEOUT:.0f} s")
             time.sleep(POLL_S)
-        o, _ = wr.communicate(timeout=60)
-        _children.remove(wr)
+        o, _ = communicate(wr, timeout=60)
         t0, t1, _n = o.split()
         res.update(seconds=t_done - float(t0), writer_s=float(t1) - float(t0))
         time.sleep(0.3)
         stop(p)
         outf.flush()
-        with open(out, "rb") as f:
-            lines = 0
-            while True:
-                b = f.read(1 << 22)
-                if not b:
-                    break
-                lines += b.count(b"\n")
+        lines = count_lines(out)
         res["records"] = lines
         res["ok"] = lines == TAIL_LINES and os.stat(out).st_size == nbytes
         errtext = open(err, "rb").read().decode(errors="replace").strip()
@@ -692,7 +476,7 @@ def run_gnu_tail(work, n, corpus, nbytes):
 
 
 def throughput(work, results):
-    rules = pick_rules()
+    rules = tail_rules()
     say(f"== tail throughput: {TAIL_LINES:,} lines over N files ({', '.join(map(str, TAIL_FILES))}), "
         f"{len(rules)} rules, tick_ms {TAIL_TICK_MS}, glob mode: {TAIL_MODE}")
     t = time.monotonic()
@@ -842,8 +626,7 @@ def run_fresh(work, tick, rules, bgcorpus):
             else:
                 nxt = time.monotonic()
         poll_s = time.monotonic() - t_go
-        o, _ = wr.communicate(timeout=60)
-        _children.remove(wr)
+        o, _ = communicate(wr, timeout=60)
         wj = json.loads(o)
         written = wj["times"]
         lat = sorted(seen[k + 1] - written[k] for k in range(FRESH_SAMPLES))
@@ -872,7 +655,7 @@ def run_fresh(work, tick, rules, bgcorpus):
 
 
 def freshness(work, results):
-    rules = pick_rules()
+    rules = tail_rules()
     bg, _ = make_corpus(work, 20000)
     say(f"== freshness: {FRESH_SAMPLES} marker lines, exponential gaps (mean {FRESH_MEAN_MS:g} ms), "
         f"0-{FRESH_BG} background lines before and after each, one file, "
@@ -921,33 +704,21 @@ def freshness(work, results):
 # --- main ------------------------------------------------------------------
 
 
-def main(argv):
-    what = argv[1] if len(argv) > 1 else "all"
-    if what not in ("all", "throughput", "freshness"):
-        print(__doc__, file=sys.stderr)
-        return 2
+def main(what):
     for x in (WEIR_BIN, os.path.join(BENCH_BIN, "gen")):
         if not os.access(x, os.X_OK):
             raise Setup(f"{x} is missing or not executable (run: make bench)")
     if not shutil.which("grep") or (TAIL_BASELINE and not shutil.which("tail")):
         raise Setup("grep and tail (coreutils) are needed")
-    if not os.path.isdir(BENCH_DIR) or not os.access(BENCH_DIR, os.W_OK):
-        raise Setup(f"{BENCH_DIR} is not a writable directory")
     need = (TAIL_LINES * 190 * 3 if what != "freshness" else 0) + (64 << 20)
-    st = os.statvfs(BENCH_DIR)
-    if st.f_bavail * st.f_frsize < need:
-        raise Setup(f"{BENCH_DIR} has {st.f_bavail * st.f_frsize:,} bytes free; "
-                    f"about {need:,} are needed (BENCH_TAIL_LINES={TAIL_LINES})")
+    check_bench_dir(need, f"(BENCH_TAIL_LINES={TAIL_LINES})")
     fs = subprocess.run(["stat", "-f", "-c", "%T", BENCH_DIR], capture_output=True,
                         text=True).stdout.strip()
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-                if ln.startswith("model name")), "?")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     say(f"weir tail bench: {what}")
-    say(f"machine:  {os.cpu_count()} CPUs ({cpu}), {os.uname().release}; open files limit "
-        f"{soft}/{hard}")
+    say(f"machine:  {machine()}; open files limit {soft}/{hard}")
     say(f"files in: {BENCH_DIR} ({fs}) - in memory, so this measures CPU, not disk")
-    work = tempfile.mkdtemp(prefix="weir-tailbench.", dir=BENCH_DIR)
+    work = workdir("tail")
     results, ok = {}, True
     try:
         if what in ("all", "throughput"):
@@ -956,11 +727,7 @@ def main(argv):
         if what in ("all", "freshness"):
             ok &= freshness(work, results)
     finally:
-        kill_all()
-        shutil.rmtree(work, ignore_errors=True)
-        if RESULTS:
-            with open(RESULTS, "w") as f:
-                json.dump(results, f, indent=1)
+        cleanup(work, results)
     return 0 if ok else 1
 
 
@@ -972,15 +739,4 @@ if __name__ == "__main__":
         a = sys.argv
         fresh_writer_main(a[2], a[3], int(a[4]), float(a[5]), int(a[6]), int(a[7]))
         sys.exit(0)
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
-    try:
-        sys.exit(main(sys.argv))
-    except Setup as e:
-        kill_all()
-        print(f"tail.py: {e}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt as e:
-        kill_all()
-        print(f"tail.py: interrupted ({e or 'SIGINT'})", file=sys.stderr)
-        sys.exit(130)
+    run_main(main, ("throughput", "freshness"), __doc__)

@@ -50,6 +50,17 @@ struct listener {
 	struct peer_top top; /* busiest senders */
 };
 
+/* A ring of provided buffers (listen.c): n buffers of size bytes that the
+ * kernel fills as data arrives, named in completions by buffer id. */
+struct bufring {
+	struct io_uring_buf_ring *br;
+	char *bufs; /* n x size */
+	uint32_t n; /* a power of two */
+	uint32_t size;
+	uint16_t bgid;
+	bool registered;
+};
+
 /* One TCP connection (tcp.c). Slot idx of ing->conns. */
 struct conn {
 	int fd;		   /* -1: the slot is free */
@@ -161,11 +172,8 @@ struct ingest {
 	/* Syslog receivers (listen.c) and their provided-buffer ring. */
 	struct listener *listeners;
 	uint32_t nlisteners;
-	char *bufs; /* NBUFS x buf_size */
-	uint32_t buf_size;
-	struct io_uring_buf_ring *br;
-	bool br_registered;
-	struct msghdr msgh; /* the recvmsg layout: name and control sizes */
+	struct bufring dgram; /* datagrams, one per buffer */
+	struct msghdr msgh;   /* the recvmsg layout: name and control sizes */
 	/* TCP connections (tcp.c) and their own provided-buffer ring. */
 	struct conn *conns; /* [nconns_max] */
 	uint32_t nconns_max;
@@ -179,10 +187,7 @@ struct ingest {
 	uint32_t sbufs_held; /* stream buffers held by blocked conns */
 	uint64_t nofile;     /* the open-file limit (RLIMIT_NOFILE soft) */
 	bool nofile_warned;
-	char *sbufs; /* NSBUFS x sbuf_size */
-	uint32_t sbuf_size;
-	struct io_uring_buf_ring *sbr;
-	bool sbr_registered;
+	struct bufring stream; /* TCP chunks */
 };
 
 /* ingest.c */
@@ -193,6 +198,15 @@ struct io_uring_sqe *ing_get_sqe(struct ingest *ing);
 int ing_pick_worker(struct ingest *ing);
 
 /* listen.c */
+/* Set up and register r. 0 or -errno (logged). */
+int bufring_init(struct ingest *ing, struct bufring *r, uint16_t bgid, uint32_t n, uint32_t size);
+void bufring_destroy(struct ingest *ing, struct bufring *r);
+static inline char *bufring_buf(const struct bufring *r, uint16_t bid)
+{
+	return r->bufs + (size_t)bid * r->size;
+}
+/* Give buffer bid back to the kernel. */
+void bufring_put(struct bufring *r, uint16_t bid);
 int listeners_init(struct ingest *ing);
 void listeners_destroy(struct ingest *ing);
 void listeners_arm(struct ingest *ing);

@@ -109,11 +109,63 @@ static int open_socket(const struct cfg_listen *l, int *fdp)
 	return 0;
 }
 
+int bufring_init(struct ingest *ing, struct bufring *r, uint16_t bgid, uint32_t n, uint32_t size)
+{
+	struct io_uring_buf_reg reg;
+	uint32_t i;
+	int rc;
+
+	r->bgid = bgid;
+	r->n = n;
+	r->size = size;
+	r->bufs = malloc((size_t)n * size);
+	r->br = mmap(NULL, n * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
+		     MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (!r->bufs || r->br == MAP_FAILED) {
+		r->br = NULL;
+		return -ENOMEM;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)r->br;
+	reg.ring_entries = n;
+	reg.bgid = bgid;
+	rc = io_uring_register_buf_ring(&ing->ring, &reg, 0);
+	if (rc) {
+		log_error("io_uring_register_buf_ring: %s (syslog receivers need Linux 5.19 or "
+			  "later)",
+			  strerror(-rc));
+		return rc;
+	}
+	r->registered = true;
+	io_uring_buf_ring_init(r->br);
+	for (i = 0; i < n; i++)
+		io_uring_buf_ring_add(r->br, bufring_buf(r, (uint16_t)i), size, (unsigned short)i,
+				      io_uring_buf_ring_mask(n), (int)i);
+	io_uring_buf_ring_advance(r->br, (int)n);
+	return 0;
+}
+
+void bufring_destroy(struct ingest *ing, struct bufring *r)
+{
+	if (r->registered)
+		io_uring_unregister_buf_ring(&ing->ring, r->bgid);
+	if (r->br)
+		munmap(r->br, r->n * sizeof(struct io_uring_buf));
+	free(r->bufs);
+	memset(r, 0, sizeof(*r));
+}
+
+void bufring_put(struct bufring *r, uint16_t bid)
+{
+	io_uring_buf_ring_add(r->br, bufring_buf(r, bid), r->size, bid,
+			      io_uring_buf_ring_mask(r->n), 0);
+	io_uring_buf_ring_advance(r->br, 1);
+}
+
 int listeners_init(struct ingest *ing)
 {
 	struct pipeline *p = ing->p;
-	struct io_uring_buf_reg reg;
-	uint32_t si, k, n = 0, i;
+	uint32_t si, k, n = 0;
 	int rc;
 
 	for (si = 0; si < p->nsources; si++)
@@ -155,31 +207,9 @@ int listeners_init(struct ingest *ing)
 	if (rc)
 		return rc;
 	/* The provided buffers, shared by every datagram listener. */
-	ing->buf_size = buf_size(ing);
-	ing->bufs = malloc((size_t)NBUFS * ing->buf_size);
-	ing->br = mmap(NULL, NBUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
-		       MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-	if (!ing->bufs || ing->br == MAP_FAILED) {
-		ing->br = NULL;
-		return -ENOMEM;
-	}
-	memset(&reg, 0, sizeof(reg));
-	reg.ring_addr = (unsigned long)ing->br;
-	reg.ring_entries = NBUFS;
-	reg.bgid = BGID;
-	rc = io_uring_register_buf_ring(&ing->ring, &reg, 0);
-	if (rc) {
-		log_error("io_uring_register_buf_ring: %s (syslog receivers need Linux 5.19 or "
-			  "later)",
-			  strerror(-rc));
+	rc = bufring_init(ing, &ing->dgram, BGID, NBUFS, buf_size(ing));
+	if (rc)
 		return rc;
-	}
-	ing->br_registered = true;
-	io_uring_buf_ring_init(ing->br);
-	for (i = 0; i < NBUFS; i++)
-		io_uring_buf_ring_add(ing->br, ing->bufs + (size_t)i * ing->buf_size, ing->buf_size,
-				      (unsigned short)i, io_uring_buf_ring_mask(NBUFS), (int)i);
-	io_uring_buf_ring_advance(ing->br, NBUFS);
 	memset(&ing->msgh, 0, sizeof(ing->msgh));
 	ing->msgh.msg_namelen = NAME_LEN;
 	ing->msgh.msg_controllen = CONTROL_LEN;
@@ -200,11 +230,7 @@ void listeners_destroy(struct ingest *ing)
 		}
 	}
 	tcp_destroy(ing);
-	if (ing->br_registered)
-		io_uring_unregister_buf_ring(&ing->ring, BGID);
-	if (ing->br)
-		munmap(ing->br, NBUFS * sizeof(struct io_uring_buf));
-	free(ing->bufs);
+	bufring_destroy(ing, &ing->dgram);
 	free(ing->listeners);
 }
 
@@ -330,7 +356,7 @@ void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags)
 	if (!(flags & IORING_CQE_F_BUFFER))
 		return;
 	bid = (uint16_t)(flags >> IORING_CQE_BUFFER_SHIFT);
-	buf = ing->bufs + (size_t)bid * ing->buf_size;
+	buf = bufring_buf(&ing->dgram, bid);
 	o = io_uring_recvmsg_validate(buf, res, &ing->msgh);
 	if (o) {
 		const char *payload = io_uring_recvmsg_payload(o, &ing->msgh);
@@ -366,8 +392,7 @@ void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags)
 			stat_add(&l->st->dropped_full, 1);
 		}
 	}
-	io_uring_buf_ring_add(ing->br, buf, ing->buf_size, bid, io_uring_buf_ring_mask(NBUFS), 0);
-	io_uring_buf_ring_advance(ing->br, 1);
+	bufring_put(&ing->dgram, bid);
 }
 
 /* After each round of completions: ship what the listeners hold, serve the

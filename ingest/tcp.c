@@ -100,9 +100,7 @@ static uint32_t stream_buf_size(const struct ingest *ing)
 
 int tcp_init(struct ingest *ing)
 {
-	struct io_uring_buf_reg reg;
 	uint32_t i, n = 0;
-	int rc;
 
 	for (i = 0; i < ing->nlisteners; i++)
 		if (ing->listeners[i].stream)
@@ -136,33 +134,7 @@ int tcp_init(struct ingest *ing)
 		ing->conns[i].fd = -1;
 		ing->conn_free[ing->nconn_free++] = n - 1 - i;
 	}
-	ing->sbuf_size = stream_buf_size(ing);
-	ing->sbufs = malloc((size_t)NSBUFS * ing->sbuf_size);
-	ing->sbr = mmap(NULL, NSBUFS * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
-			MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-	if (!ing->sbufs || ing->sbr == MAP_FAILED) {
-		ing->sbr = NULL;
-		return -ENOMEM;
-	}
-	memset(&reg, 0, sizeof(reg));
-	reg.ring_addr = (unsigned long)ing->sbr;
-	reg.ring_entries = NSBUFS;
-	reg.bgid = SBGID;
-	rc = io_uring_register_buf_ring(&ing->ring, &reg, 0);
-	if (rc) {
-		log_error("io_uring_register_buf_ring: %s (syslog receivers need Linux 5.19 or "
-			  "later)",
-			  strerror(-rc));
-		return rc;
-	}
-	ing->sbr_registered = true;
-	io_uring_buf_ring_init(ing->sbr);
-	for (i = 0; i < NSBUFS; i++)
-		io_uring_buf_ring_add(ing->sbr, ing->sbufs + (size_t)i * ing->sbuf_size,
-				      ing->sbuf_size, (unsigned short)i,
-				      io_uring_buf_ring_mask(NSBUFS), (int)i);
-	io_uring_buf_ring_advance(ing->sbr, NSBUFS);
-	return 0;
+	return bufring_init(ing, &ing->stream, SBGID, NSBUFS, stream_buf_size(ing));
 }
 
 void tcp_destroy(struct ingest *ing)
@@ -174,11 +146,7 @@ void tcp_destroy(struct ingest *ing)
 			close(ing->conns[i].fd);
 		free(ing->conns[i].frbuf);
 	}
-	if (ing->sbr_registered)
-		io_uring_unregister_buf_ring(&ing->ring, SBGID);
-	if (ing->sbr)
-		munmap(ing->sbr, NSBUFS * sizeof(struct io_uring_buf));
-	free(ing->sbufs);
+	bufring_destroy(ing, &ing->stream);
 	free(ing->conns);
 	free(ing->conn_free);
 	free(ing->connq);
@@ -359,13 +327,6 @@ static bool feed(struct ingest *ing, struct conn *c, const char *data, uint32_t 
 	return all;
 }
 
-static void give_back(struct ingest *ing, uint16_t bid)
-{
-	io_uring_buf_ring_add(ing->sbr, ing->sbufs + (size_t)bid * ing->sbuf_size, ing->sbuf_size,
-			      bid, io_uring_buf_ring_mask(NSBUFS), 0);
-	io_uring_buf_ring_advance(ing->sbr, 1);
-}
-
 /* A buffer came back: connections that found none may read again. */
 static void unstarve(struct ingest *ing)
 {
@@ -391,13 +352,13 @@ void tcp_on_recv(struct ingest *ing, uint32_t ci, int res, uint32_t flags)
 	}
 	if (res > 0 && (flags & IORING_CQE_F_BUFFER)) {
 		uint16_t bid = (uint16_t)(flags >> IORING_CQE_BUFFER_SHIFT);
-		const char *data = ing->sbufs + (size_t)bid * ing->sbuf_size;
+		const char *data = bufring_buf(&ing->stream, bid);
 		uint32_t off = 0;
 
 		c->last_ms = now_ms();
 		stat_set(&ing->p->source_stats[l->source].last_read_ms, (uint64_t)c->last_ms);
 		if (feed(ing, c, data, (uint32_t)res, &off)) {
-			give_back(ing, bid);
+			bufring_put(&ing->stream, bid);
 		} else {
 			c->held = true;
 			c->held_bid = bid;
@@ -442,7 +403,7 @@ static void arm_recv(struct ingest *ing, uint32_t ci)
 		enqueue(ing, ci);
 		return;
 	}
-	io_uring_prep_recv(sqe, c->fd, NULL, ing->sbuf_size, 0);
+	io_uring_prep_recv(sqe, c->fd, NULL, ing->stream.size, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = SBGID;
 	io_uring_sqe_set_data64(sqe, UD(OP_CONN, ci));
@@ -458,11 +419,11 @@ static bool serve(struct ingest *ing, uint32_t ci)
 	struct listener *l = &ing->listeners[c->listener];
 
 	if (c->held) {
-		if (!feed(ing, c, ing->sbufs + (size_t)c->held_bid * ing->sbuf_size, c->held_len,
+		if (!feed(ing, c, bufring_buf(&ing->stream, c->held_bid), c->held_len,
 			  &c->held_off))
 			return false;
 		c->held = false;
-		give_back(ing, c->held_bid);
+		bufring_put(&ing->stream, c->held_bid);
 		ing->sbufs_held--;
 		unstarve(ing);
 	}

@@ -207,6 +207,8 @@ static inline char *bufring_buf(const struct bufring *r, uint16_t bid)
 }
 /* Give buffer bid back to the kernel. */
 void bufring_put(struct bufring *r, uint16_t bid);
+/* The address a `listen:` URL names; returns its family. */
+int listen_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss, socklen_t *len);
 int listeners_init(struct ingest *ing);
 void listeners_destroy(struct ingest *ing);
 void listeners_arm(struct ingest *ing);

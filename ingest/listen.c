@@ -55,45 +55,51 @@ static uint32_t buf_size(const struct ingest *ing)
 	return (n + 63) & ~63u;
 }
 
+int listen_sockaddr(const struct cfg_listen *l, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_un *un = (struct sockaddr_un *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (l->kind == CFG_LISTEN_UNIX) {
+		un->sun_family = AF_UNIX;
+		memcpy(un->sun_path, l->path, strlen(l->path) + 1);
+		*len = sizeof(*un);
+	} else if (inet_pton(AF_INET, l->host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(l->port);
+		*len = sizeof(*in);
+	} else {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(l->port);
+		inet_pton(AF_INET6, l->host, &in6->sin6_addr);
+		*len = sizeof(*in6);
+	}
+	return ss->ss_family;
+}
+
 static int open_socket(const struct cfg_listen *l, int *fdp)
 {
-	union {
-		struct sockaddr_in in;
-		struct sockaddr_in6 in6;
-		struct sockaddr_un un;
-	} a;
+	struct sockaddr_storage a;
 	socklen_t alen;
-	int fd, one = 1, size = RCVBUF, family;
+	int fd, one = 1, size = RCVBUF, family = listen_sockaddr(l, &a, &alen);
 
-	memset(&a, 0, sizeof(a));
-	if (l->kind == CFG_LISTEN_UNIX) {
+	if (family == AF_UNIX) {
 		struct stat st;
 
-		family = AF_UNIX;
-		a.un.sun_family = AF_UNIX;
-		memcpy(a.un.sun_path, l->path, strlen(l->path) + 1);
-		alen = sizeof(a.un);
 		/* A socket left by an earlier run is ours to replace; anything
 		 * else at the path is not. */
 		if (lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode))
 			unlink(l->path);
-	} else if (inet_pton(AF_INET, l->host, &a.in.sin_addr) == 1) {
-		family = AF_INET;
-		a.in.sin_family = AF_INET;
-		a.in.sin_port = htons(l->port);
-		alen = sizeof(a.in);
-	} else {
-		family = AF_INET6;
-		a.in6.sin6_family = AF_INET6;
-		a.in6.sin6_port = htons(l->port);
-		inet_pton(AF_INET6, l->host, &a.in6.sin6_addr);
-		alen = sizeof(a.in6);
 	}
 	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	if (family != AF_UNIX)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6) /* [::] means IPv6 only; 0.0.0.0 is its own listener */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));

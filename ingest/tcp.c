@@ -51,26 +51,10 @@
 
 int tcp_open(const struct cfg_listen *a, int *fdp)
 {
-	union {
-		struct sockaddr_in in;
-		struct sockaddr_in6 in6;
-	} sa;
+	struct sockaddr_storage sa;
 	socklen_t alen;
-	int fd, one = 1, family;
+	int fd, one = 1, family = listen_sockaddr(a, &sa, &alen);
 
-	memset(&sa, 0, sizeof(sa));
-	if (inet_pton(AF_INET, a->host, &sa.in.sin_addr) == 1) {
-		family = AF_INET;
-		sa.in.sin_family = AF_INET;
-		sa.in.sin_port = htons(a->port);
-		alen = sizeof(sa.in);
-	} else {
-		family = AF_INET6;
-		sa.in6.sin6_family = AF_INET6;
-		sa.in6.sin6_port = htons(a->port);
-		inet_pton(AF_INET6, a->host, &sa.in6.sin6_addr);
-		alen = sizeof(sa.in6);
-	}
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;

@@ -37,5 +37,24 @@ fi
 echo "weir: installing missing Debian packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# rsyslog is here only for the tests and the benchmark, which run their own
+# rsyslogd: installing it must not start (or enable) the system's logging
+# daemon. policy-rc.d stops the start; the unit is disabled afterwards.
+new_rsyslog=false
+case " $missing " in *" rsyslog "*) new_rsyslog=true ;; esac
+policy=/usr/sbin/policy-rc.d
+own_policy=false
+if $new_rsyslog && [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=true
+fi
+rc=0
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+if $own_policy; then rm -f "$policy"; fi
+if $new_rsyslog && [ -d /run/systemd/system ]; then
+	systemctl disable --quiet rsyslog.service syslog.socket 2>/dev/null || true
+	echo "weir: rsyslog was installed for the tests only; its system service is left disabled"
+fi
+exit $rc

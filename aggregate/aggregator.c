@@ -290,6 +290,7 @@ static void render_listener(struct strbuf *sb, struct pipeline *p, uint32_t li, 
 			json_cstr(sb, peer);
 			put_u64_field(sb, "messages", top.e[k].messages);
 			put_u64_field(sb, "bytes", top.e[k].bytes);
+			put_u64_field(sb, "dropped", top.e[k].dropped);
 			put_u64_field(sb, "error", top.e[k].err);
 			strbuf_putc(sb, '}');
 		}

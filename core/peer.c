@@ -101,12 +101,28 @@ void peer_top_add(struct peer_top *t, const struct peer_addr *p, uint64_t messag
 		e = &t->e[min];
 		e->err = e->messages;
 		e->bytes = 0;
+		e->dropped = 0;
 	}
 	e->host = *p;
 	e->host.port = 0;
 add:
 	e->messages += messages;
 	e->bytes += bytes;
+}
+
+void peer_top_dropped(struct peer_top *t, const struct peer_addr *p, uint64_t n)
+{
+	uint32_t i;
+
+	if (t->n && peer_same_host(&t->e[t->last].host, p)) {
+		t->e[t->last].dropped += n;
+		return;
+	}
+	for (i = 0; i < t->n; i++)
+		if (peer_same_host(&t->e[i].host, p)) {
+			t->e[i].dropped += n;
+			return;
+		}
 }
 
 static int by_messages(const void *a, const void *b)

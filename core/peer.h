@@ -46,6 +46,7 @@ struct peer_count {
 	struct peer_addr host; /* port 0 */
 	uint64_t messages;     /* an upper bound of what this host sent */
 	uint64_t bytes;	       /* bytes counted with those messages */
+	uint64_t dropped;      /* of those, dropped by weir (datagrams with no batch room) */
 	uint64_t err;	       /* messages may be too high by this much */
 };
 
@@ -59,6 +60,8 @@ struct peer_top {
 void peer_top_init(struct peer_top *t);
 /* Count messages (and bytes) from p's host. */
 void peer_top_add(struct peer_top *t, const struct peer_addr *p, uint64_t messages, uint64_t bytes);
+/* Of the messages just counted from p's host, n were dropped. */
+void peer_top_dropped(struct peer_top *t, const struct peer_addr *p, uint64_t n);
 /* Copy up to cap entries, most messages first, into out. Returns how many. */
 uint32_t peer_top_sorted(const struct peer_top *t, struct peer_count *out, uint32_t cap);
 

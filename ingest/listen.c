@@ -396,6 +396,7 @@ void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags)
 		if (!append(ing, l, payload, n, (o->flags & MSG_TRUNC) ? o->payloadlen : n, &m)) {
 			stat_add(&st->dropped_full, 1);
 			stat_add(&l->st->dropped_full, 1);
+			peer_top_dropped(&l->top, &m.peer, 1);
 		}
 	}
 	bufring_put(&ing->dgram, bid);

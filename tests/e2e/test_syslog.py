@@ -103,6 +103,10 @@ def test_udp_flood_received_plus_dropped_equals_sent(weir, tmp_path):
                 and src
         src = poll(marker_seen)
     assert src, syslog_source(d)
+    # one sending host: its top_peers entry carries every weir-side drop
+    peer = poll(lambda: (lambda p: p if p and p[0]["messages"] == src["received"] else None)(
+        d.source("sys")["listeners"][0]["top_peers"]))
+    assert peer[0]["peer"] == "127.0.0.1" and peer[0]["dropped"] == src["dropped_full"]
     received = src["received"] - src["dropped_full"]
     snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == received)
     assert snap["ingest"]["records"] == received

@@ -69,7 +69,7 @@ Test(peer, top_senders_keep_the_space_saving_bounds)
 	static uint64_t exact[HOSTS];
 	struct peer_top t;
 	struct peer_count out[PEER_TOP_K];
-	uint64_t total = 0;
+	uint64_t total = 0, drops0 = 0;
 	uint32_t i, n, seed = 12345;
 
 	memset(exact, 0, sizeof(exact));
@@ -83,6 +83,10 @@ Test(peer, top_senders_keep_the_space_saving_bounds)
 		struct peer_addr p = v4(0x0a000000 + h, (uint16_t)(i & 0xffff));
 
 		peer_top_add(&t, &p, 1, 100);
+		if (h == 0 && i % 7 == 0) {
+			peer_top_dropped(&t, &p, 1);
+			drops0++;
+		}
 		exact[h]++;
 		total++;
 	}
@@ -109,6 +113,13 @@ Test(peer, top_senders_keep_the_space_saving_bounds)
 		cr_expect(listed, "host %u sent %llu > %llu and must be listed", h,
 			  (unsigned long long)exact[h], (unsigned long long)(total / PEER_TOP_K));
 	}
+	/* host 0's drops: counted since it last took its entry, so at most
+	 * all of them and, as it is heavy, most of them */
+	for (i = 0; i < n; i++)
+		if (ntohl(*(uint32_t *)out[i].host.addr) == 0x0a000000) {
+			cr_expect_leq(out[i].dropped, drops0);
+			cr_expect_geq(out[i].dropped, drops0 * 9 / 10);
+		}
 	/* the heavy hosts come first */
 	for (i = 0; i < HEAVY; i++)
 		cr_expect_lt(ntohl(*(uint32_t *)out[i].host.addr) - 0x0a000000, HEAVY);

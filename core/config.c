@@ -951,7 +951,21 @@ enum {
 static const char *const source_types[] = {"file", "demo",
 					   "syslog"};		 /* enum cfg_source_type order */
 static const char *const source_starts[] = {"beginning", "end"}; /* enum cfg_start order */
-static const char *const source_formats[] = {"raw", "syslog"};	 /* enum cfg_format order */
+/* The source type a key belongs to (enum cfg_source_type), or -1: any. */
+static const int key_owner[SK_N] = {
+    [SK_NAME] = -1,
+    [SK_TYPE] = -1,
+    [SK_PATH] = CFG_SOURCE_FILE,
+    [SK_EXCLUDE] = CFG_SOURCE_FILE,
+    [SK_FORMAT] = -1,
+    [SK_START] = -1,
+    [SK_RATE] = CFG_SOURCE_DEMO,
+    [SK_FLUSH] = -1,
+    [SK_LISTEN] = CFG_SOURCE_SYSLOG,
+    [SK_MAXCONN] = CFG_SOURCE_SYSLOG,
+    [SK_IDLE] = CFG_SOURCE_SYSLOG,
+};
+static const char *const source_formats[] = {"raw", "syslog"}; /* enum cfg_format order */
 
 /* rate: a decimal number above 0 (200, 0.5, 1e3). */
 static void do_rate(struct ld *ld, const struct ynode *v, double *out)
@@ -1149,6 +1163,22 @@ static void do_listens(struct ld *ld, const struct ynode *v, struct cfg_source *
 	}
 }
 
+/* idle_timeout: 0 (never) or a duration up to 7 days. */
+static void do_idle_timeout(struct ld *ld, const struct ynode *v, uint32_t *out)
+{
+	uint32_t secs;
+
+	if (want_scalar(ld, v, "idle_timeout", "a duration such as 5m, or 0"))
+		return;
+	if (duration_is_zero(v->str))
+		*out = 0;
+	else if (cfg_parse_duration(v->str, &secs) || secs > 7 * 86400)
+		ld_err(ld, v, "'idle_timeout' must be 0 or a duration up to 7d, got '%.*s'",
+		       qlen(v), v->str);
+	else
+		*out = secs;
+}
+
 static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, size_t idx)
 {
 	static const struct keyset ks = {"in source", source_keys, SK_N};
@@ -1211,6 +1241,10 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 
 	if (!type_ok)
 		return; /* which keys a source needs depends on its type */
+	for (size_t k = 0; k < SK_N; k++)
+		if (v[k] && key_owner[k] >= 0 && key_owner[k] != (int)src->type)
+			ld_err(ld, v[k], "'%s' is only valid for sources of type %s",
+			       source_keys[k], source_types[key_owner[k]]);
 	if (src->type == CFG_SOURCE_FILE) {
 		if (!v[SK_PATH])
 			ld_err(ld, map, "missing required key 'path' in file source");
@@ -1219,62 +1253,18 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 		if (v[SK_EXCLUDE])
 			get_strings(ld, v[SK_EXCLUDE], "exclude", false, &src->excludes,
 				    &src->nexcludes);
-		if (v[SK_RATE])
-			ld_err(ld, v[SK_RATE], "'rate' is only valid for sources of type demo");
-		if (v[SK_LISTEN])
-			ld_err(ld, v[SK_LISTEN],
-			       "'listen' is only valid for sources of type syslog");
-		if (v[SK_MAXCONN])
-			ld_err(ld, v[SK_MAXCONN],
-			       "'max_connections' is only valid for sources of type syslog");
-		if (v[SK_IDLE])
-			ld_err(ld, v[SK_IDLE],
-			       "'idle_timeout' is only valid for sources of type syslog");
 	} else if (src->type == CFG_SOURCE_SYSLOG) {
 		if (!v[SK_LISTEN])
 			ld_err(ld, map, "missing required key 'listen' in syslog source");
 		else
 			do_listens(ld, v[SK_LISTEN], src);
-		if (v[SK_PATH])
-			ld_err(ld, v[SK_PATH], "'path' is only valid for sources of type file");
-		if (v[SK_EXCLUDE])
-			ld_err(ld, v[SK_EXCLUDE],
-			       "'exclude' is only valid for sources of type file");
-		if (v[SK_RATE])
-			ld_err(ld, v[SK_RATE], "'rate' is only valid for sources of type demo");
 		if (v[SK_MAXCONN])
 			get_uint(ld, v[SK_MAXCONN], "max_connections", 1, 65536,
 				 &src->max_connections);
-		if (v[SK_IDLE] &&
-		    !want_scalar(ld, v[SK_IDLE], "idle_timeout", "a duration such as 5m, or 0")) {
-			uint32_t secs;
-
-			if (duration_is_zero(v[SK_IDLE]->str))
-				src->idle_timeout_s = 0;
-			else if (cfg_parse_duration(v[SK_IDLE]->str, &secs) || secs > 7 * 86400)
-				ld_err(
-				    ld, v[SK_IDLE],
-				    "'idle_timeout' must be 0 or a duration up to 7d, got '%.*s'",
-				    qlen(v[SK_IDLE]), v[SK_IDLE]->str);
-			else
-				src->idle_timeout_s = secs;
-		}
+		if (v[SK_IDLE])
+			do_idle_timeout(ld, v[SK_IDLE], &src->idle_timeout_s);
 	} else {
 		src->rate = 200;
-		if (v[SK_LISTEN])
-			ld_err(ld, v[SK_LISTEN],
-			       "'listen' is only valid for sources of type syslog");
-		if (v[SK_MAXCONN])
-			ld_err(ld, v[SK_MAXCONN],
-			       "'max_connections' is only valid for sources of type syslog");
-		if (v[SK_IDLE])
-			ld_err(ld, v[SK_IDLE],
-			       "'idle_timeout' is only valid for sources of type syslog");
-		if (v[SK_PATH])
-			ld_err(ld, v[SK_PATH], "'path' is only valid for sources of type file");
-		if (v[SK_EXCLUDE])
-			ld_err(ld, v[SK_EXCLUDE],
-			       "'exclude' is only valid for sources of type file");
 		if (v[SK_RATE])
 			do_rate(ld, v[SK_RATE], &src->rate);
 	}

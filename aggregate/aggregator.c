@@ -2,19 +2,32 @@
 #include "aggregate/aggregator.h"
 
 #include "aggregate/history.h"
+#include "aggregate/hll.h"
 #include "aggregate/pane.h"
+#include "aggregate/topk.h"
 #include "core/config.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/pipeline.h"
 #include "core/state.h"
+#include "pattern/pattern.h"
 #include "pattern/worker.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DRAIN_MS 50 /* how often panes are drained between ticks */
+
+/* What one rule observed since start, beyond its count. */
+struct rule_out {
+	uint64_t vn; /* value: records with a numeric value */
+	double vsum, vmin, vmax;
+	struct topk *top; /* top: (NULL: none) */
+	struct hll *hll;  /* distinct: (NULL: none) */
+	uint64_t extract_n, extract_ns;
+};
 
 struct aggregator {
 	struct pipeline *p; /* borrowed */
@@ -29,9 +42,135 @@ struct aggregator {
 	struct ckpt_files *cut; /* the barrier's payload */
 	uint64_t checkpoints;	/* written */
 	uint64_t checkpoint_errors;
+	struct rule_out *outs;	/* [nrules] */
+	const struct cfg *rcfg; /* where the rules come from (changes on reload) */
+	uint32_t nrules;
 };
 
+/* Feed one pane's observations into the rules' sketches. */
+static void take_obs(struct aggregator *a, const struct pane *pn)
+{
+	uint32_t off = 0;
+
+	while (off + sizeof(struct pane_obs) <= pn->obs_len) {
+		struct pane_obs o;
+		const char *key = (const char *)pn->obs + off + sizeof(o);
+		struct rule_out *ro;
+
+		memcpy(&o, pn->obs + off, sizeof(o));
+		off += pane_obs_size(o.len);
+		if (o.rule >= a->nrules)
+			continue;
+		ro = &a->outs[o.rule];
+		switch (o.kind) {
+		case PAT_OBS_VALUE:
+			if (!ro->vn || o.v < ro->vmin)
+				ro->vmin = o.v;
+			if (!ro->vn || o.v > ro->vmax)
+				ro->vmax = o.v;
+			ro->vn++;
+			ro->vsum += o.v;
+			break;
+		case PAT_OBS_TOP:
+			if (ro->top)
+				topk_add(ro->top, key, o.len, 1);
+			break;
+		case PAT_OBS_DISTINCT:
+			if (ro->hll)
+				hll_add(ro->hll, key, o.len);
+			break;
+		case PAT_OBS_EXTRACT:
+			ro->extract_n += o.n;
+			ro->extract_ns += (uint64_t)o.v;
+			break;
+		}
+	}
+}
+
 static void checkpoint(struct aggregator *a);
+static void outs_free(struct rule_out *outs, uint32_t n);
+static struct rule_out *outs_new(const struct cfg *cfg);
+
+/* The tables a reload switches to (struct ruleset.agg). */
+struct agg_next {
+	struct agg_history hist;
+	struct rule_out *outs;
+	uint32_t nrules;
+};
+
+int agg_prepare(struct pipeline *p, struct ruleset *rs)
+{
+	uint32_t longest = p->cfg->nwindows ? p->cfg->windows[p->cfg->nwindows - 1] : 1;
+	struct agg_next *nx = calloc(1, sizeof(*nx));
+
+	if (!nx)
+		return -ENOMEM;
+	nx->nrules = rs->nrules;
+	nx->outs = outs_new(rs->cfg);
+	if (!nx->outs || agg_history_init(&nx->hist, rs->nrules, longest + 2)) {
+		outs_free(nx->outs, rs->nrules);
+		free(nx);
+		return -ENOMEM;
+	}
+	rs->agg = nx;
+	return 0;
+}
+
+void agg_unprepare(struct ruleset *rs)
+{
+	struct agg_next *nx = rs->agg;
+
+	if (!nx)
+		return;
+	agg_history_destroy(&nx->hist);
+	outs_free(nx->outs, nx->nrules);
+	free(nx);
+	rs->agg = NULL;
+}
+
+/* At a reload's cut: carry each unchanged rule's history and sketches
+ * into the new tables, and take them. The old ones go to rs->agg. */
+static void switch_rules(struct aggregator *a, struct ruleset *rs)
+{
+	struct agg_next *nx = rs->agg;
+	struct agg_history *h = &a->hist, *nh = &nx->hist;
+	struct rule_out tmp;
+	uint32_t r, o, s;
+
+	for (s = 0; s < nh->nslots; s++)
+		nh->slot_sec[s] = h->slot_sec[s];
+	nh->newest = h->newest;
+	nh->expired = h->expired;
+	for (r = 0; r < nx->nrules; r++) {
+		for (o = 0; o < a->nrules; o++)
+			if (cfg_rule_same(&rs->cfg->rules[r], &a->rcfg->rules[o]))
+				break;
+		if (o == a->nrules)
+			continue; /* new or changed: starts from zero */
+		for (s = 0; s < nh->nslots; s++)
+			nh->counts[(size_t)s * nx->nrules + r] =
+			    h->counts[(size_t)s * a->nrules + o];
+		nh->totals[r] = h->totals[o];
+		tmp = nx->outs[r];
+		nx->outs[r] = a->outs[o];
+		a->outs[o] = tmp;
+	}
+	/* swap the tables: the old ones are freed with rs->agg */
+	{
+		struct agg_history t = *h;
+		struct rule_out *to = a->outs;
+
+		*h = *nh;
+		*nh = t;
+		a->outs = nx->outs;
+		nx->outs = to;
+		nx->nrules = a->nrules;
+	}
+	a->rcfg = rs->cfg;
+	a->nrules = rs->nrules;
+	atomic_store_explicit(&a->p->reloads_applied, rs->gen, memory_order_release);
+	log_info("reload: %u rules now", a->nrules);
+}
 
 /* Merge what the workers have shipped; true if anything was taken. */
 static bool drain_once(struct aggregator *a)
@@ -51,6 +190,8 @@ static bool drain_once(struct aggregator *a)
 			} else {
 				agg_history_add(&a->hist, pn->sec, pn->counts);
 				a->records += pn->records;
+				if (pn->obs_len)
+					take_obs(a, pn);
 			}
 			/* The return ring holds every pane of the worker. */
 			ring_push(&p->pane_returns[w], pn);
@@ -85,26 +226,33 @@ static void checkpoint(struct aggregator *a)
 	a->cut = NULL;
 	if (!cut)
 		return;
+	if (!cut->write) {
+		if (cut->rules)
+			switch_rules(a, cut->rules);
+		state_files_free(cut->files, cut->n);
+		free(cut);
+		return;
+	}
 	st.written_ms = now_ms();
-	sa->nrules = p->nrules;
-	sa->rule_names = calloc(p->nrules + 1, sizeof(char *));
+	sa->nrules = a->nrules;
+	sa->rule_names = calloc(a->nrules + 1, sizeof(char *));
 	sa->totals = a->hist.totals;
 	sa->records = a->records;
 	sa->expired = a->hist.expired;
 	sa->secs = calloc(a->hist.nslots, sizeof(int64_t));
-	sa->counts = calloc((size_t)a->hist.nslots * p->nrules + 1, sizeof(uint64_t));
+	sa->counts = calloc((size_t)a->hist.nslots * a->nrules + 1, sizeof(uint64_t));
 	if (sa->rule_names && sa->secs && sa->counts) {
-		for (i = 0; i < p->nrules; i++)
-			sa->rule_names[i] = p->cfg->rules[i].name;
+		for (i = 0; i < a->nrules; i++)
+			sa->rule_names[i] = a->rcfg->rules[i].name;
 		for (i = 0; i < a->hist.nslots; i++) {
 			int64_t sec = a->hist.slot_sec[i];
 
 			if (sec == INT64_MIN || sec <= a->hist.newest - (int64_t)a->hist.nslots)
 				continue;
 			sa->secs[n] = sec;
-			memcpy(sa->counts + (size_t)n * p->nrules,
-			       a->hist.counts + (size_t)i * p->nrules,
-			       sizeof(uint64_t) * p->nrules);
+			memcpy(sa->counts + (size_t)n * a->nrules,
+			       a->hist.counts + (size_t)i * a->nrules,
+			       sizeof(uint64_t) * a->nrules);
 			n++;
 		}
 		sa->nsecs = n;
@@ -127,6 +275,8 @@ static void checkpoint(struct aggregator *a)
 	free(sa->rule_names);
 	free(sa->secs);
 	free(sa->counts);
+	if (cut->rules)
+		switch_rules(a, cut->rules);
 	state_files_free(cut->files, cut->n);
 	free(cut);
 }
@@ -135,12 +285,11 @@ static void checkpoint(struct aggregator *a)
 static void restore(struct aggregator *a, const struct state *st)
 {
 	const struct state_agg *sa = &st->agg;
-	struct pipeline *p = a->p;
 	uint32_t *map, i, r;
 	uint64_t *row;
 
 	map = calloc(sa->nrules + 1, sizeof(*map));
-	row = calloc(p->nrules + 1, sizeof(*row));
+	row = calloc(a->nrules + 1, sizeof(*row));
 	if (!map || !row) {
 		free(map);
 		free(row);
@@ -149,18 +298,18 @@ static void restore(struct aggregator *a, const struct state *st)
 	}
 	for (i = 0; i < sa->nrules; i++) {
 		map[i] = UINT32_MAX;
-		for (r = 0; r < p->nrules; r++)
-			if (!strcmp(sa->rule_names[i], p->cfg->rules[r].name))
+		for (r = 0; r < a->nrules; r++)
+			if (!strcmp(sa->rule_names[i], a->rcfg->rules[r].name))
 				map[i] = r;
 	}
 	for (i = 0; i < sa->nsecs; i++) {
-		memset(row, 0, sizeof(*row) * p->nrules);
+		memset(row, 0, sizeof(*row) * a->nrules);
 		for (r = 0; r < sa->nrules; r++)
 			if (map[r] != UINT32_MAX)
 				row[map[r]] = sa->counts[(size_t)i * sa->nrules + r];
 		agg_history_add(&a->hist, sa->secs[i], row);
 	}
-	memset(a->hist.totals, 0, sizeof(*a->hist.totals) * p->nrules);
+	memset(a->hist.totals, 0, sizeof(*a->hist.totals) * a->nrules);
 	for (r = 0; r < sa->nrules; r++)
 		if (map[r] != UINT32_MAX)
 			a->hist.totals[map[r]] = sa->totals[r];
@@ -189,12 +338,12 @@ static void put_time_field(struct strbuf *sb, const char *key, uint64_t ms)
 
 /* A source's totals over every file it had (workers' counts included). */
 struct src_totals {
-	uint64_t lines, cut_lines, cut_bytes, parse_errors;
+	uint64_t lines, cut_lines, cut_bytes, parse_errors, unmatched;
 };
 
 static struct src_totals source_totals(const struct pipeline *p, uint32_t i)
 {
-	struct src_totals t = {0, 0, 0, 0};
+	struct src_totals t = {0, 0, 0, 0, 0};
 	uint32_t w;
 
 	t.cut_lines = stat_get(&p->source_stats[i].lines_truncated);
@@ -204,6 +353,7 @@ static struct src_totals source_totals(const struct pipeline *p, uint32_t i)
 		t.cut_lines += stat_get(&p->worker_stats[w].src_lines_truncated[i]);
 		t.cut_bytes += stat_get(&p->worker_stats[w].src_bytes_discarded[i]);
 		t.parse_errors += stat_get(&p->worker_stats[w].src_parse_errors[i]);
+		t.unmatched += stat_get(&p->worker_stats[w].src_unmatched[i]);
 	}
 	return t;
 }
@@ -299,6 +449,28 @@ static void render_listener(struct strbuf *sb, struct pipeline *p, uint32_t li, 
 	strbuf_putc(sb, '}');
 }
 
+/* The last records of source i that no rule counted, oldest first. */
+static void render_unmatched(struct strbuf *sb, struct pipeline *p, uint32_t i)
+{
+	struct unmatched_recent *u = &p->unmatched[i];
+	uint32_t k;
+
+	strbuf_puts(sb, ",\"unmatched_recent\":[");
+	pthread_mutex_lock(&p->unmatched_lock);
+	for (k = 0; k < u->n; k++) {
+		uint32_t j = (u->next + UNMATCHED_KEEP - u->n + k) % UNMATCHED_KEEP;
+
+		if (k)
+			strbuf_putc(sb, ',');
+		strbuf_puts(sb, "{\"text\":");
+		json_str(sb, u->text[j], u->len[j]);
+		put_u64_field(sb, "length", u->full_len[j]);
+		strbuf_putc(sb, '}');
+	}
+	pthread_mutex_unlock(&p->unmatched_lock);
+	strbuf_putc(sb, ']');
+}
+
 /* A source; with_files adds its files (GET /api/v1/sources). */
 static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, bool with_files)
 {
@@ -334,8 +506,13 @@ static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, boo
 		put_u64_field(sb, "dropped_kernel", stat_get(&st->dropped_kernel));
 		put_u64_field(sb, "buffers_exhausted", stat_get(&st->buffers_exhausted));
 	}
-	if (src->parse_syslog)
+	strbuf_puts(sb, ",\"format\":");
+	json_cstr(sb, cfg_format_name((enum cfg_format)src->format));
+	if (src->format != CFG_FORMAT_RAW)
 		put_u64_field(sb, "parse_errors", t.parse_errors);
+	put_u64_field(sb, "unmatched", t.unmatched);
+	if (with_files)
+		render_unmatched(sb, p, i);
 	if (src->syslog) {
 		strbuf_puts(sb, ",\"listeners\":[");
 		for (k = 0; k < src->npatterns; k++) {
@@ -360,6 +537,139 @@ static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, boo
 		strbuf_putc(sb, ']');
 	}
 	strbuf_putc(sb, '}');
+}
+
+static void outs_free(struct rule_out *outs, uint32_t n)
+{
+	for (uint32_t r = 0; outs && r < n; r++) {
+		if (outs[r].top) {
+			topk_free(outs[r].top);
+			free(outs[r].top);
+		}
+		free(outs[r].hll);
+	}
+	free(outs);
+}
+
+/* Sketches for the rules that ask for them. NULL on ENOMEM. */
+static struct rule_out *outs_new(const struct cfg *cfg)
+{
+	struct rule_out *outs = calloc(cfg->nrules + 1, sizeof(*outs));
+
+	for (size_t r = 0; outs && r < cfg->nrules; r++) {
+		const struct cfg_rule *cr = &cfg->rules[r];
+		struct rule_out *o = &outs[r];
+
+		/* more counters than shown: the top_k shown are then exact
+		 * unless their counts are within total / counters */
+		if (cr->top && (!(o->top = calloc(1, sizeof(*o->top))) ||
+				topk_init(o->top, cr->top_k * 8 < 64 ? 64 : cr->top_k * 8))) {
+			free(o->top);
+			o->top = NULL;
+			goto oom;
+		}
+		if (cr->distinct) {
+			if (!(o->hll = malloc(sizeof(*o->hll))))
+				goto oom;
+			hll_init(o->hll);
+		}
+	}
+	return outs;
+oom:
+	outs_free(outs, (uint32_t)cfg->nrules);
+	return NULL;
+}
+
+/* A measured number: enough digits to round-trip what a user compares. */
+static void put_num(struct strbuf *sb, double v)
+{
+	char buf[40];
+
+	if (v != v || v - v != 0) {
+		strbuf_puts(sb, "null");
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	strbuf_puts(sb, buf);
+}
+
+/* Each rule's observations as JSON members, into s->rule_extra. */
+static void render_rule_extra(struct aggregator *a, struct snapshot *s)
+{
+	const struct cfg *cfg = a->rcfg;
+	struct strbuf sb = {0};
+	struct topk_entry *e = NULL;
+	uint32_t r, i, n;
+
+	s->rule_extra_off = calloc(s->nrules + 1, sizeof(size_t));
+	if (!s->rule_extra_off)
+		return;
+	for (r = 0; r < s->nrules; r++) {
+		const struct cfg_rule *cr = &cfg->rules[r];
+		const struct rule_out *o = &a->outs[r];
+
+		s->rule_extra_off[r] = sb.len;
+		if (cr->value) {
+			strbuf_puts(&sb, ",\"value\":{\"field\":");
+			json_cstr(&sb, cr->value);
+			strbuf_puts(&sb, ",\"unit\":");
+			json_cstr(&sb, cr->value_unit ? cr->value_unit : "");
+			put_u64_field(&sb, "count", o->vn);
+			strbuf_puts(&sb, ",\"sum\":");
+			put_num(&sb, o->vsum);
+			strbuf_puts(&sb, ",\"min\":");
+			o->vn ? put_num(&sb, o->vmin) : strbuf_puts(&sb, "null");
+			strbuf_puts(&sb, ",\"max\":");
+			o->vn ? put_num(&sb, o->vmax) : strbuf_puts(&sb, "null");
+			strbuf_puts(&sb, ",\"mean\":");
+			o->vn ? put_num(&sb, o->vsum / (double)o->vn) : strbuf_puts(&sb, "null");
+			strbuf_putc(&sb, '}');
+		}
+		if (cr->top && o->top) {
+			if (!e && !(e = calloc(1000, sizeof(*e)))) {
+				sb.oom = true;
+				break;
+			}
+			n = topk_sorted(o->top, e, cr->top_k);
+			strbuf_puts(&sb, ",\"top\":{\"field\":");
+			json_cstr(&sb, cr->top);
+			put_u64_field(&sb, "k", cr->top_k);
+			put_u64_field(&sb, "total", o->top->total);
+			put_u64_field(&sb, "bound", topk_bound(o->top));
+			strbuf_puts(&sb, ",\"items\":[");
+			for (i = 0; i < n; i++) {
+				strbuf_puts(&sb, i ? ",{\"value\":" : "{\"value\":");
+				json_str(&sb, e[i].key, e[i].len);
+				put_u64_field(&sb, "count", e[i].count);
+				put_u64_field(&sb, "error", e[i].err);
+				if (e[i].truncated)
+					strbuf_puts(&sb, ",\"truncated\":true");
+				strbuf_putc(&sb, '}');
+			}
+			strbuf_puts(&sb, "]}");
+		}
+		if (cr->distinct && o->hll) {
+			strbuf_puts(&sb, ",\"distinct\":{\"field\":");
+			json_cstr(&sb, cr->distinct);
+			put_u64_field(&sb, "estimate", (uint64_t)(hll_estimate(o->hll) + 0.5));
+			strbuf_putc(&sb, '}');
+		}
+	}
+	free(e);
+	s->rule_extra_off[s->nrules] = sb.len;
+	if (sb.oom) {
+		strbuf_free(&sb);
+		memset(s->rule_extra_off, 0, (s->nrules + 1) * sizeof(size_t));
+		return;
+	}
+	s->rule_extra = strbuf_take(&sb);
+}
+
+static void put_rule_extra(struct strbuf *sb, const struct snapshot *s, uint32_t r)
+{
+	if (s->rule_extra && s->rule_extra_off)
+		strbuf_append(sb, s->rule_extra + s->rule_extra_off[r],
+			      s->rule_extra_off[r + 1] - s->rule_extra_off[r]);
 }
 
 static void render(struct aggregator *a, struct snapshot *s)
@@ -426,9 +736,16 @@ static void render(struct aggregator *a, struct snapshot *s)
 		if (r)
 			strbuf_putc(&sb, ',');
 		strbuf_puts(&sb, "{\"name\":");
-		json_cstr(&sb, cfg->rules[r].name);
+		json_cstr(&sb, a->rcfg->rules[r].name);
 		strbuf_puts(&sb, ",\"total\":");
 		json_u64(&sb, s->totals[r]);
+		put_rule_extra(&sb, s, r);
+		/* what its field extraction costs (not in scan's output: it
+		 * differs from run to run) */
+		if (r < a->nrules && a->outs[r].extract_n) {
+			put_u64_field(&sb, "extractions", a->outs[r].extract_n);
+			put_u64_field(&sb, "extract_ns", a->outs[r].extract_ns);
+		}
 		strbuf_puts(&sb, ",\"windows\":{");
 		for (w = 0; w < s->nwindows; w++) {
 			uint64_t c = s->windows[(size_t)w * s->nrules + r];
@@ -471,7 +788,7 @@ static void render(struct aggregator *a, struct snapshot *s)
 static void publish(struct aggregator *a, int64_t t)
 {
 	struct pipeline *p = a->p;
-	struct snapshot *s = snap_new(p->nrules, (uint32_t)p->cfg->nwindows);
+	struct snapshot *s = snap_new(a->nrules, (uint32_t)p->cfg->nwindows);
 	uint32_t w;
 
 	if (!s) {
@@ -480,13 +797,18 @@ static void publish(struct aggregator *a, int64_t t)
 	}
 	s->seq = ++a->seq;
 	s->time_ms = t;
-	memcpy(s->totals, a->hist.totals, sizeof(*s->totals) * p->nrules);
+	memcpy(s->totals, a->hist.totals, sizeof(*s->totals) * a->nrules);
 	s->records = a->records;
 	agg_history_windows(&a->hist, t / 1000, p->cfg->windows, p->cfg->nwindows, s->windows);
 	for (w = 0; w < p->nsources; w++) {
+		struct src_totals st = source_totals(p, w);
+
 		s->bytes += stat_get(&p->source_stats[w].bytes);
-		s->lines_truncated += source_totals(p, w).cut_lines;
+		s->lines_truncated += st.cut_lines;
+		s->unmatched += st.unmatched;
+		s->parse_errors += st.parse_errors;
 	}
+	render_rule_extra(a, s);
 	render(a, s);
 	if (!s->json) {
 		log_error("aggregator: out of memory rendering a snapshot");
@@ -540,6 +862,7 @@ void agg_render_totals(const struct pipeline *p, const struct snapshot *s, struc
 		json_cstr(sb, p->cfg->rules[r].name);
 		strbuf_puts(sb, ", \"total\": ");
 		json_u64(sb, s->totals[r]);
+		put_rule_extra(sb, s, r);
 		strbuf_putc(sb, '}');
 	}
 	strbuf_puts(sb, s->nrules ? "\n  ],\n" : "],\n");
@@ -549,6 +872,10 @@ void agg_render_totals(const struct pipeline *p, const struct snapshot *s, struc
 	json_u64(sb, s->bytes);
 	strbuf_puts(sb, ",\n  \"lines_truncated\": ");
 	json_u64(sb, s->lines_truncated);
+	strbuf_puts(sb, ",\n  \"unmatched\": ");
+	json_u64(sb, s->unmatched);
+	strbuf_puts(sb, ",\n  \"parse_errors\": ");
+	json_u64(sb, s->parse_errors);
 	strbuf_puts(sb, "\n}\n");
 }
 
@@ -563,9 +890,13 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 	if (!a)
 		return -ENOMEM;
 	a->p = p;
+	a->rcfg = p->cfg;
+	a->nrules = p->nrules;
 	a->held = calloc(p->nworkers, sizeof(*a->held));
-	rc = a->held ? agg_history_init(&a->hist, p->nrules, longest + 2) : -ENOMEM;
+	a->outs = outs_new(p->cfg);
+	rc = a->held && a->outs ? agg_history_init(&a->hist, p->nrules, longest + 2) : -ENOMEM;
 	if (rc) {
+		outs_free(a->outs, p->nrules);
 		free(a->held);
 		free(a);
 		return rc;
@@ -582,6 +913,7 @@ void agg_free(struct aggregator *a)
 {
 	if (!a)
 		return;
+	outs_free(a->outs, a->nrules);
 	agg_history_destroy(&a->hist);
 	if (a->cut) {
 		state_files_free(a->cut->files, a->cut->n);

@@ -15,6 +15,13 @@ struct snapshot;
 struct strbuf;
 
 int agg_new(struct pipeline *p, struct aggregator **out);
+
+struct ruleset;
+/* Make the aggregator's tables for rs ready before a reload switches to
+ * them (rs->agg). 0 or -ENOMEM. agg_unprepare frees what rs->agg holds
+ * (after the switch: the old tables). */
+int agg_prepare(struct pipeline *p, struct ruleset *rs);
+void agg_unprepare(struct ruleset *rs);
 void agg_free(struct aggregator *a);
 /* Thread body; arg is the struct aggregator. Returns after the workers are
  * gone and a final snapshot is published. */

@@ -32,6 +32,8 @@ void snap_release(struct snapshot *s)
 	free(s->windows);
 	free(s->json);
 	free(s->sources_json);
+	free(s->rule_extra);
+	free(s->rule_extra_off);
 	free(s);
 }
 

@@ -27,7 +27,14 @@ struct snapshot {
 	uint64_t records;  /* records since start, from the same panes as totals */
 	uint64_t bytes;	   /* bytes read from sources since start */
 	uint64_t lines_truncated;
-	char *json; /* GET /api/v1/snapshot body */
+	/* Per rule, what it observed beyond its count (value, top, distinct,
+	 * extraction cost), as JSON members ",\"value\":{...}...": rule r's
+	 * are rule_extra[rule_extra_off[r] .. rule_extra_off[r + 1]). */
+	char *rule_extra;
+	size_t *rule_extra_off; /* [nrules + 1] */
+	uint64_t unmatched;	/* records no rule counted, all sources */
+	uint64_t parse_errors;	/* records their source's format could not parse */
+	char *json;		/* GET /api/v1/snapshot body */
 	size_t json_len;
 	char *sources_json; /* GET /api/v1/sources body */
 	size_t sources_len;

@@ -24,13 +24,16 @@
 #include "ingest/syslog.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <libfyaml.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,7 +53,8 @@
 
 /* One error line, kept until all are sorted into document order. */
 struct lderr {
-	int line; /* 0 = no position: sorts first */
+	unsigned fileno; /* 0: the config itself; then included files in reading order */
+	int line;	 /* 0 = no position: sorts first */
 	int col;
 	unsigned seq; /* order of finding: ties keep it */
 	char *text;   /* owned; "FILE:LINE:COL: message\n" */
@@ -58,8 +62,12 @@ struct lderr {
 
 /* The loader's state while one config is read. */
 struct ld {
-	const char *file;   /* cfg->file: FILE in messages */
-	struct lderr *errv; /* owned, with each text */
+	const char *file;     /* the file being read: FILE in messages (owned by the cfg) */
+	unsigned fileno;      /* which: 0 the config, then its includes in reading order */
+	unsigned depth;	      /* include nesting */
+	const char *chain[8]; /* real paths of the files being included (INCLUDE_DEPTH_MAX) */
+	char *top_real;	      /* the config's own real path, or NULL */
+	struct lderr *errv;   /* owned, with each text */
 	size_t nerrv;
 	size_t cap;
 	unsigned nerr; /* errors found (also those past CFG_ERRS_MAX) */
@@ -107,7 +115,7 @@ static void ld_verr(struct ld *ld, int line, int col, const char *fmt, va_list a
 		ld->oom = true;
 		return;
 	}
-	ld->errv[ld->nerrv++] = (struct lderr){line, col, ld->nerr, text};
+	ld->errv[ld->nerrv++] = (struct lderr){ld->fileno, line, col, ld->nerr, text};
 }
 
 static void ld_err_at(struct ld *ld, int line, int col, const char *fmt, ...)
@@ -832,9 +840,9 @@ static int get_enum(struct ld *ld, const struct ynode *v, const char *key, const
 	return -EINVAL;
 }
 
-static struct cfg_pos pos_of(const struct cfg *cfg, const struct ynode *n)
+static struct cfg_pos pos_of(const struct ld *ld, const struct ynode *n)
 {
-	struct cfg_pos p = {cfg->file, n->line, n->col};
+	struct cfg_pos p = {ld->file, n->line, n->col};
 
 	return p;
 }
@@ -965,7 +973,23 @@ static const int key_owner[SK_N] = {
     [SK_MAXCONN] = CFG_SOURCE_SYSLOG,
     [SK_IDLE] = CFG_SOURCE_SYSLOG,
 };
-static const char *const source_formats[] = {"raw", "syslog"}; /* enum cfg_format order */
+static const char *const source_formats[CFG_FORMAT_N] = {
+    "raw", "syslog", "combined", "common", "json", "logfmt"}; /* enum cfg_format order */
+
+const char *cfg_format_name(enum cfg_format f)
+{
+	return (unsigned)f < CFG_FORMAT_N ? source_formats[f] : "?";
+}
+
+int cfg_format_parse(const char *s, enum cfg_format *out)
+{
+	for (int i = 0; i < CFG_FORMAT_N; i++)
+		if (!strcmp(s, source_formats[i])) {
+			*out = (enum cfg_format)i;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 /* rate: a decimal number above 0 (200, 0.5, 1e3). */
 static void do_rate(struct ld *ld, const struct ynode *v, double *out)
@@ -1187,7 +1211,7 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 	bool type_ok = true;
 	int x;
 
-	src->pos = pos_of(cfg, map);
+	src->pos = pos_of(ld, map);
 	src->max_connections = 4096;
 	map_collect(ld, map, &ks, v);
 
@@ -1222,8 +1246,8 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 	if (v[SK_START] &&
 	    !get_enum(ld, v[SK_START], "start", source_starts, 2, "beginning, end", &x))
 		src->start = (enum cfg_start)x;
-	if (v[SK_FORMAT] &&
-	    !get_enum(ld, v[SK_FORMAT], "format", source_formats, 2, "raw, syslog", &x))
+	if (v[SK_FORMAT] && !get_enum(ld, v[SK_FORMAT], "format", source_formats, CFG_FORMAT_N,
+				      "raw, syslog, combined, common, json, logfmt", &x))
 		src->format = (enum cfg_format)x;
 	else if (src->type == CFG_SOURCE_SYSLOG)
 		src->format = CFG_FORMAT_SYSLOG;
@@ -1270,13 +1294,42 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 	}
 }
 
-static const char *const rule_keys[] = {"name", "match", "flags", "caseless", "where"};
-enum { RK_NAME, RK_MATCH, RK_FLAGS, RK_CASELESS, RK_WHERE, RK_N };
+static const char *const rule_keys[] = {"name", "match", "flags", "caseless", "where",	 "value",
+					"unit", "top",	 "top_k", "group_by", "distinct"};
+enum {
+	RK_NAME,
+	RK_MATCH,
+	RK_FLAGS,
+	RK_CASELESS,
+	RK_WHERE,
+	RK_VALUE,
+	RK_UNIT,
+	RK_TOP,
+	RK_TOPK,
+	RK_GROUPBY,
+	RK_DISTINCT,
+	RK_N
+};
+
+/* A field name: what JSON keys and logfmt keys usually are. */
+static bool field_name_ok(const char *s, size_t len)
+{
+	if (!len || len > 128)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(isalnum(c) || c == '_' || c == '.' || c == '-' || c == '@'))
+			return false;
+	}
+	return true;
+}
 
 /* where: keys, with their aliases, in enum cfg_field order. */
 static const char *const field_names[CFG_FIELD_N][2] = {
-    {"facility", NULL}, {"severity", NULL}, {"host", "hostname"}, {"app", "app_name"},
-    {"procid", NULL},	{"msgid", NULL},    {"peer", NULL},	  {"source", NULL},
+    {"facility", NULL},	 {"severity", NULL}, {"host", "hostname"},
+    {"app", "app_name"}, {"procid", NULL},   {"msgid", NULL},
+    {"peer", NULL},	 {"source", NULL},   {"field", NULL},
 };
 
 const char *cfg_field_name(enum cfg_field f)
@@ -1360,7 +1413,7 @@ static bool where_value_ok(struct ld *ld, struct cfg_where *w, const struct ynod
 }
 
 /* One `where:` entry: FIELD: VALUE or FIELD: [VALUES]. */
-static void do_where_one(struct ld *ld, struct cfg *cfg, struct cfg_where *w, const struct ynode *v)
+static void do_where_one(struct ld *ld, struct cfg_where *w, const struct ynode *v)
 {
 	static const struct {
 		const char *op;
@@ -1368,10 +1421,11 @@ static void do_where_one(struct ld *ld, struct cfg *cfg, struct cfg_where *w, co
 	} ops[] = {{"<=", CFG_CMP_LE}, {">=", CFG_CMP_GE}, {"!=", CFG_CMP_NE},
 		   {"<", CFG_CMP_LT},  {">", CFG_CMP_GT},  {"=", CFG_CMP_EQ}};
 	bool numeric = w->field == CFG_FIELD_FACILITY || w->field == CFG_FIELD_SEVERITY;
-	const char *key = cfg_field_name(w->field);
+	bool named = w->field == CFG_FIELD_NAMED;
+	const char *key = named ? w->name : cfg_field_name(w->field);
 	size_t i, n = v->type == Y_SEQ ? v->nkids : 1;
 
-	w->pos = pos_of(cfg, v);
+	w->pos = pos_of(ld, v);
 	if (v->type == Y_MAP || (v->type == Y_SEQ && !v->nkids) ||
 	    (v->type == Y_SCALAR && (v->null || !v->len))) {
 		ld_err(ld, v, "'where: %s' needs a value or a list of values", key);
@@ -1400,7 +1454,7 @@ static void do_where_one(struct ld *ld, struct cfg *cfg, struct cfg_where *w, co
 				if (!strncmp(s, ops[k].op, strlen(ops[k].op)))
 					break;
 			if (k < sizeof(ops) / sizeof(ops[0])) {
-				if (!numeric && ops[k].cmp != CFG_CMP_NE &&
+				if (!numeric && !named && ops[k].cmp != CFG_CMP_NE &&
 				    ops[k].cmp != CFG_CMP_EQ) {
 					ld_err(ld, it,
 					       "'where: %s' compares text: use a value, a list, or "
@@ -1418,6 +1472,19 @@ static void do_where_one(struct ld *ld, struct cfg *cfg, struct cfg_where *w, co
 			ld_err(ld, it, "'where: %s' needs a value after the comparison", key);
 			return;
 		}
+		if (named && w->cmp != CFG_CMP_EQ && w->cmp != CFG_CMP_NE) {
+			char *end;
+
+			errno = 0;
+			w->num = strtod(s, &end);
+			if (errno || end == s || *end || w->num != w->num) {
+				ld_err(ld, it,
+				       "'where: %s' compares numbers: '%s' is not a number (use a "
+				       "value or a list to compare text)",
+				       key, s);
+				return;
+			}
+		}
 		w->values[i] = strdup(s);
 		if (!w->values[i]) {
 			ld->oom = true;
@@ -1429,7 +1496,7 @@ static void do_where_one(struct ld *ld, struct cfg *cfg, struct cfg_where *w, co
 	}
 }
 
-static void do_where(struct ld *ld, struct cfg *cfg, struct cfg_rule *rule, const struct ynode *v)
+static void do_where(struct ld *ld, struct cfg_rule *rule, const struct ynode *v)
 {
 	size_t i, f, a;
 
@@ -1446,29 +1513,94 @@ static void do_where(struct ld *ld, struct cfg *cfg, struct cfg_rule *rule, cons
 	}
 	for (i = 0; i + 1 < v->nkids; i += 2) {
 		const struct ynode *k = v->kids[i];
+		struct cfg_where *w;
 
-		for (f = 0; f < CFG_FIELD_N; f++)
+		for (f = 0; f < CFG_FIELD_NAMED; f++)
 			for (a = 0; a < 2; a++)
 				if (k->type == Y_SCALAR && field_names[f][a] &&
 				    !strcmp(k->str, field_names[f][a]))
 					goto found;
-		ld_err(ld, k,
-		       "unknown field '%.*s' in where; expected one of: facility, severity, host, "
-		       "app, procid, msgid, peer, source",
-		       qlen(k), k->str);
-		continue;
+		if (k->type != Y_SCALAR || !field_name_ok(k->str, k->len)) {
+			ld_err(ld, k,
+			       "'%.*s' is not a field name (letters, digits, '_', '.', '-', '@')",
+			       qlen(k), k->str);
+			continue;
+		}
 	found:
 		for (a = 0; a < rule->nwhere; a++)
-			if (rule->where[a].field == (enum cfg_field)f) {
+			if (rule->where[a].field == (enum cfg_field)f &&
+			    (f != CFG_FIELD_NAMED || !strcmp(rule->where[a].name, k->str))) {
 				ld_err(ld, k, "field '%s' appears twice in where",
-				       cfg_field_name((enum cfg_field)f));
+				       f == CFG_FIELD_NAMED ? k->str
+							    : cfg_field_name((enum cfg_field)f));
 				break;
 			}
 		if (a < rule->nwhere)
 			continue;
-		rule->where[rule->nwhere].field = (enum cfg_field)f;
-		do_where_one(ld, cfg, &rule->where[rule->nwhere++], v->kids[i + 1]);
+		w = &rule->where[rule->nwhere++];
+		w->field = (enum cfg_field)f;
+		if (f == CFG_FIELD_NAMED && !(w->name = strdup(k->str))) {
+			ld->oom = true;
+			return;
+		}
+		do_where_one(ld, w, v->kids[i + 1]);
 	}
+}
+
+/* `value:`/`top:`/`distinct:` name a field: one word. */
+static void get_field(struct ld *ld, const struct ynode *v, const char *key, char **out,
+		      struct cfg_pos *pos)
+{
+	if (want_scalar(ld, v, key, "a field name"))
+		return;
+	if (!field_name_ok(v->str, v->len)) {
+		ld_err(ld, v,
+		       "'%s' wants a field name (letters, digits, '_', '.', '-', '@'), got '%.*s'",
+		       key, qlen(v), v->str);
+		return;
+	}
+	*pos = pos_of(ld, v);
+	if (!(*out = strdup(v->str)))
+		ld->oom = true;
+}
+
+/* unit: names, their scale into the base unit, and that unit. */
+static const struct {
+	const char *name;
+	double scale;
+	const char *base;
+} units[] = {
+    {"ns", 1e-9, "s"},
+    {"us", 1e-6, "s"},
+    {"ms", 1e-3, "s"},
+    {"s", 1, "s"},
+    {"m", 60, "s"},
+    {"h", 3600, "s"},
+    {"b", 1, "bytes"},
+    {"bytes", 1, "bytes"},
+    {"kb", 1e3, "bytes"},
+    {"mb", 1e6, "bytes"},
+    {"gb", 1e9, "bytes"},
+    {"kib", 1024, "bytes"},
+    {"mib", 1048576, "bytes"},
+    {"gib", 1073741824, "bytes"},
+};
+
+static void do_unit(struct ld *ld, const struct ynode *v, struct cfg_rule *rule)
+{
+	size_t i;
+
+	if (want_scalar(ld, v, "unit", "a unit such as ms"))
+		return;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcasecmp(v->str, units[i].name)) {
+			rule->value_scale = units[i].scale;
+			rule->value_unit = units[i].base;
+			return;
+		}
+	ld_err(ld, v,
+	       "unknown unit '%.*s'; expected ns, us, ms, s, m, h, b, kb, mb, gb, kib, mib, gib",
+	       qlen(v), v->str);
 }
 static const char *const rule_flags[] = {"caseless", "dotall", "utf8"}; /* bit order */
 
@@ -1480,7 +1612,7 @@ static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, siz
 	bool caseless;
 	int x;
 
-	rule->pos = pos_of(cfg, map);
+	rule->pos = pos_of(ld, map);
 	map_collect(ld, map, &ks, v);
 
 	if (!v[RK_NAME]) {
@@ -1496,15 +1628,16 @@ static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, siz
 				if (cfg->rules[j].name && !strcmp(cfg->rules[j].name, rule->name)) {
 					ld_err(ld, v[RK_NAME],
 					       "duplicate rule name '%s' (also used by the rule at "
-					       "line %d)",
-					       rule->name, cfg->rules[j].pos.line);
+					       "%s:%d)",
+					       rule->name, cfg->rules[j].pos.file,
+					       cfg->rules[j].pos.line);
 					break;
 				}
 			}
 		}
 	}
 	if (v[RK_WHERE])
-		do_where(ld, cfg, rule, v[RK_WHERE]);
+		do_where(ld, rule, v[RK_WHERE]);
 	if (!v[RK_MATCH] && !v[RK_WHERE]) {
 		if (rule->name)
 			ld_err(ld, map,
@@ -1514,7 +1647,7 @@ static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, siz
 			ld_err(ld, map,
 			       "a rule needs 'match' (a regex), 'where' (fields), or both");
 	} else if (v[RK_MATCH]) {
-		rule->match_pos = pos_of(cfg, v[RK_MATCH]);
+		rule->match_pos = pos_of(ld, v[RK_MATCH]);
 		get_string(ld, v[RK_MATCH], "match", &rule->match);
 	}
 	if (v[RK_FLAGS] && !want_seq(ld, v[RK_FLAGS], "flags")) {
@@ -1530,6 +1663,31 @@ static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, siz
 			ld_err(ld, v[RK_CASELESS],
 			       "'caseless: false' contradicts 'flags: [caseless]'");
 	}
+	rule->value_scale = 1;
+	rule->value_unit = "";
+	if (v[RK_VALUE])
+		get_field(ld, v[RK_VALUE], "value", &rule->value, &rule->value_pos);
+	if (v[RK_UNIT]) {
+		if (!v[RK_VALUE])
+			ld_err(ld, v[RK_UNIT],
+			       "'unit' needs 'value' (the field it is the unit of)");
+		else
+			do_unit(ld, v[RK_UNIT], rule);
+	}
+	if (v[RK_TOP] && v[RK_GROUPBY])
+		ld_err(ld, v[RK_GROUPBY], "'group_by' and 'top' are the same; give one");
+	else if (v[RK_TOP] || v[RK_GROUPBY])
+		get_field(ld, v[RK_TOP] ? v[RK_TOP] : v[RK_GROUPBY], v[RK_TOP] ? "top" : "group_by",
+			  &rule->top, &rule->top_pos);
+	rule->top_k = 10;
+	if (v[RK_TOPK]) {
+		if (!v[RK_TOP] && !v[RK_GROUPBY])
+			ld_err(ld, v[RK_TOPK], "'top_k' needs 'top' (the field to rank)");
+		else
+			get_uint(ld, v[RK_TOPK], "top_k", 1, 1000, &rule->top_k);
+	}
+	if (v[RK_DISTINCT])
+		get_field(ld, v[RK_DISTINCT], "distinct", &rule->distinct, &rule->distinct_pos);
 }
 
 /* Walk the entries of a sequence of mappings (sources or rules) whose
@@ -1584,8 +1742,9 @@ static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
 }
 
-static const char *const top_keys[] = {
-    "listen", "state_dir", "checkpoint_interval", "windows", "sources", "rules", "tuning"};
+static const char *const top_keys[] = {"listen",  "state_dir", "checkpoint_interval",
+				       "windows", "sources",   "rules",
+				       "tuning",  "include"};
 enum {
 	TOP_LISTEN,
 	TOP_STATE_DIR,
@@ -1594,8 +1753,162 @@ enum {
 	TOP_SOURCES,
 	TOP_RULES,
 	TOP_TUNING,
+	TOP_INCLUDE,
 	TOP_N
 };
+
+#define INCLUDE_DEPTH_MAX 8
+#define INCLUDE_FILES_MAX 1024
+
+static int read_all(const char *path, char **bufp, size_t *lenp);
+static void do_include(struct ld *ld, struct cfg *cfg, const struct ynode *v);
+
+/* Append the rules of the sequence v to cfg->rules. */
+static void do_rules(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	struct cfg_rule *r;
+	size_t base = cfg->nrules;
+
+	if (want_seq(ld, v, "rules") || !v->nkids)
+		return;
+	r = realloc(cfg->rules, (base + v->nkids) * sizeof(*r));
+	if (!r) {
+		ld->oom = true;
+		return;
+	}
+	memset(r + base, 0, v->nkids * sizeof(*r));
+	cfg->rules = r;
+	cfg->nrules += v->nkids;
+	for (size_t i = 0; i < v->nkids && !ld->oom; i++) {
+		if (v->kids[i]->type != Y_MAP) {
+			ld_err(ld, v->kids[i],
+			       "each entry of 'rules' must be a mapping (a rule), not %s",
+			       ynode_kind(v->kids[i]));
+			continue;
+		}
+		do_rule(ld, cfg, v->kids[i], base + i);
+	}
+}
+
+static const char *const include_keys[] = {"rules", "include"};
+
+/* Read one included file: a mapping of `rules:` and `include:` only. */
+static void include_file(struct ld *ld, struct cfg *cfg, const char *path, const struct ynode *at)
+{
+	static const struct keyset ks = {"in an included file", include_keys, 2};
+	const struct ynode *v[2] = {0};
+	const char *file = ld->file;
+	unsigned fileno = ld->fileno;
+	struct ytree tree = {0};
+	char *text = NULL, **inc;
+	size_t len = 0;
+	int rc;
+
+	char *rp = realpath(path, NULL);
+	bool loop = rp && ld->top_real && !strcmp(rp, ld->top_real);
+
+	for (unsigned i = 0; rp && i < ld->depth && !loop; i++)
+		loop = !strcmp(ld->chain[i], rp);
+	if (loop) {
+		ld_err(ld, at, "include '%s' includes itself (an include loop)", path);
+		free(rp);
+		return;
+	}
+	if (ld->depth >= INCLUDE_DEPTH_MAX || cfg->nincludes >= INCLUDE_FILES_MAX) {
+		ld_err(ld, at, "include '%s': more than %u levels or %u files", path,
+		       INCLUDE_DEPTH_MAX, INCLUDE_FILES_MAX);
+		free(rp);
+		return;
+	}
+	rc = read_all(path, &text, &len);
+	if (rc) {
+		ld_err(ld, at, "include '%s': cannot read: %s", path,
+		       rc == -EFBIG ? "too large" : strerror(-rc));
+		free(rp);
+		return;
+	}
+	inc = realloc(cfg->includes, (cfg->nincludes + 1) * sizeof(*inc));
+	if (!inc || !(inc[cfg->nincludes] = strdup(path))) {
+		if (inc)
+			cfg->includes = inc;
+		free(text);
+		free(rp);
+		ld->oom = true;
+		return;
+	}
+	cfg->includes = inc;
+	ld->file = cfg->includes[cfg->nincludes++];
+	ld->fileno = (unsigned)cfg->nincludes;
+	ld->chain[ld->depth++] = rp ? rp : "";
+	if (!ytree_build(ld, text, len, &tree) && tree.root &&
+	    !(tree.root->type == Y_SCALAR && tree.root->null)) {
+		if (tree.root->type != Y_MAP) {
+			ld_err(ld, tree.root,
+			       "an included file must be a mapping (rules:, include:), not %s",
+			       ynode_kind(tree.root));
+		} else {
+			map_collect(ld, tree.root, &ks, v);
+			if (v[1])
+				do_include(ld, cfg, v[1]);
+			if (v[0])
+				do_rules(ld, cfg, v[0]);
+		}
+	}
+	ytree_free(&tree);
+	free(text);
+	ld->depth--;
+	free(rp);
+	ld->file = file;
+	ld->fileno = fileno;
+}
+
+/* include: one path or glob, or a list; relative ones are taken from the
+ * directory of the file that names them. A glob matching nothing is an
+ * error (a typo would silently drop rules). */
+static void do_include(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	size_t n = v->type == Y_SEQ ? v->nkids : 1;
+
+	if (v->type == Y_MAP) {
+		ld_err(ld, v, "'include' must be a path or a list of paths");
+		return;
+	}
+	for (size_t i = 0; i < n && !ld->oom; i++) {
+		const struct ynode *it = v->type == Y_SEQ ? v->kids[i] : v;
+		const char *slash = strrchr(ld->file, '/');
+		char path[4096];
+		glob_t g;
+		int rc;
+
+		if (want_scalar(ld, it, "include", "a path") || !it->len)
+			continue;
+		if (it->str[0] == '/' || !slash)
+			rc = snprintf(path, sizeof(path), "%s", it->str);
+		else
+			rc = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - ld->file),
+				      ld->file, it->str);
+		if (rc < 0 || (size_t)rc >= sizeof(path)) {
+			ld_err(ld, it, "include path too long");
+			continue;
+		}
+		if (!strpbrk(it->str, "*?[")) {
+			include_file(ld, cfg, path, it);
+			continue;
+		}
+		rc = glob(path, 0, NULL, &g);
+		if (rc == GLOB_NOMATCH) {
+			ld_err(ld, it, "include '%s' matches no file", path);
+			continue;
+		}
+		if (rc) {
+			ld_err(ld, it, "include '%s': cannot read the directory", path);
+			continue;
+		}
+		for (size_t k = 0; k < g.gl_pathc; k++)
+			include_file(ld, cfg, g.gl_pathv[k], it);
+		globfree(&g);
+	}
+}
 
 #define CHECKPOINT_MAX 3600u
 
@@ -1645,15 +1958,10 @@ static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 		cfg->nsources = v[TOP_SOURCES]->nkids;
 		do_each(ld, cfg, v[TOP_SOURCES], "sources", "source", do_source);
 	}
-	if (v[TOP_RULES] && !want_seq(ld, v[TOP_RULES], "rules") && v[TOP_RULES]->nkids) {
-		cfg->rules = calloc(v[TOP_RULES]->nkids, sizeof(*cfg->rules));
-		if (!cfg->rules) {
-			ld->oom = true;
-			return;
-		}
-		cfg->nrules = v[TOP_RULES]->nkids;
-		do_each(ld, cfg, v[TOP_RULES], "rules", "rule", do_rule);
-	}
+	if (v[TOP_RULES])
+		do_rules(ld, cfg, v[TOP_RULES]);
+	if (v[TOP_INCLUDE])
+		do_include(ld, cfg, v[TOP_INCLUDE]);
 	if (v[TOP_TUNING])
 		do_tuning(ld, cfg, v[TOP_TUNING]);
 }
@@ -1693,6 +2001,8 @@ static int cmp_lderr(const void *a, const void *b)
 {
 	const struct lderr *x = a, *y = b;
 
+	if (x->fileno != y->fileno)
+		return x->fileno < y->fileno ? -1 : 1;
 	if (x->line != y->line)
 		return x->line < y->line ? -1 : 1;
 	if (x->col != y->col)
@@ -1760,10 +2070,12 @@ int cfg_load_string(const char *name, const char *text, size_t len, struct cfg *
 	if (!cfg)
 		return -ENOMEM;
 	ld.file = cfg->file;
+	ld.top_real = realpath(cfg->file, NULL); /* NULL when not a file */
 	rc = ytree_build(&ld, text ? text : "", text ? len : 0, &tree);
 	if (!rc)
 		do_top(&ld, cfg, tree.root);
 	ytree_free(&tree);
+	free(ld.top_real);
 	if (ld.oom || rc == -ENOMEM)
 		rc = -ENOMEM;
 	else if (ld.nerr)
@@ -1852,6 +2164,31 @@ int cfg_load_file(const char *path, struct cfg **out, char **errs)
 	return rc;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+bool cfg_rule_same(const struct cfg_rule *a, const struct cfg_rule *b)
+{
+	if (!str_same(a->name, b->name) || !str_same(a->match, b->match) || a->flags != b->flags ||
+	    a->nwhere != b->nwhere || !str_same(a->value, b->value) ||
+	    a->value_scale != b->value_scale || !str_same(a->top, b->top) || a->top_k != b->top_k ||
+	    !str_same(a->distinct, b->distinct))
+		return false;
+	for (size_t i = 0; i < a->nwhere; i++) {
+		const struct cfg_where *x = &a->where[i], *y = &b->where[i];
+
+		if (x->field != y->field || x->cmp != y->cmp || x->num != y->num ||
+		    !str_same(x->name, y->name) || x->nvalues != y->nvalues)
+			return false;
+		for (size_t k = 0; k < x->nvalues; k++)
+			if (!str_same(x->values[k], y->values[k]))
+				return false;
+	}
+	return true;
+}
+
 void cfg_free(struct cfg *cfg)
 {
 	if (!cfg)
@@ -1874,7 +2211,11 @@ void cfg_free(struct cfg *cfg)
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		free(cfg->rules[i].name);
 		free(cfg->rules[i].match);
+		free(cfg->rules[i].value);
+		free(cfg->rules[i].top);
+		free(cfg->rules[i].distinct);
 		for (size_t j = 0; j < cfg->rules[i].nwhere; j++) {
+			free(cfg->rules[i].where[j].name);
 			for (size_t k = 0; k < cfg->rules[i].where[j].nvalues; k++)
 				free(cfg->rules[i].where[j].values[k]);
 			free(cfg->rules[i].where[j].values);
@@ -1882,6 +2223,9 @@ void cfg_free(struct cfg *cfg)
 		free(cfg->rules[i].where);
 	}
 	free(cfg->rules);
+	for (size_t i = 0; i < cfg->nincludes; i++)
+		free(cfg->includes[i]);
+	free(cfg->includes);
 	free(cfg->listen_host);
 	free(cfg->state_dir);
 	free(cfg->file);

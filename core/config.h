@@ -14,6 +14,7 @@
 #ifndef WEIR_CONFIG_H
 #define WEIR_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,13 @@ enum cfg_source_type {
 
 /* How a source's records are parsed into fields (`format:`). */
 enum cfg_format {
-	CFG_FORMAT_RAW,	   /* no fields: rules see the text only */
-	CFG_FORMAT_SYSLOG, /* RFC 5424 / RFC 3164 (ingest/syslog.h); default for syslog sources */
+	CFG_FORMAT_RAW,	     /* no fields: rules see the text only */
+	CFG_FORMAT_SYSLOG,   /* RFC 5424 / RFC 3164 (ingest/syslog.h); default for syslog sources */
+	CFG_FORMAT_COMBINED, /* access logs, NCSA combined (and common: both parse either) */
+	CFG_FORMAT_COMMON,
+	CFG_FORMAT_JSON,   /* one JSON object per record; nested keys dotted */
+	CFG_FORMAT_LOGFMT, /* key=value key="quoted value" */
+	CFG_FORMAT_N
 };
 
 enum cfg_start {
@@ -94,6 +100,8 @@ enum cfg_field {
 	CFG_FIELD_MSGID,    /* syslog MSGID (RFC 5424) */
 	CFG_FIELD_PEER,	    /* the sender's address (syslog listeners): IP or CIDR */
 	CFG_FIELD_SOURCE,   /* the name of the source the record came from */
+	CFG_FIELD_NAMED,    /* any other name: a field of the source's format or a named
+			       capture of the rule's match (struct cfg_where.name) */
 	CFG_FIELD_N
 };
 
@@ -107,10 +115,15 @@ enum cfg_cmp { CFG_CMP_EQ, CFG_CMP_NE, CFG_CMP_LT, CFG_CMP_LE, CFG_CMP_GT, CFG_C
  * Strings: one value or a list, equal to any of them (EQ); a single value
  * written "!=x" means not equal to x (NE). Peer values are an address or a
  * CIDR block (10.0.0.0/8, fd00::/8), checked here, compiled by pattern/.
+ * Named fields (status, level, a capture...): a value or a list is string
+ * equality, "!=x" inequality, and "<N", "<=N", ">N", ">=N" compare the
+ * field's value as a number (a field that is not a number fails).
  */
 struct cfg_where {
 	enum cfg_field field;
+	char *name; /* CFG_FIELD_NAMED: the field's name (owned) */
 	enum cfg_cmp cmp;
+	double num;    /* named field, cmp <, <=, >, >=: the number */
 	char **values; /* strings (the "!=" removed); numbers: their names/digits */
 	size_t nvalues;
 	int nums[24]; /* numbers: values as numbers */
@@ -126,10 +139,29 @@ struct cfg_rule {
 	unsigned flags;		  /* enum cfg_rule_flag bits */
 	struct cfg_pos pos;	  /* of the rule's mapping */
 	struct cfg_pos match_pos; /* of the `match:` value */
+	/* `value: FIELD` a number per matched record (sum, min, max, mean,
+	 * quantiles), scaled by `unit:` into the base unit (seconds for
+	 * ns/us/ms/s/m/h, bytes for b/kb/mb/gb); value_unit names it ("s",
+	 * "bytes" or "" for none). A value written with its own suffix ("12ms",
+	 * "1.5s") is read in that unit. */
+	char *value;
+	double value_scale;
+	const char *value_unit;
+	struct cfg_pos value_pos;
+	/* `top: FIELD` (or `group_by:`): the field's most frequent values,
+	 * `top_k:` of them (default 10); `distinct: FIELD`: how many different
+	 * values it takes. */
+	char *top;
+	uint32_t top_k;
+	struct cfg_pos top_pos;
+	char *distinct;
+	struct cfg_pos distinct_pos;
 };
 
 struct cfg {
-	char *file;	      /* the path loaded, or a name such as "<embedded>" */
+	char *file;	 /* the path loaded, or a name such as "<embedded>" */
+	char **includes; /* files read through `include:` (owned; cfg_pos points here) */
+	size_t nincludes;
 	char *listen_host;    /* `listen: HOST:PORT`; default 127.0.0.1 */
 	uint16_t listen_port; /* default 8080; 0 = pick a free port */
 	char *state_dir;      /* `state_dir:`; default /var/lib/weir */
@@ -190,8 +222,15 @@ struct cfg_listen {
 /* Parse a `listen:` URL. 0, or -EINVAL with why filled in. */
 int cfg_parse_listen(const char *url, struct cfg_listen *out, char *why, size_t whylen);
 
-/* The canonical name of a field ("severity", "host", ...). */
+/* The canonical name of a field ("severity", "host", ...; "field" for NAMED). */
 const char *cfg_field_name(enum cfg_field f);
+
+/* A format's name ("raw", "combined", ...), and back: 0 or -EINVAL. */
+const char *cfg_format_name(enum cfg_format f);
+int cfg_format_parse(const char *s, enum cfg_format *out);
+
+/* Do two rules count the same thing (name and every key equal)? */
+bool cfg_rule_same(const struct cfg_rule *a, const struct cfg_rule *b);
 
 void cfg_free(struct cfg *cfg);
 

@@ -6,9 +6,11 @@
  * SIGPIPE is ignored (a client that hangs up is the HTTP library's business).
  *
  * Exit status: 0 success; 1 a runtime failure; 2 bad usage or a bad config.
+ * scan --expect: 1 also when the result differs, 2 when the golden is unusable.
  */
 #include "aggregate/aggregator.h"
 #include "core/config.h"
+#include "core/expect.h"
 #include "core/log.h"
 #include "core/pipeline.h"
 #include "core/strbuf.h"
@@ -35,16 +37,28 @@ static void usage(FILE *f)
 	    "       weir check -c FILE             validate the config and compile its rules\n"
 	    "       weir scan -c FILE [LOG...]     count rule matches over files (or stdin), print "
 	    "JSON\n"
+	    "       weir scan -c FILE --expect GOLDEN [LOG...]\n"
+	    "                                      no JSON: compare with GOLDEN (saved output),\n"
+	    "                                      exit 1 and list differences if they differ\n"
 	    "       weir version\n"
-	    "options: -c, --config FILE   -w, --workers N   -v, --verbose   -h, --help\n",
+	    "options: -c, --config FILE   -w, --workers N   -v, --verbose   -h, --help\n"
+	    "         --expect GOLDEN, --format FMT (scan only: raw, syslog, combined, common,\n"
+	    "         json, logfmt; default: the format of the config's sources, if they share "
+	    "one)\n",
 	    f);
 }
 
 struct opts {
 	const char *config;
+	const char *expect; /* scan --expect: the golden file, or NULL */
 	uint32_t workers;
 	bool verbose;
+	int format; /* scan --format: enum cfg_format, or -1 (from the config) */
+	bool scan;
 };
+
+/* Long options without a short form. */
+enum { OPT_EXPECT = 256, OPT_FORMAT };
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -53,6 +67,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"workers", required_argument, NULL, 'w'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"expect", required_argument, NULL, OPT_EXPECT},
+	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -78,6 +94,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->verbose = true;
 			break;
+		case OPT_EXPECT:
+			o->expect = optarg;
+			break;
+		case OPT_FORMAT: {
+			enum cfg_format f;
+
+			if (cfg_format_parse(optarg, &f)) {
+				fprintf(stderr,
+					"weir: --format wants raw, syslog, combined, common, "
+					"json or logfmt\n");
+				return -EINVAL;
+			}
+			o->format = (int)f;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -89,12 +120,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* scan reads its files in the format all the config's sources share, or raw. */
+static enum cfg_format scan_format(const struct cfg *cfg)
+{
+	for (size_t i = 1; i < cfg->nsources; i++)
+		if (cfg->sources[i].format != cfg->sources[0].format)
+			return CFG_FORMAT_RAW;
+	return cfg->nsources ? cfg->sources[0].format : CFG_FORMAT_RAW;
+}
+
 /* Load the config (the embedded default without -c) and compile its rules.
  * Prints every error; returns 0 or -EINVAL. */
 static int load(const struct opts *o, struct cfg **cfg, struct pat_db **db)
 {
 	char *errs = NULL;
-	int rc;
+	int rc, fmt;
 
 	if (o->config)
 		rc = cfg_load_file(o->config, cfg, &errs);
@@ -106,7 +146,8 @@ static int load(const struct opts *o, struct cfg **cfg, struct pat_db **db)
 		free(errs);
 		return -EINVAL;
 	}
-	rc = pat_db_compile(*cfg, db, &errs);
+	fmt = o->format >= 0 ? o->format : (int)scan_format(*cfg);
+	rc = pat_db_compile_for(*cfg, o->scan ? 1u << fmt : pat_cfg_formats(*cfg), db, &errs);
 	if (rc) {
 		fputs(errs ? errs : "weir: cannot compile the rules\n", stderr);
 		free(errs);
@@ -152,6 +193,7 @@ static int cmd_scan(const struct opts *o, int nfiles, char **files)
 	struct pipeline *p = NULL;
 	struct snapshot *s;
 	struct strbuf out = {0};
+	struct expect *golden = NULL;
 	struct cfg *cfg;
 	struct pat_db *db;
 	sigset_t set;
@@ -168,6 +210,16 @@ static int cmd_scan(const struct opts *o, int nfiles, char **files)
 		}
 	if (load(o, &cfg, &db))
 		return 2;
+	if (o->expect) {
+		char *errs;
+
+		if (expect_load(o->expect, &golden, &errs)) {
+			fputs(errs ? errs : "weir scan: cannot load the golden\n", stderr);
+			free(errs);
+			rc = 2;
+			goto out;
+		}
+	}
 	if (nfiles) {
 		for (i = 0; i < nfiles; i++)
 			if (!strcmp(files[i], "-"))
@@ -179,6 +231,7 @@ static int cmd_scan(const struct opts *o, int nfiles, char **files)
 		po.nfiles = 1;
 	}
 	block_signals(&set);
+	po.scan_format = (uint8_t)(o->format >= 0 ? o->format : (int)scan_format(cfg));
 	if (pipeline_new(cfg, db, &po, &p) || pipeline_start(p))
 		goto out;
 	pipeline_join(p);
@@ -187,7 +240,9 @@ static int cmd_scan(const struct opts *o, int nfiles, char **files)
 		goto out;
 	agg_render_totals(p, s, &out);
 	snap_release(s);
-	if (!out.oom && fwrite(out.buf, 1, out.len, stdout) == out.len && fflush(stdout) == 0)
+	if (golden)
+		rc = expect_report(golden, out.oom ? NULL : out.buf, out.len, "weir scan", stderr);
+	else if (!out.oom && fwrite(out.buf, 1, out.len, stdout) == out.len && fflush(stdout) == 0)
 		rc = 0;
 	strbuf_free(&out);
 	for (i = 0; i < (int)p->nsources; i++)
@@ -195,6 +250,7 @@ static int cmd_scan(const struct opts *o, int nfiles, char **files)
 			rc = 1;
 out:
 	pipeline_free(p);
+	expect_free(golden);
 	pat_db_free(db);
 	cfg_free(cfg);
 	return rc;
@@ -214,6 +270,90 @@ static void raise_nofile(void)
 			 (unsigned long long)r.rlim_max, strerror(errno));
 }
 
+/* What a reload needs; one reload runs at a time (mu). */
+struct reloader {
+	const struct opts *o;
+	const struct cfg *first; /* the config serve started with (sources, listen, ...) */
+	struct pipeline *p;
+	struct http_server *h;
+	pthread_mutex_t mu;
+};
+
+/* Does b differ from a in what a reload does not apply? */
+static bool outside_rules_changed(const struct cfg *a, const struct cfg *b)
+{
+	if (a->nsources != b->nsources || a->nwindows != b->nwindows ||
+	    memcmp(a->windows, b->windows, sizeof(a->windows)) ||
+	    a->listen_port != b->listen_port || strcmp(a->listen_host, b->listen_host) ||
+	    strcmp(a->state_dir, b->state_dir) || a->workers != b->workers ||
+	    a->batch_size != b->batch_size || a->max_line != b->max_line ||
+	    a->tick_ms != b->tick_ms)
+		return true;
+	for (size_t i = 0; i < a->nsources; i++)
+		if (strcmp(a->sources[i].name, b->sources[i].name) ||
+		    a->sources[i].format != b->sources[i].format ||
+		    a->sources[i].npaths != b->sources[i].npaths ||
+		    a->sources[i].nlistens != b->sources[i].nlistens)
+			return true;
+	return false;
+}
+
+/*
+ * Reload the rules from the config file: load and compile it here (off
+ * the hot path); a config with errors is refused with them (*msg) and the
+ * running rules stay. 0, -EINVAL (the config's fault) or -errno.
+ */
+static int reload(void *arg, char **msg)
+{
+	struct reloader *rl = arg;
+	struct strbuf sb = {0};
+	struct cfg *cfg = NULL;
+	struct pat_db *db = NULL;
+	char *errs = NULL;
+	int rc;
+
+	*msg = NULL;
+	if (!rl->o->config) {
+		*msg = strdup("weir runs its embedded default config: there is no file to reload "
+			      "(start it with -c FILE)");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&rl->mu);
+	rc = cfg_load_file(rl->o->config, &cfg, &errs);
+	if (!rc)
+		rc = pat_db_compile(cfg, &db, &errs);
+	if (rc) {
+		log_error("reload refused; the running rules stay:\n%s", errs ? errs : "");
+		*msg = errs;
+		cfg_free(cfg);
+		pthread_mutex_unlock(&rl->mu);
+		return -EINVAL;
+	}
+	strbuf_printf(&sb, "%zu rules from %s", cfg->nrules, cfg->file);
+	if (outside_rules_changed(rl->first, cfg)) {
+		strbuf_puts(&sb, "; only rules are reloaded: the other changes need a restart");
+		log_warn("reload: %s: only rules are reloaded; the other changes need a restart",
+			 cfg->file);
+	}
+	/* The rendering reads cfg, which the pipeline owns once it is handed over. */
+	rc = http_set_rules(rl->h, cfg);
+	if (!rc)
+		rc = pipeline_reload(rl->p, cfg, db, 10000);
+	else {
+		pat_db_free(db);
+		cfg_free(cfg);
+	}
+	pthread_mutex_unlock(&rl->mu);
+	if (rc) {
+		strbuf_free(&sb);
+		*msg = strdup(rc == -ETIMEDOUT ? "reload not applied within 10 s" : strerror(-rc));
+		return rc == -EINVAL ? -EIO : rc;
+	}
+	log_info("reload: %s", sb.buf ? sb.buf : "done");
+	*msg = strbuf_take(&sb);
+	return 0;
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	struct pipe_opts po = {.workers = o->workers};
@@ -221,6 +361,7 @@ static int cmd_serve(const struct opts *o)
 	struct http_server *h = NULL;
 	struct cfg *cfg;
 	struct pat_db *db;
+	struct reloader rl = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	sigset_t set;
 	int sig, rc = 1;
 
@@ -234,13 +375,22 @@ static int cmd_serve(const struct opts *o)
 		goto out;
 	if (pipeline_start(p))
 		goto out;
+	rl.o = o;
+	rl.first = cfg;
+	rl.p = p;
+	rl.h = h;
+	http_set_reload(h, reload, &rl);
 	log_info("weir %s: %zu rules, %u workers, %u sources; Ctrl-C to stop", WEIR_VERSION,
 		 cfg->nrules, p->nworkers, p->nsources);
 	for (;;) {
 		if (sigwait(&set, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: reload is not supported yet; ignoring");
+			char *msg = NULL;
+
+			log_info("SIGHUP: reloading the rules");
+			reload(&rl, &msg);
+			free(msg);
 			continue;
 		}
 		break;
@@ -263,7 +413,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct opts o = {0};
+	struct opts o = {.format = -1};
 	const char *cmd = "serve";
 	int rc;
 
@@ -284,6 +434,11 @@ int main(int argc, char **argv)
 		return 2;
 	if (o.verbose)
 		log_set_level(LOG_DEBUG);
+	if (o.expect && strcmp(cmd, "scan")) {
+		fprintf(stderr, "weir: --expect is an option of scan only\n");
+		return 2;
+	}
+	o.scan = !strcmp(cmd, "scan");
 	if (!strcmp(cmd, "serve"))
 		rc = optind < argc ? (usage(stderr), 2) : cmd_serve(&o);
 	else if (!strcmp(cmd, "check"))

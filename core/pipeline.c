@@ -59,10 +59,12 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 	if (!p->sources || !p->source_stats)
 		return -ENOMEM;
 	if (o->scan) {
-		for (i = 0; i < o->nfiles; i++)
+		for (i = 0; i < o->nfiles; i++) {
 			if ((rc = add_source(p, o->files[i], (char *const *)&o->files[i], 1, false,
 					     false)))
 				return rc;
+			p->sources[i].format = o->scan_format;
+		}
 		return 0;
 	}
 	for (i = 0; i < p->cfg->nsources; i++) {
@@ -99,7 +101,7 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 		if (rc)
 			return rc;
 		ps = &p->sources[p->nsources - 1];
-		ps->parse_syslog = cs->format == CFG_FORMAT_SYSLOG;
+		ps->format = (uint8_t)cs->format;
 		ps->flush_after_ms = cs->flush_after_s * 1000;
 		ps->excludes = cs->excludes;
 		ps->nexcludes = (uint32_t)cs->nexcludes;
@@ -178,12 +180,15 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 		goto err;
 	p->listener_stats = calloc(p->nlisteners ? p->nlisteners : 1, sizeof(*p->listener_stats));
 	p->listener_top = calloc(p->nlisteners ? p->nlisteners : 1, sizeof(*p->listener_top));
-	if (!p->listener_stats || !p->listener_top) {
+	p->unmatched = calloc(p->nsources ? p->nsources : 1, sizeof(*p->unmatched));
+	if (!p->listener_stats || !p->listener_top || !p->unmatched) {
 		rc = -ENOMEM;
 		goto err;
 	}
 	pthread_mutex_init(&p->listeners_lock, NULL);
 	p->listeners_lock_ok = true;
+	pthread_mutex_init(&p->unmatched_lock, NULL);
+	p->unmatched_lock_ok = true;
 	p->max_files = o->scan ? (uint32_t)(o->nfiles ? o->nfiles : 1) : cfg->max_files;
 	p->files = calloc(p->max_files, sizeof(*p->files));
 	p->file_stats = calloc(p->max_files, sizeof(*p->file_stats));
@@ -191,6 +196,7 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 		rc = -ENOMEM;
 		goto err;
 	}
+	pthread_mutex_init(&p->reload_lock, NULL);
 	pthread_mutex_init(&p->files_lock, NULL);
 	p->files_lock_ok = true;
 	if (!o->scan && (rc = open_state(p)))
@@ -207,13 +213,14 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 		ws->src_lines_truncated = counters(p->nsources);
 		ws->src_bytes_discarded = counters(p->nsources);
 		ws->src_parse_errors = counters(p->nsources);
+		ws->src_unmatched = counters(p->nsources);
 		/* one more slot: batches from syslog listeners, which are not files */
 		ws->file_records = counters(p->max_files + 1);
 		ws->file_lines_truncated = counters(p->max_files + 1);
 		ws->file_bytes_discarded = counters(p->max_files + 1);
 		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded ||
-		    !ws->src_parse_errors || !ws->file_records || !ws->file_lines_truncated ||
-		    !ws->file_bytes_discarded) {
+		    !ws->src_parse_errors || !ws->src_unmatched || !ws->file_records ||
+		    !ws->file_lines_truncated || !ws->file_bytes_discarded) {
 			rc = -ENOMEM;
 			goto err;
 		}
@@ -279,6 +286,98 @@ void pipeline_join(struct pipeline *p)
 	p->started = false;
 }
 
+/* Free a ruleset and what it still holds (made-ready or replaced parts). */
+static void ruleset_free(struct pipeline *p, struct ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (uint32_t w = 0; w < p->nworkers; w++)
+		worker_unprepare(rs->scanners ? rs->scanners[w] : NULL,
+				 rs->panes ? rs->panes[w] : NULL);
+	if (rs->panes)
+		for (uint32_t w = 0; w < p->nworkers; w++)
+			free(rs->panes[w]);
+	free(rs->panes);
+	free(rs->scanners);
+	agg_unprepare(rs);
+	pat_db_free(rs->db);
+	cfg_free(rs->cfg);
+	free(rs);
+}
+
+int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int timeout_ms)
+{
+	struct ruleset *rs = calloc(1, sizeof(*rs));
+	uint64_t want;
+	int64_t deadline;
+	uint32_t w;
+	int rc = -ENOMEM;
+
+	if (!rs) {
+		pat_db_free(db);
+		cfg_free(cfg);
+		return -ENOMEM;
+	}
+	rs->cfg = cfg;
+	rs->db = db;
+	rs->nrules = pat_db_nrules(db);
+	rs->scanners = calloc(p->nworkers, sizeof(*rs->scanners));
+	rs->panes = calloc(p->nworkers, sizeof(*rs->panes));
+	if (!rs->scanners || !rs->panes)
+		goto fail;
+	for (w = 0; w < p->nworkers; w++)
+		if (!(rs->panes[w] = calloc(WORKER_PANES, sizeof(struct pane *))) ||
+		    worker_prepare(db, &rs->scanners[w], rs->panes[w]))
+			goto fail;
+	if (agg_prepare(p, rs))
+		goto fail;
+	pthread_mutex_lock(&p->reload_lock);
+	want = rs->gen = ++p->reloads_asked;
+	atomic_store_explicit(&p->reload_req, rs, memory_order_release);
+	ing_wake(p->ingest);
+	deadline = now_ms() + timeout_ms;
+	while ((atomic_load_explicit(&p->reloads_applied, memory_order_acquire) < want ||
+		atomic_load_explicit(&rs->switched, memory_order_acquire) < p->nworkers) &&
+	       now_ms() < deadline) {
+		struct timespec ts = {0, 2000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load_explicit(&p->reloads_applied, memory_order_acquire) < want ||
+	    atomic_load_explicit(&rs->switched, memory_order_acquire) < p->nworkers) {
+		/* still under way: it is freed with the pipeline */
+		rs->prev = p->rules_cur;
+		p->rules_cur = rs;
+		pthread_mutex_unlock(&p->reload_lock);
+		log_error("reload: not applied after %d ms; it will be when ingest gets to it",
+			  timeout_ms);
+		return -ETIMEDOUT;
+	}
+	/* Switched: what rs holds now is the old side; the rules it replaced
+	 * are no longer used by anyone. */
+	for (w = 0; w < p->nworkers; w++) {
+		worker_unprepare(rs->scanners[w], rs->panes[w]);
+		rs->scanners[w] = NULL;
+		memset(rs->panes[w], 0, WORKER_PANES * sizeof(struct pane *));
+	}
+	agg_unprepare(rs);
+	rs->prev = p->rules_cur;
+	p->rules_cur = rs;
+	while (rs->prev) {
+		struct ruleset *old = rs->prev;
+
+		rs->prev = old->prev;
+		old->prev = NULL;
+		ruleset_free(p, old);
+	}
+	pthread_mutex_unlock(&p->reload_lock);
+	return 0;
+fail:
+	ruleset_free(p, rs);
+	log_error("reload: out of memory");
+	return rc;
+}
+
 void pipeline_free(struct pipeline *p)
 {
 	uint32_t i;
@@ -286,6 +385,7 @@ void pipeline_free(struct pipeline *p)
 	if (!p)
 		return;
 	pipeline_join(p);
+
 	demo_free(p->demo);
 	ing_free(p->ingest); /* takes the batches back from the return rings */
 	agg_free(p->agg);
@@ -307,6 +407,7 @@ void pipeline_free(struct pipeline *p)
 		free(ws->src_lines_truncated);
 		free(ws->src_bytes_discarded);
 		free(ws->src_parse_errors);
+		free(ws->src_unmatched);
 		free(ws->file_records);
 		free(ws->file_lines_truncated);
 		free(ws->file_bytes_discarded);
@@ -335,6 +436,9 @@ void pipeline_free(struct pipeline *p)
 	free(p->listener_top);
 	if (p->listeners_lock_ok)
 		pthread_mutex_destroy(&p->listeners_lock);
+	free(p->unmatched);
+	if (p->unmatched_lock_ok)
+		pthread_mutex_destroy(&p->unmatched_lock);
 	free(p->batch_rings);
 	free(p->return_rings);
 	free(p->pane_rings);
@@ -344,5 +448,12 @@ void pipeline_free(struct pipeline *p)
 	free(p->workers);
 	free(p->worker_threads);
 	snap_store_destroy(&p->store);
+	while (p->rules_cur) {
+		struct ruleset *rs = p->rules_cur;
+
+		p->rules_cur = rs->prev;
+		ruleset_free(p, rs);
+	}
+	pthread_mutex_destroy(&p->reload_lock);
 	free(p);
 }

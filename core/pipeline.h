@@ -45,7 +45,7 @@ struct pipe_source {
 	bool start_at_end;	  /* files seen the first time: start at their end */
 	bool follow;		  /* keep tailing at EOF (serve); false: read once (scan) */
 	bool syslog;		  /* a syslog receiver: patterns are its listen URLs */
-	bool parse_syslog;	  /* format: syslog: workers parse each record's header */
+	uint8_t format;		  /* enum cfg_format: how workers parse each record */
 	uint32_t first_listener;  /* syslog: its listeners are [first_listener, +npatterns) */
 	uint32_t max_connections; /* syslog, TCP: per listener */
 	uint32_t idle_timeout_ms; /* syslog, TCP: 0 = never */
@@ -83,11 +83,41 @@ struct listener_top {
 	uint64_t total; /* messages counted, for the error bound total / PEER_TOP_K */
 };
 
+/*
+ * A rule set a reload switches to (pipeline_reload). Everything the
+ * threads need for it is made ready before the switch, so the switch
+ * itself allocates nothing and cannot fail.
+ */
+struct ruleset {
+	struct cfg *cfg;   /* owned: where the rules come from */
+	struct pat_db *db; /* owned */
+	uint32_t nrules;
+	uint64_t gen;		       /* 1, 2, ... in the order reloads were asked */
+	_Atomic uint32_t switched;     /* workers that have taken theirs */
+	struct pat_scanner **scanners; /* [nworkers]: each worker takes its own */
+	struct pane ***panes;	       /* [nworkers][WORKER_PANES] */
+	void *agg;		       /* the aggregator's new tables (aggregator.c) */
+	struct ruleset *prev;	       /* the one it replaced (freed by the next reload) */
+};
+
 struct pipe_opts {
 	bool scan;		  /* read the given files once and finish */
 	const char *const *files; /* scan: the files */
 	size_t nfiles;
-	uint32_t workers; /* 0: from cfg, else one per core */
+	uint32_t workers;    /* 0: from cfg, else one per core */
+	uint8_t scan_format; /* scan: enum cfg_format of the files */
+};
+
+/* The last records of a source that no rule counted (at most one per
+ * batch is taken), for GET /api/v1/sources. Written by workers under
+ * unmatched_lock once per batch that had one; read by the aggregator. */
+#define UNMATCHED_KEEP 10
+#define UNMATCHED_TEXT 512 /* bytes kept of each; longer ones are cut */
+struct unmatched_recent {
+	char text[UNMATCHED_KEEP][UNMATCHED_TEXT];
+	uint32_t len[UNMATCHED_KEEP];
+	uint32_t full_len[UNMATCHED_KEEP];
+	uint32_t next, n;
 };
 
 struct pipeline {
@@ -118,6 +148,9 @@ struct pipeline {
 	uint32_t nlisteners;
 	struct listener_stats *listener_stats; /* [nlisteners] */
 	struct listener_top *listener_top;     /* [nlisteners], under listeners_lock */
+	struct unmatched_recent *unmatched;    /* [nsources], under unmatched_lock */
+	pthread_mutex_t unmatched_lock;
+	bool unmatched_lock_ok;
 	pthread_mutex_t listeners_lock;
 	bool listeners_lock_ok;
 	struct state
@@ -127,7 +160,14 @@ struct pipeline {
 	struct snap_store store;
 	int64_t start_ms;
 
-	_Atomic bool ingest_done;	  /* set by ingest after its last push */
+	_Atomic bool ingest_done; /* set by ingest after its last push */
+	/* Reload: pipeline_reload() sets reload_req; ingest sends it through
+	 * the rings as a barrier; the aggregator counts it applied. */
+	_Atomic(struct ruleset *) reload_req;
+	_Atomic uint64_t reloads_applied;
+	uint64_t reloads_asked; /* by pipeline_reload, under reload_lock */
+	pthread_mutex_t reload_lock;
+	struct ruleset *rules_cur;	  /* the last reload's (NULL: the original cfg and db) */
 	_Atomic uint32_t workers_running; /* decremented by each worker on exit */
 
 	struct ingest *ingest;
@@ -149,6 +189,15 @@ void pipeline_stop(struct pipeline *p);
 /* Wait for every thread to finish (scan: until all files are read). */
 void pipeline_join(struct pipeline *p);
 void pipeline_free(struct pipeline *p);
+
+/*
+ * Switch to the rules of cfg and db (both taken over, also on failure)
+ * at one cut in the input: every record before it is counted by the old
+ * rules, every record after by the new, none twice. Rules whose name and
+ * definition are unchanged keep their history. Waits for the switch (at
+ * most timeout_ms). 0, or -errno (message logged).
+ */
+int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int timeout_ms);
 
 /* Wall clock in ms (CLOCK_REALTIME). */
 int64_t now_ms(void);

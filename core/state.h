@@ -62,7 +62,9 @@ struct state {
 struct ckpt_files {
 	struct state_file *files;
 	uint32_t n;
-	bool final; /* taken at shutdown */
+	bool final;  /* taken at shutdown */
+	bool write;  /* write the state file at this cut (false: a reload, not durable) */
+	void *rules; /* non-NULL: a reload: the struct ruleset the cut switches to */
 };
 
 void state_free(struct state *st);

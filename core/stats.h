@@ -94,6 +94,8 @@ struct worker_stats {
 	/* format: syslog records whose header did not parse (ingest/syslog.h:
 	 * parse_error), per source; they are still matched as raw text. */
 	_Atomic uint64_t *src_parse_errors;
+	/* Records no rule counted, per source. */
+	_Atomic uint64_t *src_unmatched;
 	_Atomic uint64_t *file_records;
 	_Atomic uint64_t *file_lines_truncated;
 	_Atomic uint64_t *file_bytes_discarded;

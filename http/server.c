@@ -1,7 +1,8 @@
 /*
  * server.c - see server.h.
  *
- * Routes: GET /api/v1/snapshot, /api/v1/sources, /api/v1/rules, /healthz.
+ * Routes: GET /api/v1/snapshot, /api/v1/sources, /api/v1/rules, /healthz;
+ * POST /api/v1/reload.
  * Anything else is a JSON error: 404 for an unknown path, 405 for a known
  * path with another method. Every error body has the same shape:
  *   {"error":{"status":404,"message":"..."}}
@@ -17,6 +18,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,11 @@
 struct http_server {
 	struct MHD_Daemon *d;
 	struct snap_store *store; /* borrowed */
-	char *rules_json;	  /* owned */
+	char *rules_json;	  /* owned, under mu */
 	size_t rules_len;
+	pthread_mutex_t mu;
+	int (*reload)(void *arg, char **msg);
+	void *reload_arg;
 	uint16_t port;
 };
 
@@ -105,6 +110,78 @@ static enum MHD_Result serve_static(struct MHD_Connection *c, const char *body, 
 	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT));
 }
 
+void http_set_reload(struct http_server *h, int (*fn)(void *arg, char **msg), void *arg)
+{
+	pthread_mutex_lock(&h->mu);
+	h->reload = fn;
+	h->reload_arg = arg;
+	pthread_mutex_unlock(&h->mu);
+}
+
+static char *render_rules(const struct cfg *cfg, size_t *len);
+
+int http_set_rules(struct http_server *h, const struct cfg *cfg)
+{
+	size_t len;
+	char *json = render_rules(cfg, &len), *old;
+
+	if (!json)
+		return -ENOMEM;
+	pthread_mutex_lock(&h->mu);
+	old = h->rules_json;
+	h->rules_json = json;
+	h->rules_len = len;
+	pthread_mutex_unlock(&h->mu);
+	free(old);
+	return 0;
+}
+
+static enum MHD_Result serve_rules(struct http_server *h, struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+
+	pthread_mutex_lock(&h->mu);
+	r = MHD_create_response_from_buffer(h->rules_len, h->rules_json, MHD_RESPMEM_MUST_COPY);
+	pthread_mutex_unlock(&h->mu);
+	return send_body(c, MHD_HTTP_OK, r);
+}
+
+static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection *c)
+{
+	int (*fn)(void *, char **);
+	struct strbuf sb = {0};
+	char *msg = NULL;
+	void *arg;
+	int rc;
+
+	pthread_mutex_lock(&h->mu);
+	fn = h->reload;
+	arg = h->reload_arg;
+	pthread_mutex_unlock(&h->mu);
+	if (!fn)
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready to reload yet", NULL);
+	rc = fn(arg, &msg);
+	if (rc) {
+		enum MHD_Result ret = send_error(c,
+						 rc == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT
+							       : MHD_HTTP_INTERNAL_SERVER_ERROR,
+						 msg ? msg : "reload failed", NULL);
+
+		free(msg);
+		return ret;
+	}
+	strbuf_puts(&sb, "{\"status\":\"ok\",\"message\":");
+	json_cstr(&sb, msg ? msg : "reloaded");
+	strbuf_puts(&sb, "}\n");
+	free(msg);
+	if (sb.oom) {
+		strbuf_free(&sb);
+		return MHD_NO;
+	}
+	return send_body(c, MHD_HTTP_OK,
+			 MHD_create_response_from_buffer(sb.len, sb.buf, MHD_RESPMEM_MUST_FREE));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -126,6 +203,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0; /* no route takes a body yet: discard it */
 		return MHD_YES;
 	}
+	if (!strcmp(url, "/api/v1/reload")) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST)) {
+			snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method,
+				 url);
+			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "POST");
+		}
+		return serve_reload(h, c);
+	}
 	known = !strcmp(url, "/api/v1/snapshot") || !strcmp(url, "/api/v1/sources") ||
 		!strcmp(url, "/api/v1/rules") || !strcmp(url, "/healthz");
 	if (!known) {
@@ -141,7 +226,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strcmp(url, "/api/v1/sources"))
 		return serve_snapshot(h, c, true);
 	if (!strcmp(url, "/api/v1/rules"))
-		return serve_static(c, h->rules_json, h->rules_len);
+		return serve_rules(h, c);
 	return serve_static(c, health, sizeof(health) - 1);
 }
 
@@ -209,6 +294,7 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	if (!h)
 		return -ENOMEM;
 	h->store = store;
+	pthread_mutex_init(&h->mu, NULL);
 	h->rules_json = render_rules(cfg, &h->rules_len);
 	if (!h->rules_json) {
 		free(h);
@@ -267,5 +353,6 @@ void http_stop(struct http_server *h)
 		return;
 	MHD_stop_daemon(h->d);
 	free(h->rules_json);
+	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

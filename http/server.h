@@ -20,6 +20,15 @@ struct http_server;
 int http_start(const struct cfg *cfg, struct snap_store *store, struct http_server **out);
 /* The port actually bound (useful with port 0). */
 uint16_t http_port(const struct http_server *h);
+/*
+ * POST /api/v1/reload calls fn(arg, &msg) on the HTTP thread: 0 answers
+ * 200, anything else 422 (a config with errors) or 500, with msg (malloc'd,
+ * freed here) as the message. Until set, the route answers 503.
+ */
+void http_set_reload(struct http_server *h, int (*fn)(void *arg, char **msg), void *arg);
+/* Serve GET /api/v1/rules from cfg's rules from now on (after a reload). */
+int http_set_rules(struct http_server *h, const struct cfg *cfg);
+
 /* Stop accepting, finish, free. NULL is a no-op. */
 void http_stop(struct http_server *h);
 

@@ -494,16 +494,20 @@ static void poll_files(struct ingest *ing)
 
 /* --- checkpoints --- */
 
-static void ckpt_begin(struct ingest *ing, bool final)
+static void ckpt_begin(struct ingest *ing, bool final, struct ruleset *rules)
 {
 	struct ckpt_files *c = files_checkpoint(ing);
 	uint32_t w;
 
 	if (!c) {
 		log_error("checkpoint skipped: out of memory");
+		if (rules) /* put it back: the next round tries again */
+			atomic_store_explicit(&ing->p->reload_req, rules, memory_order_release);
 		return;
 	}
 	c->final = final;
+	c->write = ing->p->durable;
+	c->rules = rules;
 	ing->ckpt_payload = c;
 	for (w = 0; w < ing->p->nworkers; w++)
 		ing->barrier_pending[w] = true;
@@ -544,7 +548,7 @@ static void ckpt_final(struct ingest *ing)
 		if (ing->npending || ing->barriers_out)
 			nanosleep(&ms, NULL);
 	}
-	ckpt_begin(ing, true);
+	ckpt_begin(ing, true, NULL);
 	while (ing->npending) {
 		ckpt_push(ing);
 		if (ing->npending)
@@ -624,9 +628,21 @@ void *ing_main(void *arg)
 		t = now_ms();
 		if (p->durable && !ing->stopping && !ing->npending && !ing->barriers_out &&
 		    t >= ing->next_ckpt_ms) {
-			ckpt_begin(ing, false);
+			ckpt_begin(ing, false, NULL);
 			ckpt_push(ing);
 			ing->next_ckpt_ms = t + (int64_t)p->cfg->checkpoint_s * 1000;
+		}
+		/* A reload is a barrier that carries the new rules (and writes a
+		 * checkpoint at its cut when state is kept). */
+		if (!ing->stopping && !ing->npending && !ing->barriers_out &&
+		    atomic_load_explicit(&p->reload_req, memory_order_acquire)) {
+			struct ruleset *rs =
+			    atomic_exchange_explicit(&p->reload_req, NULL, memory_order_acq_rel);
+
+			if (rs) {
+				ckpt_begin(ing, false, rs);
+				ckpt_push(ing);
+			}
 		}
 		if (t >= ing->next_poll_ms) {
 			if (!ing->stopping && !p->scan)
@@ -683,7 +699,8 @@ void *ing_main(void *arg)
 			case OP_EVENTFD:
 				ing->event_armed = false;
 				ing->inflight--;
-				if (cqe->res > 0 && !ing->stopping) {
+				if (cqe->res > 0 && !ing->stopping &&
+				    atomic_load_explicit(&ing->stop_req, memory_order_acquire)) {
 					ing->stopping = true;
 					cancel_waits(ing);
 				}
@@ -767,6 +784,12 @@ err:
 }
 
 void ing_stop(struct ingest *ing)
+{
+	atomic_store_explicit(&ing->stop_req, true, memory_order_release);
+	ing_wake(ing);
+}
+
+void ing_wake(struct ingest *ing)
 {
 	uint64_t one = 1;
 

@@ -21,5 +21,7 @@ void *ing_main(void *arg);
 
 /* Any thread: stop reading, hand over what is framed, finish. */
 void ing_stop(struct ingest *ing);
+/* Make the loop look at its requests (a reload) now. Any thread. */
+void ing_wake(struct ingest *ing);
 
 #endif

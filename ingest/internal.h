@@ -154,9 +154,10 @@ struct ingest {
 	uint32_t next_worker; /* round-robin start */
 	int inotify_fd;
 	int event_fd;
-	uint64_t event_val; /* eventfd read target */
-	char *inotify_buf;  /* INOTIFY_BUF bytes, aligned for struct inotify_event */
-	uint32_t inflight;  /* requests not yet completed */
+	_Atomic bool stop_req; /* ing_stop() was called (the eventfd also wakes for reloads) */
+	uint64_t event_val;    /* eventfd read target */
+	char *inotify_buf;     /* INOTIFY_BUF bytes, aligned for struct inotify_event */
+	uint32_t inflight;     /* requests not yet completed */
 	bool inotify_armed, event_armed;
 	bool stopping;
 	int64_t next_poll_ms;

@@ -1,11 +1,19 @@
 /*
- * compile.c - every rule of a config into one Hyperscan block-mode database.
+ * compile.c - every rule of a config into one Hyperscan block-mode database,
+ * plus what each rule needs beyond its count.
  *
  * Rule i of the config has Hyperscan id i; a rule without a regex is left
- * out of the database and tested on every record instead (where.c). Each expression is compiled
- * with HS_FLAG_SINGLEMATCH (a record counts once per rule, and Hyperscan stops looking for a rule
- * once it has matched) and HS_FLAG_ALLOWEMPTY (so `^$` counts empty records). Errors name the
- * rule's file:line:col.
+ * out of the database and tested on every record instead (where.c). Each
+ * expression is compiled with HS_FLAG_SINGLEMATCH (a record counts once per
+ * rule, and Hyperscan stops looking for a rule once it has matched) and
+ * HS_FLAG_ALLOWEMPTY (so `^$` counts empty records).
+ *
+ * Field names a rule reads (where:, value:, top:, distinct:) are resolved
+ * here: a named capture of the rule's own regex wins; otherwise the name
+ * must be a field of a format records may come in (json and logfmt give
+ * any name). A rule that reads a capture also gets its regex compiled by
+ * PCRE2 with JIT, run only on records Hyperscan matched for it.
+ * Errors name the rule's file:line:col.
  */
 #include "pattern/internal.h"
 
@@ -29,11 +37,29 @@ static unsigned rule_hs_flags(const struct cfg_rule *r)
 	return f;
 }
 
+static uint32_t rule_pcre2_flags(const struct cfg_rule *r)
+{
+	uint32_t f = 0;
+
+	if (r->flags & CFG_RULE_CASELESS)
+		f |= PCRE2_CASELESS;
+	if (r->flags & CFG_RULE_DOTALL)
+		f |= PCRE2_DOTALL;
+	if (r->flags & CFG_RULE_UTF8)
+		f |= PCRE2_UTF | PCRE2_UCP;
+	return f;
+}
+
+static const char *pos_file(const struct cfg_pos *p)
+{
+	return p->file ? p->file : "<config>";
+}
+
 static void report(struct strbuf *errs, const struct cfg_rule *r, const char *why)
 {
 	strbuf_printf(errs, "%s:%d:%d: rule '%s': cannot compile /%s/: %s\n",
-		      r->match_pos.file ? r->match_pos.file : "<config>", r->match_pos.line,
-		      r->match_pos.col, r->name, r->match, why);
+		      pos_file(&r->match_pos), r->match_pos.line, r->match_pos.col, r->name,
+		      r->match, why);
 }
 
 /* After a failed multi-compile, compile each rule alone so every bad rule
@@ -57,7 +83,165 @@ static void report_each(const struct cfg *cfg, struct strbuf *errs)
 	}
 }
 
+/* Fields the built-in parsers give, per format (NULL-ended). */
+static const char *const syslog_fields[] = {"host", "app",	"procid",   "msgid",
+					    "msg",  "severity", "facility", NULL};
+static const char *const access_fields[] = {
+    "ip",     "ident", "user",	   "time",	 "method",	 "path", "protocol",
+    "status", "bytes", "referrer", "user_agent", "request_time", NULL};
+
+static bool in_list(const char *const *l, const char *name)
+{
+	for (; *l; l++)
+		if (!strcmp(*l, name))
+			return true;
+	return false;
+}
+
+/* Can a record of one of formats carry the field name? */
+static bool format_has(unsigned formats, const char *name)
+{
+	if (formats & (1u << CFG_FORMAT_JSON | 1u << CFG_FORMAT_LOGFMT))
+		return true;
+	if ((formats & 1u << CFG_FORMAT_SYSLOG) && in_list(syslog_fields, name))
+		return true;
+	return (formats & (1u << CFG_FORMAT_COMBINED | 1u << CFG_FORMAT_COMMON)) &&
+	       in_list(access_fields, name);
+}
+
+static void formats_text(unsigned formats, struct strbuf *sb)
+{
+	bool any = false;
+
+	for (int f = 0; f < CFG_FORMAT_N; f++)
+		if (formats & 1u << f) {
+			strbuf_printf(sb, "%s%s", any ? ", " : "",
+				      cfg_format_name((enum cfg_format)f));
+			any = true;
+		}
+	if (!any)
+		strbuf_puts(sb, "raw");
+}
+
+/* Resolve one name into ref: a capture of re, or a format field. */
+static void resolve(const struct cfg_rule *r, pcre2_code *re, unsigned formats, const char *key,
+		    const char *name, const struct cfg_pos *pos, struct pat_ref *ref,
+		    struct strbuf *errs)
+{
+	struct strbuf fm = {0};
+	int g = re ? pcre2_substring_number_from_name(re, (PCRE2_SPTR)name) : -1;
+
+	*ref = (struct pat_ref){name, (uint32_t)strlen(name), g > 0 ? g : -1};
+	if (g > 0 || format_has(formats, name))
+		return;
+	formats_text(formats, &fm);
+	strbuf_printf(errs,
+		      "%s:%d:%d: rule '%s': %s field '%s' is neither a named capture of its "
+		      "match nor a field of the sources' format (%s)\n",
+		      pos_file(pos), pos->line, pos->col, r->name, key, name,
+		      fm.buf ? fm.buf : "raw");
+	strbuf_free(&fm);
+}
+
+/* The regex for PCRE2 when it names groups; NULL otherwise (or on error,
+ * reported). */
+static pcre2_code *pcre2_for(const struct cfg_rule *r, struct strbuf *errs)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	uint32_t names = 0;
+	int err;
+
+	if (!r->match ||
+	    (!strstr(r->match, "(?<") && !strstr(r->match, "(?P<") && !strstr(r->match, "(?'")))
+		return NULL;
+	re = pcre2_compile((PCRE2_SPTR)r->match, PCRE2_ZERO_TERMINATED, rule_pcre2_flags(r), &err,
+			   &off, NULL);
+	if (!re) {
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		strbuf_printf(errs,
+			      "%s:%d:%d: rule '%s': PCRE2 cannot compile /%s/ at offset %zu: %s\n",
+			      pos_file(&r->match_pos), r->match_pos.line, r->match_pos.col, r->name,
+			      r->match, (size_t)off, (const char *)msg);
+		return NULL;
+	}
+	pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &names);
+	if (!names) {
+		pcre2_code_free(re);
+		return NULL;
+	}
+	return re;
+}
+
+/* Everything rule i needs beyond Hyperscan. 0, or -ENOMEM; name errors go
+ * into errs. */
+static int rule_compile(const struct cfg_rule *r, unsigned formats, struct pat_rule *pr,
+			struct strbuf *errs)
+{
+	pcre2_code *re = pcre2_for(r, errs);
+	bool caps = false;
+	size_t k;
+
+	if (where_compile(r, &pr->where)) {
+		pcre2_code_free(re);
+		return -ENOMEM;
+	}
+	for (k = 0; k < pr->where.n; k++) {
+		struct where_cond *c = &pr->where.c[k];
+
+		if (c->field != CFG_FIELD_NAMED)
+			continue;
+		resolve(r, re, formats, "where", c->ref.name, &r->where[k].pos, &c->ref, errs);
+		caps |= c->ref.group > 0;
+	}
+	if (r->value) {
+		resolve(r, re, formats, "value", r->value, &r->value_pos, &pr->value, errs);
+		pr->value_scale = r->value_scale;
+	}
+	if (r->top)
+		resolve(r, re, formats, "top", r->top, &r->top_pos, &pr->top, errs);
+	if (r->distinct)
+		resolve(r, re, formats, "distinct", r->distinct, &r->distinct_pos, &pr->distinct,
+			errs);
+	caps |= pr->value.group > 0 || pr->top.group > 0 || pr->distinct.group > 0;
+	if (!caps) {
+		pcre2_code_free(re);
+		re = NULL;
+	}
+	if (re)
+		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still runs */
+	pr->re = re;
+	pr->plain = !pr->where.n && !re && !pr->value.name && !pr->top.name && !pr->distinct.name;
+	return 0;
+}
+
+static bool rule_reads_format(const struct pat_rule *pr)
+{
+	uint32_t k;
+
+	for (k = 0; k < pr->where.n; k++)
+		if (pr->where.c[k].field == CFG_FIELD_NAMED && pr->where.c[k].ref.group < 0)
+			return true;
+	return (pr->value.name && pr->value.group < 0) || (pr->top.name && pr->top.group < 0) ||
+	       (pr->distinct.name && pr->distinct.group < 0);
+}
+
+unsigned pat_cfg_formats(const struct cfg *cfg)
+{
+	unsigned f = 0;
+
+	for (size_t i = 0; i < cfg->nsources; i++)
+		f |= 1u << cfg->sources[i].format;
+	return f;
+}
+
 int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
+{
+	return pat_db_compile_for(cfg, pat_cfg_formats(cfg), out, errs);
+}
+
+int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **out, char **errs)
 {
 	struct pat_db *db;
 	const char **exprs = NULL;
@@ -73,6 +257,7 @@ int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
 	if (!db)
 		return -ENOMEM;
 	db->nrules = (uint32_t)cfg->nrules;
+	db->max_groups = 1;
 	if (!cfg->nrules) {
 		*out = db; /* no rules: every scan matches nothing */
 		return 0;
@@ -80,14 +265,29 @@ int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
 	exprs = calloc(cfg->nrules, sizeof(*exprs));
 	flags = calloc(cfg->nrules, sizeof(*flags));
 	ids = calloc(cfg->nrules, sizeof(*ids));
-	db->where = calloc(cfg->nrules, sizeof(*db->where));
+	db->rules = calloc(cfg->nrules, sizeof(*db->rules));
 	db->always = calloc(cfg->nrules, sizeof(*db->always));
-	if (!exprs || !flags || !ids || !db->where || !db->always)
+	db->extract = calloc(cfg->nrules, sizeof(*db->extract));
+	if (!exprs || !flags || !ids || !db->rules || !db->always || !db->extract)
 		goto out;
 	for (i = 0; i < cfg->nrules; i++) {
-		if (where_compile(&cfg->rules[i], &db->where[i]))
+		struct pat_rule *pr = &db->rules[i];
+		uint32_t k;
+
+		if (rule_compile(&cfg->rules[i], formats, pr, &eb))
 			goto out;
-		db->uses_fields |= db->where[i].n > 0;
+		for (k = 0; k < pr->where.n; k++)
+			db->uses_fields |= pr->where.c[k].field != CFG_FIELD_NAMED;
+		db->uses_format |= rule_reads_format(pr);
+		db->observes |= pr->re || pr->value.name || pr->top.name || pr->distinct.name;
+		if (pr->re) {
+			uint32_t groups = 0;
+
+			pcre2_pattern_info(pr->re, PCRE2_INFO_CAPTURECOUNT, &groups);
+			if (groups + 1 > db->max_groups)
+				db->max_groups = groups + 1;
+			db->extract[db->nextract++] = (uint32_t)i;
+		}
 		if (!cfg->rules[i].match) {
 			db->always[db->nalways++] = (uint32_t)i;
 			continue;
@@ -107,7 +307,7 @@ int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
 		rc = -EINVAL;
 		goto out;
 	}
-	rc = 0;
+	rc = eb.len ? -EINVAL : 0;
 out:
 	free(exprs);
 	free(flags);
@@ -129,10 +329,13 @@ void pat_db_free(struct pat_db *db)
 	if (!db)
 		return;
 	hs_free_database(db->hs);
-	for (uint32_t i = 0; db->where && i < db->nrules; i++)
-		where_free(&db->where[i]);
-	free(db->where);
+	for (uint32_t i = 0; db->rules && i < db->nrules; i++) {
+		where_free(&db->rules[i].where);
+		pcre2_code_free(db->rules[i].re);
+	}
+	free(db->rules);
 	free(db->always);
+	free(db->extract);
 	free(db);
 }
 
@@ -143,7 +346,12 @@ uint32_t pat_db_nrules(const struct pat_db *db)
 
 bool pat_db_uses_fields(const struct pat_db *db)
 {
-	return db->uses_fields;
+	return db->uses_fields || db->uses_format;
+}
+
+bool pat_db_observes(const struct pat_db *db)
+{
+	return db->observes;
 }
 
 void *pat_db_hs(const struct pat_db *db)

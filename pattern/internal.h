@@ -2,25 +2,57 @@
 #ifndef WEIR_PATTERN_INTERNAL_H
 #define WEIR_PATTERN_INTERNAL_H
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+
 #include "pattern/pattern.h"
 #include "pattern/where.h"
 
 #include <hs.h>
+#include <pcre2.h>
+
+/* What a compiled rule does beyond counting. Owned by struct pat_db. */
+struct pat_rule {
+	struct where where;   /* its conditions (n 0: none) */
+	pcre2_code *re;	      /* its regex for PCRE2, when a capture is used; else NULL */
+	struct pat_ref value; /* value:, top:, distinct: (name NULL: none) */
+	double value_scale;   /* into the base unit */
+	struct pat_ref top;
+	struct pat_ref distinct;
+	bool plain; /* count only: no fields, no captures, no outputs */
+};
 
 /* Owned by whoever compiled it; read-only (and shared) once built. */
 struct pat_db {
 	hs_database_t *hs; /* NULL when no rule has a regex */
 	uint32_t nrules;
-	struct where *where; /* [nrules]: each rule's conditions (n 0: none) */
-	uint32_t *always;    /* rules without a regex: tested on every record */
+	struct pat_rule *rules; /* [nrules] */
+	uint32_t *always;	/* rules without a regex: tested on every record */
 	uint32_t nalways;
-	bool uses_fields; /* some rule has conditions */
+	uint32_t *extract; /* rules with re, for publishing their costs */
+	uint32_t nextract;
+	uint32_t max_groups; /* most capture groups of any re, plus one */
+	bool uses_fields;    /* some rule tests a syslog field, peer or source */
+	bool uses_format;    /* some rule reads a field of the source's format */
+	bool observes;	     /* some rule has value/top/distinct or captures */
 };
 
 /* Owned by one thread. */
 struct pat_scanner {
 	const struct pat_db *db; /* borrowed */
 	hs_scratch_t *scratch;	 /* this thread's own */
+	pcre2_match_data *md;	 /* for max_groups */
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	uint64_t *extract_ns; /* [nrules]: since the last publish */
+	uint64_t *extract_n;
+	struct fieldset *fs; /* the current record's format fields */
 };
+
+/* The value of r in f: 0 and *v, *len, or -1 when the record has none. */
+int pat_field(const struct pat_fields *f, const struct pat_ref *r, const char **v, size_t *len);
+
+/* The number at v[0..len) ("12", "-0.5", "1e3"; a unit suffix ns, us, ms,
+ * s, m, h is read when scale_units and turned into seconds). 0 or -1. */
+int pat_number(const char *v, size_t len, bool units, double *out);
 
 #endif

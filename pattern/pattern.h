@@ -28,13 +28,26 @@ struct pat_scanner;
 struct peer_addr;
 struct rec_meta;
 struct syslog_msg;
+struct fieldset;
 
-/* What `where:` conditions test: a record's fields. NULL/absent fields fail
- * every condition on them. */
+/* A named field a rule reads: a capture group of its own regex (group > 0)
+ * or a field of the record's format (group -1). */
+struct pat_ref {
+	const char *name; /* NULL: none */
+	uint32_t nlen;
+	int group;
+};
+
+/* What `where:` conditions and rule outputs read: a record's fields.
+ * NULL/absent fields fail every condition on them. */
 struct pat_fields {
 	const struct syslog_msg *sys; /* the parsed syslog header, or NULL */
 	const struct peer_addr *peer; /* the sender (syslog listeners), or NULL */
 	const char *source_name;      /* the record's source */
+	const struct fieldset *fs;    /* the format's fields, or NULL */
+	const char *rec;	      /* the record: captures point into it */
+	const size_t *ovec;	      /* the current rule's captures (PCRE2 pairs), or NULL */
+	uint32_t ncap;		      /* pairs in ovec */
 };
 
 /* A run of records to scan, and what is known of them. */
@@ -44,7 +57,7 @@ struct pat_batch {
 	const struct rec_meta *meta; /* meta[i] of record i, or NULL */
 	uint32_t nmeta;
 	const char *source_name;
-	bool parse_syslog;   /* parse each record's syslog header into fields */
+	uint8_t format;	     /* enum cfg_format: how records are parsed into fields */
 	int64_t now_ms;	     /* picks the year of a syslog stamp without one */
 	int32_t tz_offset_s; /* for syslog stamps without a zone */
 };
@@ -61,6 +74,11 @@ struct pat_cut {
  * rule, "FILE:LINE:COL: rule 'NAME': <why>\n" (caller frees).
  */
 int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs);
+/* The formats of cfg's sources, as pat_db_compile_for wants them. */
+unsigned pat_cfg_formats(const struct cfg *cfg);
+/* The same, with the set of formats (1u << enum cfg_format) records may
+ * come in, for checking field names (pat_db_compile: the sources'). */
+int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **out, char **errs);
 void pat_db_free(struct pat_db *db);
 uint32_t pat_db_nrules(const struct pat_db *db);
 
@@ -95,5 +113,38 @@ int64_t pat_scan_batch(struct pat_scanner *s, const struct pat_batch *b, uint32_
 
 /* Does any rule test fields (`where:`)? */
 bool pat_db_uses_fields(const struct pat_db *db);
+/* Does any rule make observations (value:, top:, distinct:, captures)? */
+bool pat_db_observes(const struct pat_db *db);
+
+/* What a rule emits besides its count (struct pat_sink.obs). */
+enum pat_obs {
+	PAT_OBS_VALUE,	  /* v: the value: field, in its base unit */
+	PAT_OBS_TOP,	  /* p, len: the top: field's value */
+	PAT_OBS_DISTINCT, /* p, len: the distinct: field's value */
+	PAT_OBS_EXTRACT,  /* len: PCRE2 extractions, v: their nanoseconds */
+};
+
+/* Where a scan puts what it finds. Owned by the caller. */
+struct pat_sink {
+	uint64_t *counts; /* [nrules]; obs may point it elsewhere */
+	/* NULL: observations are dropped. Otherwise called for each one;
+	 * returns 0 or -errno (the scan stops). */
+	int (*obs)(struct pat_sink *sk, uint32_t rule, enum pat_obs kind, const char *p,
+		   uint32_t len, double v);
+	void *arg;
+	struct pat_cut cut;	    /* OUT, added to */
+	uint64_t parse_errors;	    /* OUT, added to: records the format could not parse */
+	uint64_t unmatched;	    /* OUT, added to: records no rule counted */
+	const char *last_unmatched; /* OUT: the batch's last one (points into the batch) */
+	uint32_t last_unmatched_len;
+};
+
+/*
+ * Scan b: counts, fields, captures (PCRE2-JIT, only for rules that matched
+ * and read a capture), and each rule's value/top/distinct into sink.
+ * Returns the number of records, or -errno.
+ */
+int64_t pat_scan(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_line,
+		 struct pat_sink *sink);
 
 #endif

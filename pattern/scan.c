@@ -1,22 +1,28 @@
 /*
- * scan.c - count rule matches per record.
+ * scan.c - count rule matches per record, and read the fields rules ask for.
  *
  * One hs_scan per record: exact by construction (a match can neither span
  * records nor see a neighbour's bytes, and `^`/`$` mean the record's ends).
  * See docs/ARCHITECTURE.md for the measured cost against block scanning.
  * Each rule has HS_FLAG_SINGLEMATCH, so the callback fires at most once per
- * rule per record and adds one if the rule's `where:` holds. Fields are
- * built per record only when some rule tests them, and a syslog header is
- * parsed only for sources of format syslog (zero-copy, no allocation).
+ * rule per record. A plain rule (no fields, no outputs) just adds one.
+ * Other rules, on a hit: PCRE2-JIT extracts the captures if the rule reads
+ * one (timed, per rule), `where:` is tested, and value/top/distinct go to
+ * the sink. A record's format is parsed once, before its scan, and only
+ * when some rule reads a format field (syslog: when any rule tests a field,
+ * as before). Nothing here allocates per record.
  */
 #include "pattern/internal.h"
 
 #include "core/batch.h"
+#include "core/config.h"
 #include "ingest/syslog.h"
+#include "pattern/parsers.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int pat_scanner_new(const struct pat_db *db, struct pat_scanner **out)
 {
@@ -27,12 +33,27 @@ int pat_scanner_new(const struct pat_db *db, struct pat_scanner **out)
 	if (!s)
 		return -ENOMEM;
 	s->db = db;
-	if (db->hs && hs_alloc_scratch(db->hs, &s->scratch) != HS_SUCCESS) {
-		free(s);
-		return -ENOMEM;
+	if (db->hs && hs_alloc_scratch(db->hs, &s->scratch) != HS_SUCCESS)
+		goto err;
+	s->fs = malloc(sizeof(*s->fs));
+	s->extract_ns = calloc(db->nrules + 1, sizeof(*s->extract_ns));
+	s->extract_n = calloc(db->nrules + 1, sizeof(*s->extract_n));
+	if (!s->fs || !s->extract_ns || !s->extract_n)
+		goto err;
+	fields_reset(s->fs);
+	if (db->nextract) {
+		s->md = pcre2_match_data_create(db->max_groups, NULL);
+		s->mctx = pcre2_match_context_create(NULL);
+		s->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+		if (!s->md || !s->mctx || !s->jit)
+			goto err;
+		pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
 	}
 	*out = s;
 	return 0;
+err:
+	pat_scanner_free(s);
+	return -ENOMEM;
 }
 
 void pat_scanner_free(struct pat_scanner *s)
@@ -40,57 +61,255 @@ void pat_scanner_free(struct pat_scanner *s)
 	if (!s)
 		return;
 	hs_free_scratch(s->scratch);
+	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mctx);
+	pcre2_jit_stack_free(s->jit);
+	free(s->extract_ns);
+	free(s->extract_n);
+	free(s->fs);
 	free(s);
 }
 
-/* One record's scan: where its counts go and what its conditions test. */
+int pat_field(const struct pat_fields *f, const struct pat_ref *r, const char **v, size_t *len)
+{
+	const struct field *fd;
+
+	if (r->group > 0) {
+		size_t a, b;
+
+		if (!f->ovec || (uint32_t)r->group >= f->ncap)
+			return -1;
+		a = f->ovec[2 * r->group];
+		b = f->ovec[2 * r->group + 1];
+		if (a == PCRE2_UNSET || b < a)
+			return -1;
+		*v = f->rec + a;
+		*len = b - a;
+		return 0;
+	}
+	if (!f->fs || !(fd = fields_get(f->fs, r->name, r->nlen)))
+		return -1;
+	*v = fd->val;
+	*len = fd->vlen;
+	return 0;
+}
+
+int pat_number(const char *v, size_t len, bool units, double *out)
+{
+	static const struct {
+		const char *sfx;
+		double scale;
+	} sfx[] = {{"ns", 1e-9}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"ms", 1e-3},
+		   {"s", 1},	 {"m", 60},    {"h", 3600}};
+	char buf[64], *end;
+	double x;
+	size_t i;
+
+	while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	if (!len || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	/* strtod would take hex, inf and nan: only decimal numbers here */
+	for (i = 0; i < len; i++)
+		if (!strchr("0123456789+-.eE", buf[i]) && !(units && i))
+			return -1;
+	x = strtod(buf, &end);
+	if (end == buf || x != x || x - x != 0)
+		return -1;
+	if (*end) {
+		if (!units)
+			return -1;
+		for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+			if (!strcmp(end, sfx[i].sfx))
+				break;
+		if (i == sizeof(sfx) / sizeof(sfx[0]))
+			return -1;
+		x *= sfx[i].scale;
+	}
+	*out = x;
+	return 0;
+}
+
+/* One record's scan: where its results go and what its rules read. */
 struct match_ctx {
-	const struct pat_db *db;
-	uint64_t *counts;
-	const struct pat_fields *f; /* NULL: no rule tests fields */
+	struct pat_scanner *s;
+	struct pat_sink *sk;
+	struct pat_fields *f; /* the record's fields */
+	bool matched;	      /* some rule counted the record */
+	int err;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void emit_key(struct match_ctx *x, uint32_t id, const struct pat_ref *r, enum pat_obs kind)
+{
+	const char *v;
+	size_t len;
+
+	if (!r->name || !x->sk->obs || pat_field(x->f, r, &v, &len))
+		return;
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	if (!x->err)
+		x->err = x->sk->obs(x->sk, id, kind, v, (uint32_t)len, 0);
+}
+
+/* Rule id matched the record (its regex did, or it has none). */
+static void rule_hit(struct match_ctx *x, uint32_t id, size_t rlen)
+{
+	struct pat_scanner *s = x->s;
+	const struct pat_rule *r = &s->db->rules[id];
+	const char *v;
+	size_t len;
+	double val;
+
+	if (r->plain) {
+		x->sk->counts[id]++;
+		x->matched = true;
+		return;
+	}
+	x->f->ovec = NULL;
+	x->f->ncap = 0;
+	if (r->re) {
+		int64_t t0 = mono_ns();
+		int rc = pcre2_jit_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md, s->mctx);
+
+		if (rc == PCRE2_ERROR_JIT_BADOPTION)
+			rc = pcre2_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md, s->mctx);
+		s->extract_ns[id] += (uint64_t)(mono_ns() - t0);
+		s->extract_n[id]++;
+		if (rc > 0) {
+			x->f->ovec = pcre2_get_ovector_pointer(s->md);
+			x->f->ncap = (uint32_t)rc;
+		}
+	}
+	if (r->where.n && !where_eval(&r->where, x->f))
+		return;
+	x->sk->counts[id]++;
+	x->matched = true;
+	if (!x->sk->obs)
+		return;
+	if (r->value.name && !pat_field(x->f, &r->value, &v, &len) &&
+	    !pat_number(v, len, true, &val) && !x->err)
+		x->err = x->sk->obs(x->sk, id, PAT_OBS_VALUE, NULL, 0, val * r->value_scale);
+	emit_key(x, id, &r->top, PAT_OBS_TOP);
+	emit_key(x, id, &r->distinct, PAT_OBS_DISTINCT);
+}
+
+struct hs_ctx {
+	struct match_ctx *x;
+	size_t rlen;
 };
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
 		    void *arg)
 {
-	struct match_ctx *x = arg;
+	struct hs_ctx *h = arg;
 
 	(void)from;
 	(void)to;
 	(void)flags;
-	if (!x->f || !x->db->where[id].n || where_eval(&x->db->where[id], x->f))
-		x->counts[id]++;
-	return 0;
+	rule_hit(h->x, id, h->rlen);
+	return h->x->err ? 1 : 0;
 }
 
 /* Scan one record of rlen bytes (already cut to max_line). */
 static int scan_one(struct pat_scanner *s, const char *p, size_t rlen, struct match_ctx *x)
 {
 	const struct pat_db *db = s->db;
+	struct hs_ctx h = {x, rlen};
 	uint32_t i;
 
+	x->matched = false;
+	x->f->rec = p;
 	if (s->scratch &&
-	    hs_scan(db->hs, p, (unsigned)rlen, 0, s->scratch, on_match, x) != HS_SUCCESS)
+	    hs_scan(db->hs, p, (unsigned)rlen, 0, s->scratch, on_match, &h) != HS_SUCCESS &&
+	    !x->err)
 		return -EIO;
-	for (i = 0; i < db->nalways; i++) {
-		uint32_t id = db->always[i];
-
-		if (!db->where[id].n || (x->f && where_eval(&db->where[id], x->f)))
-			x->counts[id]++;
-	}
-	return 0;
+	for (i = 0; i < db->nalways && !x->err; i++)
+		rule_hit(x, db->always[i], rlen);
+	return x->err;
 }
 
-int64_t pat_scan_batch(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_line,
-		       uint64_t *counts, struct pat_cut *cut, uint64_t *parse_errors)
+/* The syslog header's fields, by name, for rules that read them so. */
+static void syslog_fields(const struct syslog_msg *m, struct fieldset *fs)
+{
+	static const char sev[] = "severity", fac[] = "facility";
+	const char *n;
+
+	if (m->hostname.p)
+		fields_add(fs, "host", 4, m->hostname.p, m->hostname.len);
+	if (m->app_name.p)
+		fields_add(fs, "app", 3, m->app_name.p, m->app_name.len);
+	if (m->procid.p)
+		fields_add(fs, "procid", 6, m->procid.p, m->procid.len);
+	if (m->msgid.p)
+		fields_add(fs, "msgid", 5, m->msgid.p, m->msgid.len);
+	if (m->msg.p)
+		fields_add(fs, "msg", 3, m->msg.p, m->msg.len);
+	if (m->pri >= 0 && (n = syslog_severity_name(m->severity)))
+		fields_add(fs, sev, sizeof(sev) - 1, n, strlen(n));
+	if (m->pri >= 0 && (n = syslog_facility_name(m->facility)))
+		fields_add(fs, fac, sizeof(fac) - 1, n, strlen(n));
+	if (m->ts_ms != INT64_MIN) {
+		fs->has_ts = true;
+		fs->ts_ms = m->ts_ms;
+	}
+}
+
+/* Parse one record by the batch's format into the scanner's fieldset.
+ * Returns 0, or -1 when the record is not in that format. */
+static int parse_format(struct pat_scanner *s, const struct pat_batch *b, const char *p,
+			size_t rlen)
+{
+	int rc;
+
+	fields_reset(s->fs);
+	switch (b->format) {
+	case CFG_FORMAT_COMBINED:
+	case CFG_FORMAT_COMMON:
+		rc = access_parse(p, rlen, s->fs);
+		break;
+	case CFG_FORMAT_JSON:
+		rc = json_parse_fields(p, rlen, s->fs);
+		break;
+	case CFG_FORMAT_LOGFMT:
+		rc = logfmt_parse(p, rlen, s->fs);
+		break;
+	default:
+		return 0;
+	}
+	if (rc)
+		fields_reset(s->fs); /* kept as raw: its text still matches */
+	return rc;
+}
+
+int64_t pat_scan(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_line,
+		 struct pat_sink *sk)
 {
 	const char *p = b->buf, *end = b->buf + b->len;
-	bool fields = s->db->uses_fields;
+	const struct pat_db *db = s->db;
+	bool sys = b->format == CFG_FORMAT_SYSLOG;
+	bool fmt = b->format != CFG_FORMAT_SYSLOG && b->format != CFG_FORMAT_RAW && db->uses_format;
 	struct syslog_msg msg;
-	struct pat_fields f = {NULL, NULL, b->source_name};
-	struct match_ctx x = {s->db, counts, fields ? &f : NULL};
+	struct pat_fields f = {NULL, NULL, b->source_name, s->fs, NULL, NULL, 0};
+	struct match_ctx x = {s, sk, &f, false, 0};
 	int64_t n = 0;
+	uint32_t i;
 
+	fields_reset(s->fs);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *rec_end = nl ? nl : end;
@@ -99,28 +318,64 @@ int64_t pat_scan_batch(struct pat_scanner *s, const struct pat_batch *b, uint32_
 		if (rlen && p[rlen - 1] == '\r')
 			rlen--;
 		if (rlen > max_line) {
-			cut->lines++;
-			cut->bytes += rlen - max_line;
+			sk->cut.lines++;
+			sk->cut.bytes += rlen - max_line;
 			rlen = max_line;
 		}
-		if (b->parse_syslog) {
+		if (sys) {
 			syslog_parse(p, rlen, b->now_ms, b->tz_offset_s, &msg);
-			*parse_errors += msg.parse_error;
+			sk->parse_errors += msg.parse_error;
 			f.sys = msg.format != SYSLOG_FMT_RAW ? &msg : NULL;
+			if (db->uses_format) {
+				fields_reset(s->fs);
+				if (f.sys)
+					syslog_fields(&msg, s->fs);
+			}
+		} else if (fmt && parse_format(s, b, p, rlen)) {
+			sk->parse_errors++;
 		}
 		f.peer = b->meta && (uint64_t)n < b->nmeta ? &b->meta[n].peer : NULL;
 		if (scan_one(s, p, rlen, &x))
-			return -EIO;
+			return x.err ? x.err : -EIO;
+		if (!x.matched) {
+			sk->unmatched++;
+			sk->last_unmatched = p;
+			sk->last_unmatched_len = (uint32_t)rlen;
+		}
 		n++;
 		p = nl ? nl + 1 : end;
 	}
+	for (i = 0; i < db->nextract && sk->obs; i++) {
+		uint32_t id = db->extract[i];
+		int rc;
+
+		if (!s->extract_n[id])
+			continue;
+		rc = sk->obs(sk, id, PAT_OBS_EXTRACT, NULL, (uint32_t)s->extract_n[id],
+			     (double)s->extract_ns[id]);
+		if (rc)
+			return rc;
+		s->extract_n[id] = s->extract_ns[id] = 0;
+	}
+	return n;
+}
+
+int64_t pat_scan_batch(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_line,
+		       uint64_t *counts, struct pat_cut *cut, uint64_t *parse_errors)
+{
+	struct pat_sink sk = {.counts = counts};
+	int64_t n = pat_scan(s, b, max_line, &sk);
+
+	cut->lines += sk.cut.lines;
+	cut->bytes += sk.cut.bytes;
+	*parse_errors += sk.parse_errors;
 	return n;
 }
 
 int64_t pat_scan_lines(struct pat_scanner *s, const char *buf, size_t len, uint32_t max_line,
 		       uint64_t *counts, struct pat_cut *cut)
 {
-	struct pat_batch b = {buf, len, NULL, 0, NULL, false, 0, 0};
+	struct pat_batch b = {buf, len, NULL, 0, NULL, CFG_FORMAT_RAW, 0, 0};
 	uint64_t errs = 0;
 
 	return pat_scan_batch(s, &b, max_line, counts, cut, &errs);

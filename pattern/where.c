@@ -1,7 +1,7 @@
 /*
  * where.c - see where.h.
  */
-#include "pattern/where.h"
+#include "pattern/internal.h"
 
 #include "core/peer.h"
 #include "ingest/syslog.h"
@@ -76,6 +76,10 @@ int where_compile(const struct cfg_rule *r, struct where *w)
 		c->field = cw->field;
 		c->negate = cw->cmp == CFG_CMP_NE;
 		c->n = (uint32_t)cw->nvalues;
+		c->cmp = cw->cmp;
+		c->num = cw->num;
+		if (cw->field == CFG_FIELD_NAMED)
+			c->ref = (struct pat_ref){cw->name, (uint32_t)strlen(cw->name), -1};
 		switch (cw->field) {
 		case CFG_FIELD_FACILITY:
 		case CFG_FIELD_SEVERITY:
@@ -133,6 +137,35 @@ static bool str_in(const struct where_cond *c, const char *s, uint32_t len)
 	return false;
 }
 
+static bool named(const struct where_cond *c, const struct pat_fields *f)
+{
+	const char *v;
+	size_t len;
+	double x;
+
+	if (pat_field(f, &c->ref, &v, &len))
+		return false;
+	switch (c->cmp) {
+	case CFG_CMP_EQ:
+	case CFG_CMP_NE:
+		return (len <= UINT32_MAX && str_in(c, v, (uint32_t)len)) != c->negate;
+	default:
+		break;
+	}
+	if (pat_number(v, len, false, &x))
+		return false;
+	switch (c->cmp) {
+	case CFG_CMP_LT:
+		return x < c->num;
+	case CFG_CMP_LE:
+		return x <= c->num;
+	case CFG_CMP_GT:
+		return x > c->num;
+	default:
+		return x >= c->num;
+	}
+}
+
 static bool cond(const struct where_cond *c, const struct pat_fields *f)
 {
 	const struct syslog_msg *m = f->sys;
@@ -166,6 +199,8 @@ static bool cond(const struct where_cond *c, const struct pat_fields *f)
 	case CFG_FIELD_MSGID:
 		v = m ? m->msgid : (struct syslog_str){0};
 		break;
+	case CFG_FIELD_NAMED:
+		return named(c, f);
 	default:
 		return false;
 	}

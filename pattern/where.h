@@ -26,7 +26,10 @@ struct where_net {
 
 struct where_cond {
 	enum cfg_field field;
-	bool negate;		/* strings, peers: none of the values */
+	bool negate;	  /* strings, peers: none of the values */
+	enum cfg_cmp cmp; /* named fields: EQ/NE on strings, else on the number */
+	double num;
+	struct pat_ref ref;	/* named fields: which (compile.c resolves the group) */
 	uint32_t mask;		/* facility, severity: bit v set = value v passes */
 	struct where_str *strs; /* host, app, procid, msgid, source */
 	struct where_net *nets; /* peer */

@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/pipeline.h"
+#include "core/state.h"
 #include "pattern/pattern.h"
 
 #include <errno.h>
@@ -31,10 +32,11 @@ struct worker {
 	struct pane *all[WORKER_PANES]; /* owned */
 	struct pane *free[WORKER_PANES];
 	uint32_t nfree;
-	struct pane *cur;   /* pane being filled, or NULL */
-	bool dirty;	    /* cur holds counts not yet shipped */
-	int64_t shipped_ms; /* when cur was last shipped */
-	struct pat_cut cut; /* scratch for one batch */
+	struct pane *cur;     /* pane being filled, or NULL */
+	int64_t cur_sec;      /* the second of the batch being scanned */
+	bool dirty;	      /* cur holds counts not yet shipped */
+	int64_t shipped_ms;   /* when cur was last shipped */
+	struct pat_sink sink; /* scratch for one batch */
 };
 
 static void panes_reclaim(struct worker *w)
@@ -61,6 +63,7 @@ static struct pane *pane_take(struct worker *w, int64_t sec)
 	pn->sec = sec;
 	pn->records = 0;
 	pn->barrier = NULL;
+	pn->obs_len = 0;
 	memset(pn->counts, 0, sizeof(pn->counts[0]) * pn->nrules);
 	return pn;
 }
@@ -79,10 +82,88 @@ static void pane_ship(struct worker *w, int64_t t)
 	w->shipped_ms = t;
 }
 
+static int on_obs(struct pat_sink *sk, uint32_t rule, enum pat_obs kind, const char *key,
+		  uint32_t len, double v);
+
+static void panes_free(struct pane **panes)
+{
+	for (uint32_t i = 0; panes && i < WORKER_PANES; i++)
+		if (panes[i]) {
+			free(panes[i]->obs);
+			free(panes[i]);
+		}
+}
+
+/* WORKER_PANES panes for db's rules into panes[]. 0 or -ENOMEM. */
+static int panes_alloc(const struct pat_db *db, struct pane **panes)
+{
+	uint32_t n = pat_db_nrules(db), i;
+
+	for (i = 0; i < WORKER_PANES; i++) {
+		panes[i] = calloc(1, sizeof(struct pane) + sizeof(uint64_t) * (n + 1));
+		if (!panes[i] || (pat_db_observes(db) && !(panes[i]->obs = malloc(PANE_OBS_CAP))))
+			return -ENOMEM;
+		panes[i]->nrules = n;
+	}
+	return 0;
+}
+
+int worker_prepare(const struct pat_db *db, struct pat_scanner **sc, struct pane **panes)
+{
+	int rc = pat_scanner_new(db, sc);
+
+	if (!rc && (rc = panes_alloc(db, panes))) {
+		panes_free(panes);
+		memset(panes, 0, sizeof(*panes) * WORKER_PANES);
+		pat_scanner_free(*sc);
+		*sc = NULL;
+	}
+	return rc;
+}
+
+void worker_unprepare(struct pat_scanner *sc, struct pane **panes)
+{
+	pat_scanner_free(sc);
+	panes_free(panes);
+}
+
+/* After a reload barrier: once every pane of the old size is back, take
+ * the scanner and panes made ready for the new rules. */
+static void switch_rules(struct worker *w, struct ruleset *rs)
+{
+	struct pat_scanner *old = w->scanner;
+	uint32_t i;
+
+	if (w->cur) { /* a pane with nothing in it (a dirty one was shipped) */
+		w->free[w->nfree++] = w->cur;
+		w->cur = NULL;
+		w->dirty = false;
+	}
+	panes_reclaim(w);
+	while (w->nfree < WORKER_PANES) {
+		struct timespec ts = {0, 1000000L};
+
+		nanosleep(&ts, NULL);
+		panes_reclaim(w);
+	}
+	/* the old ones go where the new ones were, for pipeline_reload to free */
+	for (i = 0; i < WORKER_PANES; i++) {
+		struct pane *pn = rs->panes[w->id][i];
+
+		rs->panes[w->id][i] = w->all[i];
+		w->all[i] = w->free[i] = pn;
+	}
+	w->scanner = rs->scanners[w->id];
+	rs->scanners[w->id] = old;
+	w->sink.obs = pat_db_observes(rs->db) ? on_obs : NULL;
+	atomic_fetch_add_explicit(&rs->switched, 1, memory_order_release);
+}
+
 /* A checkpoint barrier: everything before it goes to the aggregator first,
  * then the barrier itself, so the aggregator knows where the cut is. */
 static void pass_barrier(struct worker *w, struct batch *b)
 {
+	const struct ckpt_files *cut = b->payload;
 	struct pane *pn;
 
 	pane_ship(w, b->arrival_ms);
@@ -94,6 +175,46 @@ static void pass_barrier(struct worker *w, struct batch *b)
 		nanosleep(&ts, NULL);
 	}
 	wake_signal(&w->p->agg_wake);
+	if (cut->rules)
+		switch_rules(w, cut->rules);
+}
+
+/* A rule's observation: into the current pane; a full pane is shipped and
+ * the batch goes on in a fresh one for the same second. */
+static int on_obs(struct pat_sink *sk, uint32_t rule, enum pat_obs kind, const char *key,
+		  uint32_t len, double v)
+{
+	struct worker *w = sk->arg;
+	struct pane_obs o = {rule, (uint16_t)kind, 0, 0, 0, v};
+
+	if (kind == PAT_OBS_EXTRACT)
+		o.n = len;
+	else
+		o.len = (uint16_t)(len > PANE_KEY_MAX ? PANE_KEY_MAX : len);
+	if (!pane_obs_put(w->cur, &o, key))
+		return 0;
+	w->dirty = true;
+	pane_ship(w, w->shipped_ms);
+	w->cur = pane_take(w, w->cur_sec);
+	sk->counts = w->cur->counts;
+	return pane_obs_put(w->cur, &o, key) ? -EOVERFLOW : 0;
+}
+
+/* Keep the batch's last record no rule counted, for the API. */
+static void keep_unmatched(struct worker *w, uint32_t source)
+{
+	struct unmatched_recent *u = &w->p->unmatched[source];
+	uint32_t len = w->sink.last_unmatched_len, keep;
+
+	keep = len < UNMATCHED_TEXT ? len : UNMATCHED_TEXT;
+	pthread_mutex_lock(&w->p->unmatched_lock);
+	memcpy(u->text[u->next], w->sink.last_unmatched, keep);
+	u->len[u->next] = keep;
+	u->full_len[u->next] = len;
+	u->next = (u->next + 1) % UNMATCHED_KEEP;
+	if (u->n < UNMATCHED_KEEP)
+		u->n++;
+	pthread_mutex_unlock(&w->p->unmatched_lock);
 }
 
 static void process(struct worker *w, struct batch *b)
@@ -101,7 +222,7 @@ static void process(struct worker *w, struct batch *b)
 	struct worker_stats *st = &w->p->worker_stats[w->id];
 	const struct pipe_source *src = &w->p->sources[b->source];
 	int64_t sec = b->arrival_ms / 1000;
-	uint64_t parse_errors = 0;
+	struct pat_sink *sk = &w->sink;
 	struct pat_batch pb;
 	int64_t n;
 
@@ -113,17 +234,20 @@ static void process(struct worker *w, struct batch *b)
 		pane_ship(w, b->arrival_ms);
 	if (!w->cur)
 		w->cur = pane_take(w, sec);
-	w->cut = (struct pat_cut){0, 0};
+	w->cur_sec = sec;
+	sk->counts = w->cur->counts;
+	sk->cut = (struct pat_cut){0, 0};
+	sk->parse_errors = sk->unmatched = 0;
+	sk->last_unmatched = NULL;
 	pb.buf = b->buf;
 	pb.len = b->len;
 	pb.meta = b->nmeta ? b->meta : NULL;
 	pb.nmeta = b->nmeta;
 	pb.source_name = src->name;
-	pb.parse_syslog = src->parse_syslog;
+	pb.format = src->format;
 	pb.now_ms = b->arrival_ms;
 	pb.tz_offset_s = 0;
-	n = pat_scan_batch(w->scanner, &pb, w->p->cfg->max_line, w->cur->counts, &w->cut,
-			   &parse_errors);
+	n = pat_scan(w->scanner, &pb, w->p->cfg->max_line, sk);
 	if (n < 0) {
 		log_error("worker %u: scan failed: %s", w->id, strerror((int)-n));
 		n = 0;
@@ -134,14 +258,18 @@ static void process(struct worker *w, struct batch *b)
 	stat_add(&st->bytes, b->len);
 	stat_add(&st->batches, 1);
 	stat_add(&st->src_records[b->source], (uint64_t)n);
-	if (parse_errors)
-		stat_add(&st->src_parse_errors[b->source], parse_errors);
+	if (sk->parse_errors)
+		stat_add(&st->src_parse_errors[b->source], sk->parse_errors);
+	if (sk->unmatched) {
+		stat_add(&st->src_unmatched[b->source], sk->unmatched);
+		keep_unmatched(w, b->source);
+	}
 	stat_add(&st->file_records[b->file], (uint64_t)n);
-	if (w->cut.lines) {
-		stat_add(&st->src_lines_truncated[b->source], w->cut.lines);
-		stat_add(&st->src_bytes_discarded[b->source], w->cut.bytes);
-		stat_add(&st->file_lines_truncated[b->file], w->cut.lines);
-		stat_add(&st->file_bytes_discarded[b->file], w->cut.bytes);
+	if (sk->cut.lines) {
+		stat_add(&st->src_lines_truncated[b->source], sk->cut.lines);
+		stat_add(&st->src_bytes_discarded[b->source], sk->cut.bytes);
+		stat_add(&st->file_lines_truncated[b->file], sk->cut.lines);
+		stat_add(&st->file_bytes_discarded[b->file], sk->cut.bytes);
 	}
 	if (b->arrival_ms - w->shipped_ms >= SHIP_MS)
 		pane_ship(w, b->arrival_ms);
@@ -194,18 +322,13 @@ int worker_new(struct pipeline *p, uint32_t id, struct worker **out)
 		return -ENOMEM;
 	w->p = p;
 	w->id = id;
-	rc = pat_scanner_new(p->db, &w->scanner);
+	rc = worker_prepare(p->db, &w->scanner, w->all);
 	if (rc)
 		goto err;
-	for (i = 0; i < WORKER_PANES; i++) {
-		w->all[i] = calloc(1, sizeof(struct pane) + sizeof(uint64_t) * (p->nrules + 1));
-		if (!w->all[i]) {
-			rc = -ENOMEM;
-			goto err;
-		}
-		w->all[i]->nrules = p->nrules;
+	w->sink.obs = pat_db_observes(p->db) ? on_obs : NULL;
+	w->sink.arg = w;
+	for (i = 0; i < WORKER_PANES; i++)
 		w->free[w->nfree++] = w->all[i];
-	}
 	*out = w;
 	return 0;
 err:
@@ -215,12 +338,8 @@ err:
 
 void worker_free(struct worker *w)
 {
-	uint32_t i;
-
 	if (!w)
 		return;
-	pat_scanner_free(w->scanner);
-	for (i = 0; i < WORKER_PANES; i++)
-		free(w->all[i]);
+	worker_unprepare(w->scanner, w->all);
 	free(w);
 }

@@ -13,11 +13,18 @@
 
 struct pipeline;
 struct worker;
+struct pat_db;
+struct pat_scanner;
+struct pane;
 
 #define WORKER_PANES 64 /* panes per worker; the pane rings hold all of them */
 
 int worker_new(struct pipeline *p, uint32_t id, struct worker **out);
 void worker_free(struct worker *w);
+/* A scanner and WORKER_PANES panes for db (a reload makes them ready
+ * before the switch). 0 or -ENOMEM (nothing left allocated). */
+int worker_prepare(const struct pat_db *db, struct pat_scanner **sc, struct pane **panes);
+void worker_unprepare(struct pat_scanner *sc, struct pane **panes);
 /* Thread body; arg is the struct worker. */
 void *worker_main(void *arg);
 

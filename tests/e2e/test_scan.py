@@ -122,7 +122,7 @@ def test_empty_input_has_no_records(tmp_path):
     log.write_bytes(b"")
     out = scan(cfg, log)
     assert out == {"rules": [{"name": "any", "total": 0}], "records": 0, "bytes": 0,
-                   "lines_truncated": 0}
+                   "lines_truncated": 0, "unmatched": 0, "parse_errors": 0}
 
 
 def test_long_lines_are_cut_and_counted(tmp_path):

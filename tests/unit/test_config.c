@@ -502,11 +502,11 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	static struct err_case cases[] = {
 	    {"unknown top-level key", "listen: 127.0.0.1:80\nlisen: x\n",
 	     "t.yaml:2:1: unknown key 'lisen' at top level; expected one of: listen, "
-	     "state_dir, checkpoint_interval, windows, sources, rules, tuning",
+	     "state_dir, checkpoint_interval, windows, sources, rules, tuning, include",
 	     1},
 	    {"unknown rule key", "rules:\n  - name: a\n    match: x\n    regex: y\n",
 	     "t.yaml:4:5: unknown key 'regex' in rule; expected one of: name, match, flags, "
-	     "caseless, where",
+	     "caseless, where, value, unit, top, top_k, group_by, distinct",
 	     1},
 	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
 	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
@@ -533,7 +533,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	    {"empty windows", "windows: []\n",
 	     "t.yaml:1:10: 'windows' must list at least one window", 1},
 	    {"duplicate rule name", "rules:\n  - {name: a, match: x}\n  - {name: a, match: y}\n",
-	     "t.yaml:3:12: duplicate rule name 'a' (also used by the rule at line 2)", 1},
+	     "t.yaml:3:12: duplicate rule name 'a' (also used by the rule at t.yaml:2)", 1},
 	    {"duplicate source name",
 	     "sources:\n  - {name: s, path: /a}\n  - {name: s, path: /b}\n",
 	     "t.yaml:3:12: duplicate source name 's' (also used by the source at line 2)", 1},
@@ -632,8 +632,10 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "as in "
 	     "unix:///run/weir/log.sock",
 	     1},
-	    {"bad format", "sources:\n  - {name: s, path: /x, format: json}\n",
-	     "t.yaml:2:33: 'format' must be one of: raw, syslog; got 'json'", 1},
+	    {"bad format", "sources:\n  - {name: s, path: /x, format: xml}\n",
+	     "t.yaml:2:33: 'format' must be one of: raw, syslog, combined, common, json, logfmt; "
+	     "got 'xml'",
+	     1},
 	    {"bad start", "sources:\n  - {name: s, path: /x, start: middle}\n",
 	     "t.yaml:2:32: 'start' must be one of: beginning, end; got 'middle'", 1},
 	    {"zero rate", "sources:\n  - {name: s, type: demo, rate: 0}\n",
@@ -735,18 +737,18 @@ Test(config, all_errors_are_reported_together_in_document_order)
 				   "bogus: 1\n";
 	char *errs = load_err(yaml);
 
-	cr_expect_str_eq(errs,
-			 "t.yaml:1:9: bad 'listen' value 'localhost': expected HOST:PORT, e.g. "
-			 "127.0.0.1:8080 or [::1]:8080\n"
-			 "t.yaml:2:16: bad duration 'never' in 'windows'; expected e.g. 10s, 5m, "
-			 "1h, 1d\n"
-			 "t.yaml:6:5: unknown key 'colour' in rule; expected one of: name, match, "
-			 "flags, caseless, where\n"
-			 "t.yaml:7:11: duplicate rule name 'a' (also used by the rule at line 4)\n"
-			 "t.yaml:9:5: rule 'b' needs 'match' (a regex), 'where' (fields), or both\n"
-			 "t.yaml:11:12: 'workers' must be an integer, got 'lots'\n"
-			 "t.yaml:12:1: unknown key 'bogus' at top level; expected one of: listen, "
-			 "state_dir, checkpoint_interval, windows, sources, rules, tuning\n");
+	cr_expect_str_eq(
+	    errs, "t.yaml:1:9: bad 'listen' value 'localhost': expected HOST:PORT, e.g. "
+		  "127.0.0.1:8080 or [::1]:8080\n"
+		  "t.yaml:2:16: bad duration 'never' in 'windows'; expected e.g. 10s, 5m, "
+		  "1h, 1d\n"
+		  "t.yaml:6:5: unknown key 'colour' in rule; expected one of: name, match, "
+		  "flags, caseless, where, value, unit, top, top_k, group_by, distinct\n"
+		  "t.yaml:7:11: duplicate rule name 'a' (also used by the rule at t.yaml:4)\n"
+		  "t.yaml:9:5: rule 'b' needs 'match' (a regex), 'where' (fields), or both\n"
+		  "t.yaml:11:12: 'workers' must be an integer, got 'lots'\n"
+		  "t.yaml:12:1: unknown key 'bogus' at top level; expected one of: listen, "
+		  "state_dir, checkpoint_interval, windows, sources, rules, tuning, include\n");
 	free(errs);
 }
 

@@ -133,7 +133,8 @@ Test(where, each_condition_passes_exactly_the_records_it_names)
 		uint64_t one[NRULES] = {0};
 		size_t n = strlen(cases[i].text) + 1;
 
-		b = (struct pat_batch){buf + len, n, &meta[i], 1, "sys", true, 1700000000000LL, 0};
+		b = (struct pat_batch){buf + len,	n, &meta[i], 1, "sys", CFG_FORMAT_SYSLOG,
+				       1700000000000LL, 0};
 		cr_assert_eq(pat_scan_batch(sc, &b, 4096, one, &cut, &parse_errors), 1);
 		for (r = 0; r < NRULES; r++) {
 			cr_expect_eq(one[r], cases[i].hits[r], "record %zu (%s), rule %s: %llu", i,
@@ -148,7 +149,7 @@ Test(where, each_condition_passes_exactly_the_records_it_names)
 		uint64_t all[NRULES] = {0}, pe = 0;
 
 		b = (struct pat_batch){
-		    buf, len, meta, (uint32_t)ncases, "sys", true, 1700000000000LL, 0};
+		    buf, len, meta, (uint32_t)ncases, "sys", CFG_FORMAT_SYSLOG, 1700000000000LL, 0};
 		cr_assert_eq(pat_scan_batch(sc, &b, 4096, all, &cut, &pe), (int64_t)ncases);
 		for (r = 0; r < NRULES; r++)
 			cr_expect_eq(all[r], counts[r], "rule %s", cfg->rules[r].name);
@@ -159,7 +160,7 @@ Test(where, each_condition_passes_exactly_the_records_it_names)
 		cr_expect_eq(all[SU47], 0);
 		/* not parsed as syslog (format raw): only the peer conditions hold */
 		memset(all, 0, sizeof(all));
-		b.parse_syslog = false;
+		b.format = CFG_FORMAT_RAW;
 		pat_scan_batch(sc, &b, 4096, all, &cut, &pe);
 		for (r = 0; r < NRULES; r++)
 			if (r != LAN && r != V6)
@@ -208,9 +209,8 @@ ParameterizedTestParameters(where, errors_name_the_value_and_its_position)
 	    {"rules:\n  - {name: r, where: {peer: 10.0.0.0/33}}\n",
 	     "w.yaml:2:29: 'peer' value '10.0.0.0/33' is not an IP address or CIDR block "
 	     "(10.0.0.1, 10.0.0.0/8, fd00::/8)"},
-	    {"rules:\n  - {name: r, where: {colour: red}}\n",
-	     "w.yaml:2:23: unknown field 'colour' in where; expected one of: facility, severity, "
-	     "host, app, procid, msgid, peer, source"},
+	    {"rules:\n  - {name: r, where: {'col our': red}}\n",
+	     "w.yaml:2:23: 'col our' is not a field name (letters, digits, '_', '.', '-', '@')"},
 	    {"rules:\n  - {name: r, where: {host: a, hostname: b}}\n",
 	     "w.yaml:2:32: field 'host' appears twice in where"},
 	    {"rules:\n  - {name: r, where: [sshd]}\n",

@@ -95,7 +95,8 @@ static void store_merge(struct dds_store *dst, const struct dds_store *src)
 	/* src's collapsed values are in its bin lo. dst's window now reaches
 	 * src->hi, so lo lands in dst's lowest bin: either as its own key,
 	 * where the collapsed stay collapsed, or collapsed as a whole. */
-	store_add(dst, src->lo, src->bins[(uint32_t)src->lo & MASK]);
+	if (!store_add(dst, src->lo, src->bins[(uint32_t)src->lo & MASK]))
+		dst->collapsed += src->collapsed;
 }
 
 /* ---- the sketch ---- */
@@ -117,6 +118,10 @@ static void sum_add(struct dds *d, double v)
 {
 	double t = d->sum + v;
 
+	if (!isfinite(t)) {
+		d->sum = t; /* overflowed: nothing left to compensate */
+		return;
+	}
 	if (fabs(d->sum) >= fabs(v))
 		d->sum_c += (d->sum - t) + v;
 	else
@@ -166,7 +171,7 @@ void dds_merge(struct dds *dst, const struct dds *src)
 
 double dds_sum(const struct dds *d)
 {
-	return d->sum + d->sum_c;
+	return isfinite(d->sum) ? d->sum + d->sum_c : d->sum;
 }
 
 double dds_quantile(const struct dds *d, double q)
@@ -435,7 +440,8 @@ static int rd_sketch(const uint8_t *in, size_t len, struct dds *d)
 	max = rd_f64(&r);
 	sum = rd_f64(&r);
 	sum_c = rd_f64(&r);
-	if (r.err || !isfinite(sum) || !isfinite(sum_c))
+	/* sum may have overflowed (see dds_sum()); its compensation may not */
+	if (r.err || !isfinite(sum_c))
 		return -EBADMSG;
 	if (count && (!isfinite(min) || !isfinite(max) || min > max))
 		return -EBADMSG;

@@ -12,22 +12,25 @@
  * floor(q * (count - 1)) (0-based, ascending), the "lower" rank convention:
  * q = 0 is the minimum, q = 1 the maximum. The answer is within DDS_ALPHA
  * relative error of that value, clamped to [min, max]; the ranks of the
- * minimum and the maximum answer them exactly (they are kept exactly). count, min and max are
- * exact; sum is compensated (Neumaier), so it is exact for integers below 2^53 and otherwise within
- * a few ulps of the true sum, in any merge order.
+ * minimum and the maximum answer them exactly.
+ *
+ * count, min and max are exact. sum is compensated (Neumaier): within about
+ * one rounding of the true sum however many values and merges went in
+ * (integers whose plain double sum would round come out exact); a sum
+ * beyond DBL_MAX is an infinity (or NaN), and that is kept.
  *
  * Bounded bins: each store holds the DDS_BINS consecutive keys ending at its
- * highest, which covers a ratio of gamma^2048 = 7.7e8 between the smallest
- * and the largest magnitude (e.g. 1 us .. 770 s). A value below that window
+ * highest, which covers a ratio of gamma^2048 = 7.8e8 between the smallest
+ * and the largest magnitude (e.g. 1 us .. 780 s). A value below that window
  * is counted in the window's lowest bin instead ("collapsed", counted per
  * store): its rank stays right, but a quantile that lands on it reads as
  * the lowest bin's value, an overestimate of its magnitude. So the upper
  * quantiles (the large magnitudes) keep the 0.5% guarantee and only the
  * smallest magnitudes lose it: low quantiles of positive values, and the
  * negative values closest to zero. Nothing is collapsed while the data's
- * magnitude range stays within 7.7e8.
+ * magnitude range stays within 7.8e8.
  *
- * Memory: sizeof(struct dds) = 32.8 KiB, all inside the struct (two stores
+ * Memory: sizeof(struct dds) = 32872 bytes, all inside the struct (two stores
  * of DDS_BINS 8-byte counts); nothing is ever allocated. A zeroed struct is
  * a valid empty sketch. One thread owns an instance; there is no locking.
  */

@@ -133,9 +133,9 @@ void hll_merge(struct hll *dst, const struct hll *src)
 {
 	uint32_t i;
 
+	/* an unconditional store, so the compiler makes it a vector max */
 	for (i = 0; i < HLL_M; i++)
-		if (dst->reg[i] < src->reg[i])
-			dst->reg[i] = src->reg[i];
+		dst->reg[i] = dst->reg[i] > src->reg[i] ? dst->reg[i] : src->reg[i];
 }
 
 /* Ertl 2017, algorithm 6: sigma(x) = x + sum_k x^(2^k) 2^(k-1), for the

@@ -339,9 +339,8 @@ bool topk_get(const struct topk *t, const char *key, size_t len, struct topk_ent
 }
 
 /* <0: a comes first in topk_sorted()'s order. */
-static int entry_cmp(const void *pa, const void *pb)
+static int entry_cmp(const struct topk_entry *a, const struct topk_entry *b)
 {
-	const struct topk_entry *a = pa, *b = pb;
 	int r;
 
 	if (a->count != b->count)
@@ -375,27 +374,32 @@ static void worst_down(struct topk_entry *out, uint32_t n, uint32_t p)
 	}
 }
 
+/* Select into a heap whose root sorts last, then heapsort it: no qsort,
+ * which may allocate. */
 uint32_t topk_sorted(const struct topk *t, struct topk_entry *out, uint32_t cap)
 {
-	struct topk_entry cand;
+	struct topk_entry tmp;
 	uint32_t i, m = cap < t->n ? cap : t->n;
 
 	if (!m)
 		return 0;
 	for (i = 0; i < m; i++)
 		entry_from(t, i, &out[i]);
-	if (m < t->n) {
-		for (i = m / 2; i-- > 0;)
-			worst_down(out, m, i);
-		for (i = m; i < t->n; i++) {
-			entry_from(t, i, &cand);
-			if (entry_cmp(&cand, &out[0]) < 0) {
-				out[0] = cand;
-				worst_down(out, m, 0);
-			}
+	for (i = m / 2; i-- > 0;)
+		worst_down(out, m, i);
+	for (i = m; i < t->n; i++) {
+		entry_from(t, i, &tmp);
+		if (entry_cmp(&tmp, &out[0]) < 0) {
+			out[0] = tmp;
+			worst_down(out, m, 0);
 		}
 	}
-	qsort(out, m, sizeof(*out), entry_cmp);
+	for (i = m; i-- > 1;) {
+		tmp = out[0];
+		out[0] = out[i];
+		out[i] = tmp;
+		worst_down(out, i, 0);
+	}
 	return m;
 }
 

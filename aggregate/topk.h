@@ -21,10 +21,11 @@
  * which stays apart from the key that is exactly those bytes.
  *
  * Costs: add is O(1) on average for the hash index (open addressing, linear
- * probing, load <= 1/2) plus O(log k) for the (4-ary) min-heap of counts; merge is
- * O(k log k); topk_sorted is O(k log cap). Nothing is allocated after
- * topk_init(): add, merge, sorted, encode and decode use only the arrays
- * allocated there.
+ * probing, load <= 1/2) plus O(log k) for the 4-ary min-heap of counts;
+ * merge is O(k log k); topk_sorted is O(k log cap). The index hash is fixed
+ * (hll_hash), so keys crafted to collide can slow add towards O(k), the cost
+ * of a linear scan, and no further. Nothing is allocated after topk_init():
+ * add, merge, sorted, encode and decode use only the arrays allocated there.
  *
  * Memory: topk_bytes(): 188 to 204 bytes per counter (k x (152-byte counter
  * + 16-byte heap slot + 4-byte position) + 2k..4k 8-byte index slots):
@@ -57,14 +58,14 @@ struct topk_heap;    /* topk.c */
 
 struct topk {
 	struct topk_counter *ctr; /* [k] the counters; the first n are in use */
-	struct topk_heap *heap;	  /* [k] min-heap over the n counters, by count */
+	struct topk_heap *heap;	  /* [k] 4-ary min-heap over the n counters, by count */
 	uint32_t *pos;		  /* [k] each counter's place in heap */
 	uint64_t *index;	  /* [mask + 1] hash index: 0 empty, else tag << 32 | (ctr + 1) */
 	uint32_t mask;
 	uint32_t k;
 	uint32_t n;
 	uint64_t total; /* sum of n over every add, merged tables included */
-	uint64_t floor; /* bound of an untracked key while not full (0 unless merged, see above) */
+	uint64_t floor; /* bound of an untracked key while not full (0 unless merged or decoded) */
 };
 
 /* Allocate k counters (1..TOPK_K_MAX). 0, -EINVAL or -ENOMEM (t is then

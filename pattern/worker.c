@@ -163,7 +163,9 @@ static void switch_rules(struct worker *w, struct ruleset *rs)
  * then the barrier itself, so the aggregator knows where the cut is. */
 static void pass_barrier(struct worker *w, struct batch *b)
 {
-	const struct ckpt_files *cut = b->payload;
+	/* read before the barrier goes on: the aggregator frees the cut once
+	 * every worker's barrier is in */
+	struct ruleset *rules = ((const struct ckpt_files *)b->payload)->rules;
 	struct pane *pn;
 
 	pane_ship(w, b->arrival_ms);
@@ -175,8 +177,8 @@ static void pass_barrier(struct worker *w, struct batch *b)
 		nanosleep(&ts, NULL);
 	}
 	wake_signal(&w->p->agg_wake);
-	if (cut->rules)
-		switch_rules(w, cut->rules);
+	if (rules)
+		switch_rules(w, rules);
 }
 
 /* A rule's observation: into the current pane; a full pane is shipped and

@@ -297,6 +297,52 @@ static uint32_t b_key(uint32_t rank)
 	return (uint32_t)(((uint64_t)rank * 7919 + 13) % NKEYS);
 }
 
+/* Merge b into a and check the result against the merge worked out by
+ * hand from both listings: every key of either gets its count there, or
+ * that side's bound; the k largest of those are what a holds. */
+static void merge_keeps_the_k_largest(struct topk *a, const struct topk *b)
+{
+	static struct topk_entry la[1000], lb[1000], lm[1000];
+	static uint64_t want[2000];
+	uint64_t ua = topk_bound(a), ub = topk_bound(b);
+	uint32_t na, nb, nm, i, j, n = 0;
+
+	cr_assert_leq(a->k, 1000);
+	cr_assert_leq(b->k, 1000);
+	na = topk_sorted(a, la, 1000);
+	nb = topk_sorted(b, lb, 1000);
+	for (i = 0; i < na; i++) {
+		uint64_t c = la[i].count + ub;
+
+		for (j = 0; j < nb; j++)
+			if (lb[j].len == la[i].len && !memcmp(lb[j].key, la[i].key, la[i].len))
+				c = la[i].count + lb[j].count;
+		want[n++] = c;
+	}
+	for (j = 0; j < nb; j++) {
+		bool in_a = false;
+
+		for (i = 0; i < na; i++)
+			in_a |= lb[j].len == la[i].len && !memcmp(lb[j].key, la[i].key, la[i].len);
+		if (!in_a)
+			want[n++] = lb[j].count + ua;
+	}
+	/* descending */
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && want[j - 1] < want[j]; j--) {
+			uint64_t x = want[j];
+
+			want[j] = want[j - 1];
+			want[j - 1] = x;
+		}
+	topk_merge(a, b);
+	nm = topk_sorted(a, lm, 1000);
+	cr_assert_eq(nm, n < a->k ? n : a->k);
+	for (i = 0; i < nm; i++)
+		cr_assert_eq(lm[i].count, want[i], "merged entry %u: %llu, want %llu", i,
+			     (unsigned long long)lm[i].count, (unsigned long long)want[i]);
+}
+
 Test(topk, merged_halves_keep_the_bounds_of_the_whole_stream)
 {
 	static uint64_t exact[NKEYS];
@@ -314,7 +360,7 @@ Test(topk, merged_halves_keep_the_bounds_of_the_whole_stream)
 		topk_add(i < NADDS / 2 ? &a : &b, keys[id], key_len[id], 1);
 		exact[id]++;
 	}
-	topk_merge(&a, &b);
+	merge_keeps_the_k_largest(&a, &b);
 	cr_assert_eq(a.n, 1000);
 	check_topk(&a, exact, NADDS);
 	/* the merged table goes on counting with the same promises */
@@ -1055,6 +1101,20 @@ Test(dds, nan_and_infinities_are_refused_and_counted)
 	cr_assert_eq(dds_quantile(&d, 0), 5e-324);
 	cr_assert(isfinite(dds_quantile(&d, 0.5)));
 	cr_assert_gt(dds_quantile(&d, 0.5), 1e299, "1e-300 reads as the lowest kept bin");
+	/* a sum beyond DBL_MAX is infinite, and such a sketch still checkpoints */
+	dds_add(&d, 1.7e308);
+	cr_assert(isinf(dds_sum(&d)));
+	{
+		static uint8_t buf[DDS_ENCODED_MAX];
+		static struct dds e;
+		size_t len;
+
+		cr_assert_eq(dds_encode(&d, buf, sizeof(buf), &len), 0);
+		cr_assert_eq(dds_decode(&e, buf, len), 0);
+		cr_assert(isinf(dds_sum(&e)));
+		cr_assert_eq(e.count, 4);
+		cr_assert_eq(dds_quantile(&e, 0.5), dds_quantile(&d, 0.5));
+	}
 }
 
 /* Log-uniform over 40 decades: far more than DDS_BINS keys. The top of the
@@ -1114,6 +1174,12 @@ Test(dds, collapsed_low_bins_overestimate_only_below_the_window)
 	cr_assert_eq(asc.pos.hi, d.pos.hi);
 	cr_assert_eq(asc.pos.collapsed, d.pos.collapsed);
 	cr_assert(!memcmp(asc.pos.bins, d.pos.bins, sizeof(d.pos.bins)));
+
+	/* merged into an empty sketch: a copy, collapsed values included */
+	dds_init(&asc);
+	dds_merge(&asc, &d);
+	cr_assert_eq(asc.pos.collapsed, d.pos.collapsed);
+	cr_assert(!memcmp(&asc.pos, &d.pos, sizeof(d.pos)));
 
 	/* merged parts (a low one that collapses alone, a high one) too */
 	dds_init(&part[0]);

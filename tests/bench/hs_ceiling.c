@@ -4,7 +4,7 @@
  * nothing else (no reading, no framing, no per-line bookkeeping, no
  * aggregation). `weir scan` is compared against this number.
  *
- *   hs_ceiling -c CONFIG [-t THREADS] [-n RUNS] [-b BLOCK] [-m weir|lines] CORPUS
+ *   hs_ceiling -c CONFIG [-t THREADS] [-n RUNS] [-b BLOCK] [-m lines|weir] CORPUS
  *
  * The corpus is mmap'd (MAP_POPULATE, then every page touched) before the
  * clock starts; the clock (CLOCK_MONOTONIC) covers only the scanning. The
@@ -12,11 +12,30 @@
  * calls hs_scan() (block mode) on consecutive BLOCK-sized pieces (default
  * 1 MiB) of its range, with its own scratch (cloned: the database is
  * shared, a scratch never is). Ranges and blocks end just after a '\n' so
- * no line is split. The callback counts matches and returns 0. The best
- * of RUNS runs is reported as one JSON object on stdout.
+ * no line is split. The best of RUNS runs is reported as one JSON object on
+ * stdout, with its scan threads' CPU time ("cpu_s") and the CPU time the
+ * rest of the machine used meanwhile ("others_cpu_s", from /proc/stat; -1
+ * when unreadable): on a shared machine, how much the run had to share.
  *
  * Two databases (-m):
- *   weir   (default) the database weir itself scans with: pat_db_compile()
+ *   lines  (default; the ceiling `make bench` holds weir to) the least work
+ *          an exact per-line counter built on one scan per block must do.
+ *          The config's expressions and flags without SINGLEMATCH and with
+ *          HS_FLAG_MULTILINE, so every match in the block is reported and
+ *          ^/$ hold at line boundaries; every negated bracket `[^...]` also
+ *          excludes '\n' and DOTALL is dropped, so no match spans two lines
+ *          (weir never shows a rule a '\n'). The callback finds the line of
+ *          each match (the '\n' at or after its end: one memchr per line
+ *          with a match, cached) and counts a rule once per line (matches
+ *          arrive in order of end offset, so the line of the rule's last
+ *          count is all it needs). Output: exact per-rule line counts,
+ *          "counts":[...] in config order - what `weir scan` must print -,
+ *          and "unordered": matches that arrived for a line before the
+ *          rule's last counted one (then a count may be off; always 0 so
+ *          far, and scan.py treats anything else as a failed check).
+ *          Exact for rules in the bench subset (README.md), whose only
+ *          constructs that can match '\n' are negated brackets.
+ *   weir   the database weir itself scans with: pat_db_compile()
  *          on the config, taken through pat_db_hs(). Its rules carry
  *          HS_FLAG_SINGLEMATCH (made for one record per scan), so on a
  *          1 MiB block each rule reports once. Hyperscan may stop a scan
@@ -25,12 +44,9 @@
  *          scan at the same rate). So before timing, the first 32 MiB are
  *          scanned single-threaded with BLOCK and 16 x BLOCK pieces: a scan
  *          that stops early costs the same per block, whatever its size, so
- *          the big pieces go much faster. Over 2x reports "early_stop":true
- *          and run.sh then holds weir to the next mode instead.
- *   lines  the same expressions and flags, but without SINGLEMATCH and
- *          with HS_FLAG_MULTILINE: every match in the block is reported
- *          and ^/$ hold at line boundaries - the least work an exact
- *          per-line counter built on one block scan must do.
+ *          the big pieces go much faster. Over 2x reports "early_stop":true.
+ *          Its callback counts matches per block, not lines: no per-rule
+ *          counts. For information (run it by hand).
  * Hyperscan calls stay here and in pattern/ only.
  */
 #include "core/config.h"
@@ -43,6 +59,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,21 +70,36 @@
 
 #define CEIL_MAX_THREADS 64
 
-/* One thread's share. Owned by main(); the thread writes only matches/rc. */
+/* One thread's share. Owned by main(); the thread writes only the OUT
+ * fields and its own counts[] and last[]. */
 struct ceil_job {
 	const char *base; /* its range of the mapping */
 	size_t len;
 	size_t block;
 	const hs_database_t *db;
 	hs_scratch_t *scratch; /* this thread's own */
-	uint64_t matches;      /* OUT */
+	bool per_line;	       /* lines mode: count rules per line */
+	uint64_t *counts;      /* [nrules], lines mode: lines each rule matched */
+	uintptr_t *last;       /* [nrules], lines mode: the '\n' of its last counted line */
+	uint64_t matches;      /* OUT: match callbacks */
+	double cpu_s;	       /* OUT: this thread's CPU time for its range */
+	uint64_t unordered;    /* OUT: matches behind their rule's last counted line */
 	int rc;		       /* OUT: 0 or an hs_error_t */
+};
+
+/* The block being scanned by one thread, for the per-line callback. */
+struct line_ctx {
+	struct ceil_job *j;
+	const char *blk; /* the block */
+	size_t len;
+	size_t cur_from; /* a match ending in [cur_from, cur_nl] is on the line ending at cur_nl */
+	size_t cur_nl;	 /* offset of that line's '\n' (or len) */
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: hs_ceiling -c CONFIG [-t THREADS] [-n RUNS] [-b BLOCK_BYTES] "
-	      "[-m weir|lines] CORPUS\n",
+	      "[-m lines|weir] CORPUS\n",
 	      f);
 }
 
@@ -82,6 +114,36 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	return 0;
 }
 
+/* Lines mode: count rule id once for the line holding the match that ends
+ * at offset to. No match contains a '\n' (see the file comment), so that
+ * line ends at the first '\n' at or after to. */
+static int on_match_line(unsigned int id, unsigned long long from, unsigned long long to,
+			 unsigned int flags, void *ctx)
+{
+	struct line_ctx *c = ctx;
+	struct ceil_job *j = c->j;
+
+	(void)from;
+	(void)flags;
+	j->matches++;
+	if (to < c->cur_from || to > c->cur_nl) {
+		if (to >= c->len) /* an empty match after the last '\n': no line */
+			return 0;
+		const char *nl = memchr(c->blk + to, '\n', c->len - (size_t)to);
+		c->cur_from = (size_t)to;
+		c->cur_nl = nl ? (size_t)(nl - c->blk) : c->len;
+	}
+	uintptr_t key = (uintptr_t)(c->blk + c->cur_nl);
+	if (j->last[id] == key)
+		return 0;
+	if (j->last[id] > key) /* out of order: it may have been counted already */
+		j->unordered++;
+	else
+		j->last[id] = key;
+	j->counts[id]++;
+	return 0;
+}
+
 /* The offset just past the first '\n' at or after want (or len). */
 static size_t line_end_after(const char *base, size_t len, size_t want)
 {
@@ -91,24 +153,61 @@ static size_t line_end_after(const char *base, size_t len, size_t want)
 	return nl ? (size_t)(nl - base) + 1 : len;
 }
 
+static double cpu_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *scan_range(void *arg)
 {
 	struct ceil_job *j = arg;
 	size_t pos = 0;
+	double cpu0 = cpu_now_s();
 
 	j->matches = 0;
+	j->unordered = 0;
 	j->rc = 0;
 	while (pos < j->len) {
 		size_t end = line_end_after(j->base, j->len, pos + j->block);
-		hs_error_t err = hs_scan(j->db, j->base + pos, (unsigned)(end - pos), 0, j->scratch,
-					 on_match, &j->matches);
+		hs_error_t err;
+		if (j->per_line) {
+			struct line_ctx c = {j, j->base + pos, end - pos, 1, 0};
+			err = hs_scan(j->db, c.blk, (unsigned)c.len, 0, j->scratch, on_match_line,
+				      &c);
+		} else {
+			err = hs_scan(j->db, j->base + pos, (unsigned)(end - pos), 0, j->scratch,
+				      on_match, &j->matches);
+		}
 		if (err != HS_SUCCESS) {
 			j->rc = err;
 			break;
 		}
 		pos = end;
 	}
+	j->cpu_s = cpu_now_s() - cpu0;
 	return NULL;
+}
+
+/* CPU time every CPU of the machine has spent busy so far (all processes,
+ * and time stolen by a hypervisor), in seconds, from /proc/stat; -1 if it
+ * cannot be read. Around a run, its growth minus the run's own CPU time is
+ * what others took meanwhile: how quiet the machine was. */
+static double machine_busy_s(void)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			   &v[3], &v[4], &v[5], &v[6], &v[7])
+		  : 0;
+
+	if (f)
+		fclose(f);
+	if (n != 8)
+		return -1;
+	/* user nice system idle iowait irq softirq steal: all but idle, iowait */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static double now_s(void)
@@ -163,14 +262,67 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* The "lines" database: the config's rules as weir compiles them, minus
- * SINGLEMATCH, plus MULTILINE. Returns 0 and *out, or -EINVAL. */
+/* expr with "\n" added to every negated bracket ("[^ab]" -> "[^\nab]"), so
+ * that no match crosses a line; malloc'd, or NULL. Brackets are read as
+ * PCRE reads them: a ']' first (after '^') is literal, "\x" is an escape,
+ * "[:name:]" a class. */
+static char *exclude_newline(const char *expr)
+{
+	size_t n = strlen(expr), o = 0;
+	char *out = malloc(3 * n + 1); /* each '[' adds at most two bytes */
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		if (expr[i] == '\\' && i + 1 < n) {
+			out[o++] = expr[i++];
+			out[o++] = expr[i++];
+			continue;
+		}
+		if (expr[i] != '[') {
+			out[o++] = expr[i++];
+			continue;
+		}
+		out[o++] = expr[i++];
+		bool neg = i < n && expr[i] == '^';
+		if (neg)
+			out[o++] = expr[i++];
+		if (i < n && expr[i] == ']')
+			out[o++] = expr[i++];
+		if (neg) {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		}
+		while (i < n && expr[i] != ']') {
+			if (expr[i] == '\\' && i + 1 < n) {
+				out[o++] = expr[i++];
+				out[o++] = expr[i++];
+			} else if (expr[i] == '[' && i + 1 < n && expr[i + 1] == ':') {
+				const char *e = strstr(expr + i + 2, ":]");
+				size_t stop = e ? (size_t)(e - expr) + 2 : n;
+				while (i < stop)
+					out[o++] = expr[i++];
+			} else {
+				out[o++] = expr[i++];
+			}
+		}
+		if (i < n)
+			out[o++] = expr[i++]; /* the closing ']' */
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The "lines" database (see the file comment): the config's rules as weir
+ * compiles them, minus SINGLEMATCH and DOTALL, plus MULTILINE, negated
+ * brackets without '\n'. Returns 0 and *out, or -EINVAL / -ENOMEM. */
 static int compile_lines_db(const struct cfg *cfg, hs_database_t **out)
 {
-	const char **exprs = calloc(cfg->nrules, sizeof(*exprs));
+	char **exprs = calloc(cfg->nrules, sizeof(*exprs));
 	unsigned *flags = calloc(cfg->nrules, sizeof(*flags));
 	unsigned *ids = calloc(cfg->nrules, sizeof(*ids));
 	hs_compile_error_t *ce = NULL;
+	unsigned n = 0;
 	int rc = -ENOMEM;
 
 	*out = NULL;
@@ -178,17 +330,24 @@ static int compile_lines_db(const struct cfg *cfg, hs_database_t **out)
 		goto out;
 	for (size_t i = 0; i < cfg->nrules; i++) {
 		const struct cfg_rule *r = &cfg->rules[i];
-		exprs[i] = r->match;
-		flags[i] = HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY;
+		if (!r->match) {
+			fprintf(stderr,
+				"hs_ceiling: rule '%s' has no match: (lines mode wants one)\n",
+				r->name);
+			rc = -EINVAL;
+			goto out;
+		}
+		exprs[n] = exclude_newline(r->match);
+		if (!exprs[n])
+			goto out;
+		flags[n] = HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY;
 		if (r->flags & CFG_RULE_CASELESS)
-			flags[i] |= HS_FLAG_CASELESS;
-		if (r->flags & CFG_RULE_DOTALL)
-			flags[i] |= HS_FLAG_DOTALL;
+			flags[n] |= HS_FLAG_CASELESS;
 		if (r->flags & CFG_RULE_UTF8)
-			flags[i] |= HS_FLAG_UTF8 | HS_FLAG_UCP;
-		ids[i] = (unsigned)i;
+			flags[n] |= HS_FLAG_UTF8 | HS_FLAG_UCP;
+		ids[n++] = (unsigned)i;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)cfg->nrules, HS_MODE_BLOCK, NULL, out,
+	if (hs_compile_multi((const char *const *)exprs, flags, ids, n, HS_MODE_BLOCK, NULL, out,
 			     &ce) != HS_SUCCESS) {
 		fprintf(stderr, "hs_ceiling: cannot compile: %s\n", ce ? ce->message : "?");
 		hs_free_compile_error(ce);
@@ -197,6 +356,8 @@ static int compile_lines_db(const struct cfg *cfg, hs_database_t **out)
 	}
 	rc = 0;
 out:
+	for (unsigned k = 0; exprs && k < n; k++)
+		free(exprs[k]);
 	free(exprs);
 	free(flags);
 	free(ids);
@@ -205,7 +366,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	const char *cfg_path = NULL, *mode = "weir";
+	const char *cfg_path = NULL, *mode = "lines";
 	uint64_t nthreads = 2, runs = 3, block = 1u << 20;
 	struct cfg *cfg = NULL;
 	struct pat_db *pdb = NULL;
@@ -217,7 +378,8 @@ int main(int argc, char **argv)
 	char *map = MAP_FAILED;
 	size_t len = 0;
 	int fd = -1, opt, ret = 1;
-	uint64_t t;
+	uint64_t t, *counts = NULL;
+	bool per_line;
 
 	memset(jobs, 0, sizeof(jobs));
 	while ((opt = getopt(argc, argv, "c:t:n:b:m:h")) != -1) {
@@ -279,10 +441,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hs_ceiling: %s has no rules\n", cfg_path);
 		goto out;
 	}
-	if (!strcmp(mode, "lines")) {
+	per_line = !strcmp(mode, "lines");
+	if (per_line) {
 		if (compile_lines_db(cfg, &own_db) < 0)
 			goto out;
 		db = own_db;
+		counts = calloc(cfg->nrules, sizeof(*counts));
+		if (!counts)
+			goto nomem;
 	}
 
 	fd = open(corpus, O_RDONLY | O_CLOEXEC);
@@ -321,6 +487,13 @@ int main(int argc, char **argv)
 		jobs[t].len = end - start;
 		jobs[t].block = block;
 		jobs[t].db = db;
+		jobs[t].per_line = per_line;
+		if (per_line) {
+			jobs[t].counts = calloc(cfg->nrules, sizeof(*jobs[t].counts));
+			jobs[t].last = calloc(cfg->nrules, sizeof(*jobs[t].last));
+			if (!jobs[t].counts || !jobs[t].last)
+				goto nomem;
+		}
 		if (hs_clone_scratch(proto, &jobs[t].scratch) != HS_SUCCESS) {
 			fprintf(stderr, "hs_ceiling: hs_clone_scratch failed\n");
 			goto out;
@@ -337,9 +510,14 @@ int main(int argc, char **argv)
 		}
 	}
 
-	double best = 0;
-	uint64_t matches = 0;
+	double best = 0, best_cpu = 0, best_others = -1;
+	uint64_t matches = 0, unordered = 0;
 	for (uint64_t r = 0; r < runs; r++) {
+		for (t = 0; per_line && t < nthreads; t++) {
+			memset(jobs[t].counts, 0, cfg->nrules * sizeof(*jobs[t].counts));
+			memset(jobs[t].last, 0, cfg->nrules * sizeof(*jobs[t].last));
+		}
+		double busy0 = machine_busy_s();
 		double t0 = now_s();
 		for (t = 0; t < nthreads; t++) {
 			if (pthread_create(&tids[t], NULL, scan_range, &jobs[t])) {
@@ -353,27 +531,54 @@ int main(int argc, char **argv)
 		for (t = 0; t < nthreads; t++)
 			pthread_join(tids[t], NULL);
 		double secs = now_s() - t0;
+		double busy1 = machine_busy_s(), cpu = 0;
 		matches = 0;
+		unordered = 0;
 		for (t = 0; t < nthreads; t++) {
 			if (jobs[t].rc) {
 				fprintf(stderr, "hs_ceiling: hs_scan failed: %d\n", jobs[t].rc);
 				goto out;
 			}
 			matches += jobs[t].matches;
+			unordered += jobs[t].unordered;
+			cpu += jobs[t].cpu_s;
 		}
-		if (r == 0 || secs < best)
+		if (r == 0 || secs < best) {
 			best = secs;
+			best_cpu = cpu;
+			best_others = busy0 < 0 || busy1 < 0 ? -1 : busy1 - busy0 - cpu;
+			if (best_others < 0 && busy0 >= 0)
+				best_others = 0; /* /proc/stat counts in ticks */
+		}
 	}
 
 	printf("{\"bytes\":%zu,\"seconds\":%.6f,\"mb_per_s\":%.1f,\"threads\":%" PRIu64
 	       ",\"block\":%" PRIu64 ",\"mode\":\"%s\",\"matches\":%" PRIu64
-	       ",\"early_stop\":%s}\n",
+	       ",\"early_stop\":%s,\"cpu_s\":%.3f,\"others_cpu_s\":%.3f",
 	       len, best, (double)len / best / 1e6, nthreads, block, mode, matches,
-	       early ? "true" : "false");
+	       early ? "true" : "false", best_cpu, best_others);
+	if (per_line) {
+		/* The last run's counts: every run scans the same bytes. */
+		for (t = 0; t < nthreads; t++)
+			for (size_t i = 0; i < cfg->nrules; i++)
+				counts[i] += jobs[t].counts[i];
+		printf(",\"unordered\":%" PRIu64 ",\"counts\":[", unordered);
+		for (size_t i = 0; i < cfg->nrules; i++)
+			printf("%s%" PRIu64, i ? "," : "", counts[i]);
+		printf("]");
+	}
+	printf("}\n");
 	ret = 0;
+	goto out;
+nomem:
+	fprintf(stderr, "hs_ceiling: out of memory\n");
 out:
-	for (t = 0; t < CEIL_MAX_THREADS; t++)
+	for (t = 0; t < CEIL_MAX_THREADS; t++) {
 		hs_free_scratch(jobs[t].scratch);
+		free(jobs[t].counts);
+		free(jobs[t].last);
+	}
+	free(counts);
 	hs_free_scratch(proto);
 	if (map != MAP_FAILED)
 		munmap(map, len);

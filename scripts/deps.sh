@@ -5,7 +5,7 @@
 set -eu
 
 build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev"
-test="libcriterion-dev python3 python3-pytest clang clang-format libclang-rt-14-dev logrotate rsyslog bsdutils"
+test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-14-dev logrotate rsyslog bsdutils"
 bench="ripgrep grep hyperfine rsyslog mtail"
 fuzz="clang libclang-rt-14-dev"
 deb="dpkg-dev fakeroot"

@@ -10,6 +10,10 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+# The shipped rule packs (packaging/rules/*.yaml): data a config includes,
+# replaced on upgrade, never edited in place (copy one to /etc to change it).
+RULESDIR   ?= $(DATADIR)/weir/rules
 DESTDIR    ?=
 
 SANITIZER ?=
@@ -219,12 +223,16 @@ fuzz:
 	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n)))
 	@echo "make fuzz: $(words $(FUZZ_NAMES)) fuzzer(s), $(FUZZ_SECONDS) s each, no crash"
 
+RULE_PACKS := $(sort $(wildcard packaging/rules/*.yaml))
+
 install: $(B)/weir
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR)
 	install -m 0755 $(B)/weir $(DESTDIR)$(BINDIR)/weir
+	install -m 0644 $(RULE_PACKS) $(DESTDIR)$(RULESDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/weir
+	rm -f $(DESTDIR)$(BINDIR)/weir $(addprefix $(DESTDIR)$(RULESDIR)/,$(notdir $(RULE_PACKS)))
+	rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/weir 2>/dev/null || true
 
 lint:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "lint: clang-format clean"

@@ -1,9 +1,12 @@
 /* aggregator.c - see aggregator.h. */
 #include "aggregate/aggregator.h"
 
-#include "aggregate/history.h"
+#include "aggregate/aggcore.h"
+#include "aggregate/ddsketch.h"
 #include "aggregate/hll.h"
 #include "aggregate/pane.h"
+#include "aggregate/sources_json.h"
+#include "aggregate/tiers.h"
 #include "aggregate/topk.h"
 #include "core/config.h"
 #include "core/json.h"
@@ -20,20 +23,19 @@
 
 #define DRAIN_MS 50 /* how often panes are drained between ticks */
 
-/* What one rule observed since start, beyond its count. */
-struct rule_out {
-	uint64_t vn; /* value: records with a numeric value */
-	double vsum, vmin, vmax;
-	struct topk *top; /* top: (NULL: none) */
-	struct hll *hll;  /* distinct: (NULL: none) */
-	uint64_t extract_n, extract_ns;
-};
+static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
+static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
+#define NQUANTILES (sizeof(quantiles) / sizeof(quantiles[0]))
 
 struct aggregator {
 	struct pipeline *p; /* borrowed */
-	struct agg_history hist;
+	struct agg_core c;
+	/* Held while c.tiers changes, and by readers of series from other
+	 * threads (agg_series); the aggregator's own reads need no lock. */
+	pthread_mutex_t lock;
+	struct tiers_scratch scratch;
+	struct topk_entry *entries; /* [TOPK_ENTRIES] for rendering top lists */
 	uint64_t seq;
-	uint64_t records; /* records in every pane merged so far */
 	/* Checkpoint barrier: a worker whose barrier arrived is held (its ring
 	 * is not drained) until every worker's has, so the state written holds
 	 * exactly what came before the cut. */
@@ -42,73 +44,27 @@ struct aggregator {
 	struct ckpt_files *cut; /* the barrier's payload */
 	uint64_t checkpoints;	/* written */
 	uint64_t checkpoint_errors;
-	struct rule_out *outs;	/* [nrules] */
+	uint64_t sketch_oom;	/* observations a pane sketch had no memory for */
+	uint64_t last_bytes;	/* tiers_bytes(), refreshed every 10 ticks */
 	const struct cfg *rcfg; /* where the rules come from (changes on reload) */
-	uint32_t nrules;
 };
 
-/* Feed one pane's observations into the rules' sketches. */
-static void take_obs(struct aggregator *a, const struct pane *pn)
-{
-	uint32_t off = 0;
-
-	while (off + sizeof(struct pane_obs) <= pn->obs_len) {
-		struct pane_obs o;
-		const char *key = (const char *)pn->obs + off + sizeof(o);
-		struct rule_out *ro;
-
-		memcpy(&o, pn->obs + off, sizeof(o));
-		off += pane_obs_size(o.len);
-		if (o.rule >= a->nrules)
-			continue;
-		ro = &a->outs[o.rule];
-		switch (o.kind) {
-		case PAT_OBS_VALUE:
-			if (!ro->vn || o.v < ro->vmin)
-				ro->vmin = o.v;
-			if (!ro->vn || o.v > ro->vmax)
-				ro->vmax = o.v;
-			ro->vn++;
-			ro->vsum += o.v;
-			break;
-		case PAT_OBS_TOP:
-			if (ro->top)
-				topk_add(ro->top, key, o.len, 1);
-			break;
-		case PAT_OBS_DISTINCT:
-			if (ro->hll)
-				hll_add(ro->hll, key, o.len);
-			break;
-		case PAT_OBS_EXTRACT:
-			ro->extract_n += o.n;
-			ro->extract_ns += (uint64_t)o.v;
-			break;
-		}
-	}
-}
+#define TOPK_ENTRIES 1000 /* the largest top_k */
 
 static void checkpoint(struct aggregator *a);
-static void outs_free(struct rule_out *outs, uint32_t n);
-static struct rule_out *outs_new(const struct cfg *cfg);
 
 /* The tables a reload switches to (struct ruleset.agg). */
 struct agg_next {
-	struct agg_history hist;
-	struct rule_out *outs;
-	uint32_t nrules;
+	struct agg_core c;
 };
 
 int agg_prepare(struct pipeline *p, struct ruleset *rs)
 {
-	uint32_t longest = p->cfg->nwindows ? p->cfg->windows[p->cfg->nwindows - 1] : 1;
 	struct agg_next *nx = calloc(1, sizeof(*nx));
 
 	if (!nx)
 		return -ENOMEM;
-	nx->nrules = rs->nrules;
-	nx->outs = outs_new(rs->cfg);
-	if (!nx->outs || agg_history_init(&nx->hist, rs->nrules, longest + 2)) {
-		outs_free(nx->outs, rs->nrules);
+	if (agg_core_init(&nx->c, rs->cfg, p->cfg)) {
 		free(nx);
 		return -ENOMEM;
 	}
@@ -122,8 +78,7 @@ void agg_unprepare(struct ruleset *rs)
 
 	if (!nx)
 		return;
-	agg_history_destroy(&nx->hist);
-	outs_free(nx->outs, nx->nrules);
+	agg_core_destroy(&nx->c);
 	free(nx);
 	rs->agg = NULL;
 }
@@ -133,49 +88,52 @@ void agg_unprepare(struct ruleset *rs)
 static void switch_rules(struct aggregator *a, struct ruleset *rs)
 {
 	struct agg_next *nx = rs->agg;
-	struct agg_history *h = &a->hist, *nh = &nx->hist;
-	struct rule_out tmp;
-	uint32_t r, o, s;
+	struct agg_core *oc = &a->c, *ncore = &nx->c, tmp;
+	struct tiers_scratch sc;
+	uint32_t r, o;
 
-	for (s = 0; s < nh->nslots; s++)
-		nh->slot_sec[s] = h->slot_sec[s];
-	nh->newest = h->newest;
-	nh->expired = h->expired;
-	for (r = 0; r < nx->nrules; r++) {
-		for (o = 0; o < a->nrules; o++)
+	tiers_copy_slots(&ncore->tiers, &oc->tiers);
+	ncore->records = oc->records;
+	ncore->max_sec = oc->max_sec;
+	ncore->late = oc->late;
+	ncore->too_old = oc->too_old;
+	ncore->future = oc->future;
+	ncore->sketch_oom = oc->sketch_oom;
+	for (r = 0; r < ncore->nrules; r++) {
+		struct agg_rule t;
+
+		for (o = 0; o < oc->nrules; o++)
 			if (cfg_rule_same(&rs->cfg->rules[r], &a->rcfg->rules[o]))
 				break;
-		if (o == a->nrules)
+		if (o == oc->nrules)
 			continue; /* new or changed: starts from zero */
-		for (s = 0; s < nh->nslots; s++)
-			nh->counts[(size_t)s * nx->nrules + r] =
-			    h->counts[(size_t)s * a->nrules + o];
-		nh->totals[r] = h->totals[o];
-		tmp = nx->outs[r];
-		nx->outs[r] = a->outs[o];
-		a->outs[o] = tmp;
+		tiers_take_rule(&ncore->tiers, r, &oc->tiers, o);
+		t = ncore->rules[r];
+		ncore->rules[r] = oc->rules[o];
+		oc->rules[o] = t;
 	}
-	/* swap the tables: the old ones are freed with rs->agg */
-	{
-		struct agg_history t = *h;
-		struct rule_out *to = a->outs;
-
-		*h = *nh;
-		*nh = t;
-		a->outs = nx->outs;
-		nx->outs = to;
-		nx->nrules = a->nrules;
+	if (tiers_scratch_init(&sc, &ncore->tiers)) {
+		/* keep the old scratch: top lists of new rules then go unmerged */
+		log_error("reload: out of memory for the window scratch");
+	} else {
+		tiers_scratch_free(&a->scratch);
+		a->scratch = sc;
 	}
+	pthread_mutex_lock(&a->lock);
+	tmp = *oc;
+	*oc = *ncore;
+	*ncore = tmp; /* freed with rs->agg */
+	pthread_mutex_unlock(&a->lock);
 	a->rcfg = rs->cfg;
-	a->nrules = rs->nrules;
 	atomic_store_explicit(&a->p->reloads_applied, rs->gen, memory_order_release);
-	log_info("reload: %u rules now", a->nrules);
+	log_info("reload: %u rules now", a->c.nrules);
 }
 
 /* Merge what the workers have shipped; true if anything was taken. */
 static bool drain_once(struct aggregator *a)
 {
 	struct pipeline *p = a->p;
+	int64_t now = now_ms() / 1000;
 	struct pane *pn;
 	bool any = false;
 	uint32_t w;
@@ -188,10 +146,9 @@ static bool drain_once(struct aggregator *a)
 				a->nheld++;
 				a->cut = pn->barrier;
 			} else {
-				agg_history_add(&a->hist, pn->sec, pn->counts);
-				a->records += pn->records;
-				if (pn->obs_len)
-					take_obs(a, pn);
+				pthread_mutex_lock(&a->lock);
+				agg_core_take(&a->c, pn, now);
+				pthread_mutex_unlock(&a->lock);
 			}
 			/* The return ring holds every pane of the worker. */
 			ring_push(&p->pane_returns[w], pn);
@@ -211,16 +168,26 @@ static void drain(struct aggregator *a)
 		;
 }
 
+/* The current rules' names, for the checkpoint. NULL on ENOMEM. */
+static const char **rule_names(const struct aggregator *a)
+{
+	const char **names = calloc(a->c.nrules + 1, sizeof(*names));
+
+	for (uint32_t r = 0; names && r < a->c.nrules; r++)
+		names[r] = a->rcfg->rules[r].name;
+	return names;
+}
+
 /* Write the aggregates and the cut's file offsets as one state file. */
 static void checkpoint(struct aggregator *a)
 {
 	struct pipeline *p = a->p;
 	struct ckpt_files *cut = a->cut;
 	struct state st = {0};
-	struct state_agg *sa = &st.agg;
+	struct strbuf blob = {0};
+	const char **names;
 	char *buf = NULL;
 	size_t len = 0;
-	uint32_t i, n = 0;
 	int rc = -ENOMEM;
 
 	a->cut = NULL;
@@ -234,32 +201,19 @@ static void checkpoint(struct aggregator *a)
 		return;
 	}
 	st.written_ms = now_ms();
-	sa->nrules = a->nrules;
-	sa->rule_names = calloc(a->nrules + 1, sizeof(char *));
-	sa->totals = a->hist.totals;
-	sa->records = a->records;
-	sa->expired = a->hist.expired;
-	sa->secs = calloc(a->hist.nslots, sizeof(int64_t));
-	sa->counts = calloc((size_t)a->hist.nslots * a->nrules + 1, sizeof(uint64_t));
-	if (sa->rule_names && sa->secs && sa->counts) {
-		for (i = 0; i < a->nrules; i++)
-			sa->rule_names[i] = a->rcfg->rules[i].name;
-		for (i = 0; i < a->hist.nslots; i++) {
-			int64_t sec = a->hist.slot_sec[i];
-
-			if (sec == INT64_MIN || sec <= a->hist.newest - (int64_t)a->hist.nslots)
-				continue;
-			sa->secs[n] = sec;
-			memcpy(sa->counts + (size_t)n * a->nrules,
-			       a->hist.counts + (size_t)i * a->nrules,
-			       sizeof(uint64_t) * a->nrules);
-			n++;
+	names = rule_names(a);
+	if (names) {
+		agg_persist_encode(&a->c, names, &blob);
+		if (!blob.oom) {
+			st.agg.blob = blob.buf;
+			st.agg.blob_len = blob.len;
+			st.files = cut->files;
+			st.nfiles = cut->n;
+			rc = state_encode(&st, &buf, &len);
 		}
-		sa->nsecs = n;
-		st.files = cut->files;
-		st.nfiles = cut->n;
-		rc = state_encode(&st, &buf, &len);
 	}
+	free(names);
+	strbuf_free(&blob);
 	if (!rc)
 		rc = state_save(p->cfg->state_dir, buf, len);
 	if (rc) {
@@ -269,27 +223,24 @@ static void checkpoint(struct aggregator *a)
 		a->checkpoints++;
 		log_msg(cut->final ? LOG_INFO : LOG_DEBUG,
 			"checkpoint: %u files, %llu records, %zu bytes written to %s/%s", cut->n,
-			(unsigned long long)a->records, len, p->cfg->state_dir, STATE_FILE);
+			(unsigned long long)a->c.records, len, p->cfg->state_dir, STATE_FILE);
 	}
 	free(buf);
-	free(sa->rule_names);
-	free(sa->secs);
-	free(sa->counts);
 	if (cut->rules)
 		switch_rules(a, cut->rules);
 	state_files_free(cut->files, cut->n);
 	free(cut);
 }
 
-/* Take back the aggregates of the last run: totals and history by rule name. */
-static void restore(struct aggregator *a, const struct state *st)
+/* A version 1 state (weir before tiers): totals and per-second counts. */
+static void restore_v1(struct aggregator *a, const struct state_agg *sa)
 {
-	const struct state_agg *sa = &st->agg;
+	int64_t now = now_ms() / 1000;
 	uint32_t *map, i, r;
 	uint64_t *row;
 
 	map = calloc(sa->nrules + 1, sizeof(*map));
-	row = calloc(a->nrules + 1, sizeof(*row));
+	row = calloc(a->c.nrules + 1, sizeof(*row));
 	if (!map || !row) {
 		free(map);
 		free(row);
@@ -298,287 +249,55 @@ static void restore(struct aggregator *a, const struct state *st)
 	}
 	for (i = 0; i < sa->nrules; i++) {
 		map[i] = UINT32_MAX;
-		for (r = 0; r < a->nrules; r++)
+		for (r = 0; r < a->c.nrules; r++)
 			if (!strcmp(sa->rule_names[i], a->rcfg->rules[r].name))
 				map[i] = r;
 	}
 	for (i = 0; i < sa->nsecs; i++) {
-		memset(row, 0, sizeof(*row) * a->nrules);
+		memset(row, 0, sizeof(*row) * a->c.nrules);
 		for (r = 0; r < sa->nrules; r++)
 			if (map[r] != UINT32_MAX)
 				row[map[r]] = sa->counts[(size_t)i * sa->nrules + r];
-		agg_history_add(&a->hist, sa->secs[i], row);
+		tiers_add_counts(&a->c.tiers, sa->secs[i], now, row);
+		if (a->c.max_sec == INT64_MIN || sa->secs[i] > a->c.max_sec)
+			a->c.max_sec = sa->secs[i];
 	}
-	memset(a->hist.totals, 0, sizeof(*a->hist.totals) * a->nrules);
 	for (r = 0; r < sa->nrules; r++)
 		if (map[r] != UINT32_MAX)
-			a->hist.totals[map[r]] = sa->totals[r];
-	a->hist.expired = sa->expired;
-	a->records = sa->records;
+			a->c.rules[map[r]].total = sa->totals[r];
+	a->c.too_old = sa->expired;
+	a->c.records = sa->records;
 	free(map);
 	free(row);
 }
 
-static void put_u64_field(struct strbuf *sb, const char *key, uint64_t v)
+/* Take back the aggregates of the last run, by rule name. */
+static void restore(struct aggregator *a, const struct state *st)
 {
-	strbuf_putc(sb, ',');
-	json_key(sb, key);
-	json_u64(sb, v);
+	const char **names;
+	char why[128];
+
+	if (!st->agg.blob) {
+		restore_v1(a, &st->agg);
+		return;
+	}
+	names = rule_names(a);
+	if (names &&
+	    !agg_persist_decode(&a->c, names, st->agg.blob, st->agg.blob_len, why, sizeof(why))) {
+		free(names);
+		return;
+	}
+	free(names);
+	/* The file's CRC held, so this is a bug or an edited file: say so and
+	 * start the aggregates fresh (the file offsets are still used). */
+	log_error("state: cannot restore the aggregates (%s); they start from zero",
+		  names ? why : "out of memory");
+	agg_core_destroy(&a->c);
+	if (agg_core_init(&a->c, a->rcfg, a->p->cfg))
+		log_error("state: out of memory");
 }
 
-static void put_time_field(struct strbuf *sb, const char *key, uint64_t ms)
-{
-	strbuf_putc(sb, ',');
-	json_key(sb, key);
-	if (ms)
-		json_time_ms(sb, (int64_t)ms);
-	else
-		strbuf_puts(sb, "null");
-}
-
-/* A source's totals over every file it had (workers' counts included). */
-struct src_totals {
-	uint64_t lines, cut_lines, cut_bytes, parse_errors, unmatched;
-};
-
-static struct src_totals source_totals(const struct pipeline *p, uint32_t i)
-{
-	struct src_totals t = {0, 0, 0, 0, 0};
-	uint32_t w;
-
-	t.cut_lines = stat_get(&p->source_stats[i].lines_truncated);
-	t.cut_bytes = stat_get(&p->source_stats[i].bytes_discarded);
-	for (w = 0; w < p->nworkers; w++) {
-		t.lines += stat_get(&p->worker_stats[w].src_records[i]);
-		t.cut_lines += stat_get(&p->worker_stats[w].src_lines_truncated[i]);
-		t.cut_bytes += stat_get(&p->worker_stats[w].src_bytes_discarded[i]);
-		t.parse_errors += stat_get(&p->worker_stats[w].src_parse_errors[i]);
-		t.unmatched += stat_get(&p->worker_stats[w].src_unmatched[i]);
-	}
-	return t;
-}
-
-static const char *const file_states[] = {"free", "open", "draining", "error"};
-
-/* One file slot; called under files_lock. */
-static void render_file(struct strbuf *sb, const struct pipeline *p, uint32_t f)
-{
-	const struct file_info *fi = &p->files[f];
-	struct file_stats *st = &p->file_stats[f];
-	uint64_t size = stat_get(&st->size), offset = stat_get(&st->offset);
-	uint64_t lines = 0, cut_lines = stat_get(&st->lines_truncated);
-	uint64_t cut_bytes = stat_get(&st->bytes_discarded);
-	uint32_t w;
-
-	for (w = 0; w < p->nworkers; w++) {
-		lines += stat_get(&p->worker_stats[w].file_records[f]);
-		cut_lines += stat_get(&p->worker_stats[w].file_lines_truncated[f]);
-		cut_bytes += stat_get(&p->worker_stats[w].file_bytes_discarded[f]);
-	}
-	strbuf_puts(sb, "{\"path\":");
-	json_cstr(sb, fi->path ? fi->path : "");
-	strbuf_puts(sb, ",\"state\":");
-	json_cstr(sb, file_states[fi->state]);
-	put_u64_field(sb, "inode", stat_get(&st->inode));
-	put_u64_field(sb, "offset", offset);
-	put_u64_field(sb, "size", size);
-	put_u64_field(sb, "lag", size > offset ? size - offset : 0);
-	put_u64_field(sb, "lines", lines - fi->base_lines);
-	put_u64_field(sb, "bytes", stat_get(&st->bytes));
-	put_u64_field(sb, "lines_truncated", cut_lines - fi->base_cut_lines);
-	put_u64_field(sb, "bytes_discarded", cut_bytes - fi->base_cut_bytes);
-	put_u64_field(sb, "truncations", stat_get(&st->truncations));
-	put_u64_field(sb, "errors", stat_get(&st->errors));
-	strbuf_puts(sb, ",\"error\":");
-	if (fi->err)
-		json_cstr(sb, strerror(fi->err));
-	else
-		strbuf_puts(sb, "null");
-	put_time_field(sb, "last_read", stat_get(&st->last_read_ms));
-	strbuf_putc(sb, '}');
-}
-
-/* One syslog listener: its counters and, in full, its top senders. */
-static void render_listener(struct strbuf *sb, struct pipeline *p, uint32_t li, const char *url,
-			    bool full)
-{
-	struct listener_stats *st = &p->listener_stats[li];
-	struct cfg_listen a;
-	char why[8], peer[PEER_TEXT_MAX];
-	struct listener_top top;
-	uint32_t k;
-
-	strbuf_puts(sb, "{\"url\":");
-	json_cstr(sb, url);
-	put_u64_field(sb, "received", stat_get(&st->received));
-	put_u64_field(sb, "bytes", stat_get(&st->bytes));
-	put_u64_field(sb, "truncated", stat_get(&st->truncated));
-	put_u64_field(sb, "dropped_full", stat_get(&st->dropped_full));
-	put_u64_field(sb, "dropped_kernel", stat_get(&st->dropped_kernel));
-	put_u64_field(sb, "buffers_exhausted", stat_get(&st->buffers_exhausted));
-	if (!cfg_parse_listen(url, &a, why, sizeof(why)) && a.kind == CFG_LISTEN_TCP) {
-		put_u64_field(sb, "connections", stat_get(&st->connections));
-		put_u64_field(sb, "accepted", stat_get(&st->accepted));
-		put_u64_field(sb, "refused", stat_get(&st->refused));
-		put_u64_field(sb, "idle_closed", stat_get(&st->idle_closed));
-		put_u64_field(sb, "resets", stat_get(&st->resets));
-		put_u64_field(sb, "framing_errors", stat_get(&st->framing_errors));
-	}
-	if (full) {
-		pthread_mutex_lock(&p->listeners_lock);
-		top = p->listener_top[li];
-		pthread_mutex_unlock(&p->listeners_lock);
-		/* Space-Saving: a sender with more than total / K messages is
-		 * listed; each count may be high by its error. */
-		put_u64_field(sb, "top_peers_bound", top.total / PEER_TOP_K);
-		strbuf_puts(sb, ",\"top_peers\":[");
-		for (k = 0; k < top.n; k++) {
-			if (k)
-				strbuf_putc(sb, ',');
-			peer_format(&top.e[k].host, false, peer, sizeof(peer));
-			strbuf_puts(sb, "{\"peer\":");
-			json_cstr(sb, peer);
-			put_u64_field(sb, "messages", top.e[k].messages);
-			put_u64_field(sb, "bytes", top.e[k].bytes);
-			put_u64_field(sb, "dropped", top.e[k].dropped);
-			put_u64_field(sb, "error", top.e[k].err);
-			strbuf_putc(sb, '}');
-		}
-		strbuf_putc(sb, ']');
-	}
-	strbuf_putc(sb, '}');
-}
-
-/* The last records of source i that no rule counted, oldest first. */
-static void render_unmatched(struct strbuf *sb, struct pipeline *p, uint32_t i)
-{
-	struct unmatched_recent *u = &p->unmatched[i];
-	uint32_t k;
-
-	strbuf_puts(sb, ",\"unmatched_recent\":[");
-	pthread_mutex_lock(&p->unmatched_lock);
-	for (k = 0; k < u->n; k++) {
-		uint32_t j = (u->next + UNMATCHED_KEEP - u->n + k) % UNMATCHED_KEEP;
-
-		if (k)
-			strbuf_putc(sb, ',');
-		strbuf_puts(sb, "{\"text\":");
-		json_str(sb, u->text[j], u->len[j]);
-		put_u64_field(sb, "length", u->full_len[j]);
-		strbuf_putc(sb, '}');
-	}
-	pthread_mutex_unlock(&p->unmatched_lock);
-	strbuf_putc(sb, ']');
-}
-
-/* A source; with_files adds its files (GET /api/v1/sources). */
-static void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, bool with_files)
-{
-	const struct pipe_source *src = &p->sources[i];
-	struct source_stats *st = &p->source_stats[i];
-	struct src_totals t = source_totals(p, i);
-	uint32_t k, f, n = 0;
-
-	strbuf_puts(sb, "{\"name\":");
-	json_cstr(sb, src->name);
-	strbuf_puts(sb, src->syslog ? ",\"type\":\"syslog\",\"listen\":["
-				    : ",\"type\":\"file\",\"paths\":[");
-	for (k = 0; k < src->npatterns; k++) {
-		if (k)
-			strbuf_putc(sb, ',');
-		json_cstr(sb, src->patterns[k]);
-	}
-	strbuf_putc(sb, ']');
-	put_u64_field(sb, "files_open", stat_get(&st->files_open));
-	put_u64_field(sb, "lines", t.lines);
-	put_u64_field(sb, "bytes", stat_get(&st->bytes));
-	put_u64_field(sb, "lines_truncated", t.cut_lines);
-	put_u64_field(sb, "bytes_discarded", t.cut_bytes);
-	put_u64_field(sb, "partial_flushes", stat_get(&st->partial_flushes));
-	put_u64_field(sb, "rotations", stat_get(&st->rotations));
-	put_u64_field(sb, "truncations", stat_get(&st->truncations));
-	put_u64_field(sb, "files_closed", stat_get(&st->files_closed));
-	put_u64_field(sb, "errors", stat_get(&st->errors));
-	put_time_field(sb, "last_read", stat_get(&st->last_read_ms));
-	if (src->syslog) {
-		put_u64_field(sb, "received", stat_get(&st->received));
-		put_u64_field(sb, "dropped_full", stat_get(&st->dropped_full));
-		put_u64_field(sb, "dropped_kernel", stat_get(&st->dropped_kernel));
-		put_u64_field(sb, "buffers_exhausted", stat_get(&st->buffers_exhausted));
-	}
-	strbuf_puts(sb, ",\"format\":");
-	json_cstr(sb, cfg_format_name((enum cfg_format)src->format));
-	if (src->format != CFG_FORMAT_RAW)
-		put_u64_field(sb, "parse_errors", t.parse_errors);
-	put_u64_field(sb, "unmatched", t.unmatched);
-	if (with_files)
-		render_unmatched(sb, p, i);
-	if (src->syslog) {
-		strbuf_puts(sb, ",\"listeners\":[");
-		for (k = 0; k < src->npatterns; k++) {
-			if (k)
-				strbuf_putc(sb, ',');
-			render_listener(sb, p, src->first_listener + k, src->patterns[k],
-					with_files);
-		}
-		strbuf_putc(sb, ']');
-	}
-	if (with_files) {
-		strbuf_puts(sb, ",\"files\":[");
-		pthread_mutex_lock(&p->files_lock);
-		for (f = 0; f < p->max_files; f++) {
-			if (p->files[f].state == FILE_FREE || p->files[f].source != i)
-				continue;
-			if (n++)
-				strbuf_putc(sb, ',');
-			render_file(sb, p, f);
-		}
-		pthread_mutex_unlock(&p->files_lock);
-		strbuf_putc(sb, ']');
-	}
-	strbuf_putc(sb, '}');
-}
-
-static void outs_free(struct rule_out *outs, uint32_t n)
-{
-	for (uint32_t r = 0; outs && r < n; r++) {
-		if (outs[r].top) {
-			topk_free(outs[r].top);
-			free(outs[r].top);
-		}
-		free(outs[r].hll);
-	}
-	free(outs);
-}
-
-/* Sketches for the rules that ask for them. NULL on ENOMEM. */
-static struct rule_out *outs_new(const struct cfg *cfg)
-{
-	struct rule_out *outs = calloc(cfg->nrules + 1, sizeof(*outs));
-
-	for (size_t r = 0; outs && r < cfg->nrules; r++) {
-		const struct cfg_rule *cr = &cfg->rules[r];
-		struct rule_out *o = &outs[r];
-
-		/* more counters than shown: the top_k shown are then exact
-		 * unless their counts are within total / counters */
-		if (cr->top && (!(o->top = calloc(1, sizeof(*o->top))) ||
-				topk_init(o->top, cr->top_k * 8 < 64 ? 64 : cr->top_k * 8))) {
-			free(o->top);
-			o->top = NULL;
-			goto oom;
-		}
-		if (cr->distinct) {
-			if (!(o->hll = malloc(sizeof(*o->hll))))
-				goto oom;
-			hll_init(o->hll);
-		}
-	}
-	return outs;
-oom:
-	outs_free(outs, (uint32_t)cfg->nrules);
-	return NULL;
-}
+/* --- rendering --- */
 
 /* A measured number: enough digits to round-trip what a user compares. */
 static void put_num(struct strbuf *sb, double v)
@@ -593,69 +312,89 @@ static void put_num(struct strbuf *sb, double v)
 	strbuf_puts(sb, buf);
 }
 
-/* Each rule's observations as JSON members, into s->rule_extra. */
+static void put_num_field(struct strbuf *sb, const char *key, double v, bool have)
+{
+	strbuf_putc(sb, ',');
+	json_key(sb, key);
+	if (have)
+		put_num(sb, v);
+	else
+		strbuf_puts(sb, "null");
+}
+
+/* ,"value":{...}: count, sum, min, max, mean and (with d) quantiles. */
+static void render_value(struct strbuf *sb, const struct cfg_rule *cr, uint64_t n, double sum,
+			 double min, double max, const struct dds *d)
+{
+	strbuf_puts(sb, ",\"value\":{\"field\":");
+	json_cstr(sb, cr->value);
+	strbuf_puts(sb, ",\"unit\":");
+	json_cstr(sb, cr->value_unit ? cr->value_unit : "");
+	put_u64_field(sb, "count", n);
+	put_num_field(sb, "sum", sum, true);
+	put_num_field(sb, "min", min, n);
+	put_num_field(sb, "max", max, n);
+	put_num_field(sb, "mean", n ? sum / (double)n : 0, n);
+	for (size_t q = 0; d && q < NQUANTILES; q++)
+		put_num_field(sb, quantile_names[q], dds_quantile(d, quantiles[q]), d->count);
+	strbuf_putc(sb, '}');
+}
+
+static void render_top(struct aggregator *a, struct strbuf *sb, const struct cfg_rule *cr,
+		       const struct topk *t)
+{
+	uint32_t n = topk_sorted(t, a->entries, cr->top_k), i;
+
+	strbuf_puts(sb, ",\"top\":{\"field\":");
+	json_cstr(sb, cr->top);
+	put_u64_field(sb, "k", cr->top_k);
+	put_u64_field(sb, "total", t->total);
+	put_u64_field(sb, "bound", topk_bound(t));
+	strbuf_puts(sb, ",\"items\":[");
+	for (i = 0; i < n; i++) {
+		const struct topk_entry *e = &a->entries[i];
+
+		strbuf_puts(sb, i ? ",{\"value\":" : "{\"value\":");
+		json_str(sb, e->key, e->len);
+		put_u64_field(sb, "count", e->count);
+		put_u64_field(sb, "error", e->err);
+		if (e->truncated)
+			strbuf_puts(sb, ",\"truncated\":true");
+		strbuf_putc(sb, '}');
+	}
+	strbuf_puts(sb, "]}");
+}
+
+static void render_distinct(struct strbuf *sb, const struct cfg_rule *cr, const struct hll *h)
+{
+	strbuf_puts(sb, ",\"distinct\":{\"field\":");
+	json_cstr(sb, cr->distinct);
+	put_u64_field(sb, "estimate", (uint64_t)(hll_estimate(h) + 0.5));
+	strbuf_putc(sb, '}');
+}
+
+/* Each rule's since-start observations as JSON members, into s->rule_extra
+ * (shown in the snapshot and in weir scan's output). */
 static void render_rule_extra(struct aggregator *a, struct snapshot *s)
 {
 	const struct cfg *cfg = a->rcfg;
 	struct strbuf sb = {0};
-	struct topk_entry *e = NULL;
-	uint32_t r, i, n;
 
 	s->rule_extra_off = calloc(s->nrules + 1, sizeof(size_t));
 	if (!s->rule_extra_off)
 		return;
-	for (r = 0; r < s->nrules; r++) {
+	for (uint32_t r = 0; r < s->nrules; r++) {
 		const struct cfg_rule *cr = &cfg->rules[r];
-		const struct rule_out *o = &a->outs[r];
+		const struct agg_rule *o = &a->c.rules[r];
 
 		s->rule_extra_off[r] = sb.len;
-		if (cr->value) {
-			strbuf_puts(&sb, ",\"value\":{\"field\":");
-			json_cstr(&sb, cr->value);
-			strbuf_puts(&sb, ",\"unit\":");
-			json_cstr(&sb, cr->value_unit ? cr->value_unit : "");
-			put_u64_field(&sb, "count", o->vn);
-			strbuf_puts(&sb, ",\"sum\":");
-			put_num(&sb, o->vsum);
-			strbuf_puts(&sb, ",\"min\":");
-			o->vn ? put_num(&sb, o->vmin) : strbuf_puts(&sb, "null");
-			strbuf_puts(&sb, ",\"max\":");
-			o->vn ? put_num(&sb, o->vmax) : strbuf_puts(&sb, "null");
-			strbuf_puts(&sb, ",\"mean\":");
-			o->vn ? put_num(&sb, o->vsum / (double)o->vn) : strbuf_puts(&sb, "null");
-			strbuf_putc(&sb, '}');
-		}
-		if (cr->top && o->top) {
-			if (!e && !(e = calloc(1000, sizeof(*e)))) {
-				sb.oom = true;
-				break;
-			}
-			n = topk_sorted(o->top, e, cr->top_k);
-			strbuf_puts(&sb, ",\"top\":{\"field\":");
-			json_cstr(&sb, cr->top);
-			put_u64_field(&sb, "k", cr->top_k);
-			put_u64_field(&sb, "total", o->top->total);
-			put_u64_field(&sb, "bound", topk_bound(o->top));
-			strbuf_puts(&sb, ",\"items\":[");
-			for (i = 0; i < n; i++) {
-				strbuf_puts(&sb, i ? ",{\"value\":" : "{\"value\":");
-				json_str(&sb, e[i].key, e[i].len);
-				put_u64_field(&sb, "count", e[i].count);
-				put_u64_field(&sb, "error", e[i].err);
-				if (e[i].truncated)
-					strbuf_puts(&sb, ",\"truncated\":true");
-				strbuf_putc(&sb, '}');
-			}
-			strbuf_puts(&sb, "]}");
-		}
-		if (cr->distinct && o->hll) {
-			strbuf_puts(&sb, ",\"distinct\":{\"field\":");
-			json_cstr(&sb, cr->distinct);
-			put_u64_field(&sb, "estimate", (uint64_t)(hll_estimate(o->hll) + 0.5));
-			strbuf_putc(&sb, '}');
-		}
+		if (cr->value)
+			render_value(&sb, cr, o->vn, o->vsum, o->vmin, o->vmax, o->dds);
+		if (cr->top && o->top)
+			render_top(a, &sb, cr, o->top);
+		if (cr->distinct && o->hll)
+			render_distinct(&sb, cr, o->hll);
 	}
-	free(e);
 	s->rule_extra_off[s->nrules] = sb.len;
 	if (sb.oom) {
 		strbuf_free(&sb);
@@ -670,6 +409,82 @@ static void put_rule_extra(struct strbuf *sb, const struct snapshot *s, uint32_t
 	if (s->rule_extra && s->rule_extra_off)
 		strbuf_append(sb, s->rule_extra + s->rule_extra_off[r],
 			      s->rule_extra_off[r + 1] - s->rule_extra_off[r]);
+}
+
+/* Rendering one rule's windows: what the extras callback needs. */
+struct win_ctx {
+	struct aggregator *a;
+	const struct snapshot *s;
+	struct strbuf *sb;
+	uint32_t rule;
+	int64_t now;
+};
+
+/* "10s":{"count":..,"rate":..,"span_s":.. then extras (open: no '}') */
+static void window_head(struct win_ctx *x, uint32_t w)
+{
+	const struct cfg *cfg = x->a->p->cfg;
+	struct tiers_span sp = tiers_window_span(&x->a->c.tiers, cfg->windows[w], x->now);
+	uint64_t c = x->s->windows[(size_t)w * x->s->nrules + x->rule];
+	char dur[16];
+
+	cfg_format_duration(cfg->windows[w], dur, sizeof(dur));
+	if (w)
+		strbuf_putc(x->sb, ',');
+	json_key(x->sb, dur);
+	strbuf_puts(x->sb, "{\"count\":");
+	json_u64(x->sb, c);
+	strbuf_puts(x->sb, ",\"rate\":");
+	json_double(x->sb, (double)c / (double)sp.span_s);
+	put_u64_field(x->sb, "span_s", sp.span_s);
+}
+
+static void window_extras(void *arg, uint32_t w, const struct tiers_acc *acc)
+{
+	struct win_ctx *x = arg;
+	const struct cfg_rule *cr = &x->a->rcfg->rules[x->rule];
+
+	window_head(x, w);
+	if (cr->value)
+		render_value(x->sb, cr, acc->vn, acc->vsum, acc->vmin, acc->vmax, acc->dds);
+	if (cr->top && acc->top)
+		render_top(x->a, x->sb, cr, acc->top);
+	if (cr->distinct && acc->hll)
+		render_distinct(x->sb, cr, acc->hll);
+	strbuf_putc(x->sb, '}');
+}
+
+static void render_rule(struct aggregator *a, const struct snapshot *s, struct strbuf *sb,
+			uint32_t r)
+{
+	const struct agg_rule *ar = &a->c.rules[r];
+	const struct cfg *cfg = a->p->cfg;
+	struct win_ctx x = {a, s, sb, r, s->time_ms / 1000};
+
+	strbuf_puts(sb, "{\"name\":");
+	json_cstr(sb, a->rcfg->rules[r].name);
+	strbuf_puts(sb, ",\"total\":");
+	json_u64(sb, s->totals[r]);
+	put_rule_extra(sb, s, r);
+	put_u64_field(sb, "late", ar->late);
+	put_u64_field(sb, "too_old", ar->too_old);
+	put_u64_field(sb, "future", ar->future);
+	/* what its field extraction costs (not in scan's output: it differs
+	 * from run to run) */
+	if (ar->extract_n) {
+		put_u64_field(sb, "extractions", ar->extract_n);
+		put_u64_field(sb, "extract_ns", ar->extract_ns);
+	}
+	strbuf_puts(sb, ",\"windows\":{");
+	if (a->c.tiers.want[r])
+		tiers_window_extras(&a->c.tiers, &a->scratch, x.now, cfg->windows, cfg->nwindows, r,
+				    window_extras, &x);
+	else
+		for (uint32_t w = 0; w < s->nwindows; w++) {
+			window_head(&x, w);
+			strbuf_putc(sb, '}');
+		}
+	strbuf_puts(sb, "}}");
 }
 
 static void render(struct aggregator *a, struct snapshot *s)
@@ -712,7 +527,17 @@ static void render(struct aggregator *a, struct snapshot *s)
 			strbuf_putc(&sb, ',');
 		json_cstr(&sb, dur);
 	}
-	strbuf_puts(&sb, "],\"ingest\":{\"records\":");
+	strbuf_puts(&sb, "],\"event_time\":{\"watermark\":");
+	if (a->c.max_sec == INT64_MIN)
+		strbuf_puts(&sb, "null");
+	else
+		json_time_ms(&sb, (a->c.max_sec - (int64_t)cfg->lateness_s) * 1000);
+	put_u64_field(&sb, "lateness_s", cfg->lateness_s);
+	put_u64_field(&sb, "max_future_s", cfg->max_future_s);
+	put_u64_field(&sb, "late", a->c.late);
+	put_u64_field(&sb, "too_old", a->c.too_old);
+	put_u64_field(&sb, "future", a->c.future);
+	strbuf_puts(&sb, "},\"ingest\":{\"records\":");
 	json_u64(&sb, s->records);
 	strbuf_puts(&sb, ",\"bytes\":");
 	json_u64(&sb, s->bytes);
@@ -722,46 +547,28 @@ static void render(struct aggregator *a, struct snapshot *s)
 	json_u64(&sb, s->lines_truncated);
 	strbuf_puts(&sb, ",\"backpressure\":");
 	json_u64(&sb, stat_get(&p->ingest_stats.backpressure));
-	strbuf_puts(&sb, ",\"expired\":");
-	json_u64(&sb, a->hist.expired);
+	/* records too old for any pane (event time); kept for readers of v1 */
+	put_u64_field(&sb, "expired", a->c.too_old);
 	put_u64_field(&sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
 	put_u64_field(&sb, "checkpoints", a->checkpoints);
 	put_u64_field(&sb, "checkpoint_errors", a->checkpoint_errors);
+	put_u64_field(&sb, "sketch_oom", a->c.sketch_oom);
+	put_u64_field(&sb, "aggregate_bytes", s->aggregate_bytes);
 	strbuf_puts(&sb, ",\"workers\":");
 	json_u64(&sb, p->nworkers);
 	strbuf_puts(&sb, ",\"sources\":");
 	strbuf_append(&sb, srcs.buf ? srcs.buf : "[]", srcs.buf ? srcs.len : 2);
 	strbuf_puts(&sb, "},\"rules\":[");
+	s->rule_off = calloc(s->nrules + 1, sizeof(*s->rule_off));
 	for (r = 0; r < s->nrules; r++) {
 		if (r)
 			strbuf_putc(&sb, ',');
-		strbuf_puts(&sb, "{\"name\":");
-		json_cstr(&sb, a->rcfg->rules[r].name);
-		strbuf_puts(&sb, ",\"total\":");
-		json_u64(&sb, s->totals[r]);
-		put_rule_extra(&sb, s, r);
-		/* what its field extraction costs (not in scan's output: it
-		 * differs from run to run) */
-		if (r < a->nrules && a->outs[r].extract_n) {
-			put_u64_field(&sb, "extractions", a->outs[r].extract_n);
-			put_u64_field(&sb, "extract_ns", a->outs[r].extract_ns);
-		}
-		strbuf_puts(&sb, ",\"windows\":{");
-		for (w = 0; w < s->nwindows; w++) {
-			uint64_t c = s->windows[(size_t)w * s->nrules + r];
-
-			cfg_format_duration(cfg->windows[w], dur, sizeof(dur));
-			if (w)
-				strbuf_putc(&sb, ',');
-			json_key(&sb, dur);
-			strbuf_puts(&sb, "{\"count\":");
-			json_u64(&sb, c);
-			strbuf_puts(&sb, ",\"rate\":");
-			json_double(&sb, (double)c / (double)cfg->windows[w]);
-			strbuf_putc(&sb, '}');
-		}
-		strbuf_puts(&sb, "}}");
+		if (s->rule_off)
+			s->rule_off[r] = sb.len;
+		render_rule(a, s, &sb, r);
 	}
+	if (s->rule_off)
+		s->rule_off[s->nrules] = sb.len;
 	strbuf_puts(&sb, "]}\n");
 	s->json_len = sb.len;
 	s->json = strbuf_take(&sb);
@@ -788,7 +595,7 @@ static void render(struct aggregator *a, struct snapshot *s)
 static void publish(struct aggregator *a, int64_t t)
 {
 	struct pipeline *p = a->p;
-	struct snapshot *s = snap_new(a->nrules, (uint32_t)p->cfg->nwindows);
+	struct snapshot *s = snap_new(a->c.nrules, (uint32_t)p->cfg->nwindows);
 	uint32_t w;
 
 	if (!s) {
@@ -797,9 +604,10 @@ static void publish(struct aggregator *a, int64_t t)
 	}
 	s->seq = ++a->seq;
 	s->time_ms = t;
-	memcpy(s->totals, a->hist.totals, sizeof(*s->totals) * a->nrules);
-	s->records = a->records;
-	agg_history_windows(&a->hist, t / 1000, p->cfg->windows, p->cfg->nwindows, s->windows);
+	for (w = 0; w < a->c.nrules; w++)
+		s->totals[w] = a->c.rules[w].total;
+	s->records = a->c.records;
+	tiers_window_counts(&a->c.tiers, t / 1000, p->cfg->windows, p->cfg->nwindows, s->windows);
 	for (w = 0; w < p->nsources; w++) {
 		struct src_totals st = source_totals(p, w);
 
@@ -808,6 +616,9 @@ static void publish(struct aggregator *a, int64_t t)
 		s->unmatched += st.unmatched;
 		s->parse_errors += st.parse_errors;
 	}
+	if (a->seq % 10 == 1 || p->scan) /* walking every sketch: not every tick */
+		a->last_bytes = tiers_bytes(&a->c.tiers);
+	s->aggregate_bytes = a->last_bytes;
 	render_rule_extra(a, s);
 	render(a, s);
 	if (!s->json) {
@@ -879,11 +690,56 @@ void agg_render_totals(const struct pipeline *p, const struct snapshot *s, struc
 	strbuf_puts(sb, "\n}\n");
 }
 
+int agg_series(struct aggregator *a, const char *rule, uint32_t range_s, uint32_t step_s,
+	       struct strbuf *out)
+{
+	uint32_t r, n, cap, used = 0;
+	int64_t *t, now = now_ms() / 1000;
+	uint64_t *c;
+	int rc = -ENOENT;
+
+	cap = range_s / (step_s ? step_s : 1) + 2;
+	if (cap > 100000)
+		return -E2BIG;
+	t = malloc(sizeof(*t) * cap);
+	c = malloc(sizeof(*c) * cap);
+	if (!t || !c) {
+		free(t);
+		free(c);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&a->lock);
+	for (r = 0; r < a->c.nrules; r++)
+		if (!strcmp(a->rcfg->rules[r].name, rule))
+			break;
+	if (r < a->c.nrules) {
+		n = tiers_series(&a->c.tiers, r, now, range_s, step_s, t, c, cap, &used);
+		rc = used ? 0 : -ERANGE;
+		if (!rc) {
+			strbuf_puts(out, "{\"rule\":");
+			json_cstr(out, rule);
+			put_u64_field(out, "range_s", range_s);
+			put_u64_field(out, "step_s", used);
+			strbuf_puts(out, ",\"points\":[");
+			for (uint32_t i = 0; i < n; i++) {
+				strbuf_puts(out, i ? ",[" : "[");
+				json_i64(out, t[i]);
+				strbuf_putc(out, ',');
+				json_u64(out, c[i]);
+				strbuf_putc(out, ']');
+			}
+			strbuf_puts(out, "]}\n");
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	free(t);
+	free(c);
+	return rc;
+}
+
 int agg_new(struct pipeline *p, struct aggregator **out)
 {
 	struct aggregator *a;
-	uint32_t longest = p->cfg->nwindows ? p->cfg->windows[p->cfg->nwindows - 1] : 1;
-	int rc;
 
 	*out = NULL;
 	a = calloc(1, sizeof(*a));
@@ -891,15 +747,13 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 		return -ENOMEM;
 	a->p = p;
 	a->rcfg = p->cfg;
-	a->nrules = p->nrules;
+	pthread_mutex_init(&a->lock, NULL);
 	a->held = calloc(p->nworkers, sizeof(*a->held));
-	a->outs = outs_new(p->cfg);
-	rc = a->held && a->outs ? agg_history_init(&a->hist, p->nrules, longest + 2) : -ENOMEM;
-	if (rc) {
-		outs_free(a->outs, p->nrules);
-		free(a->held);
-		free(a);
-		return rc;
+	a->entries = calloc(TOPK_ENTRIES, sizeof(*a->entries));
+	if (!a->held || !a->entries || agg_core_init(&a->c, p->cfg, p->cfg) ||
+	    tiers_scratch_init(&a->scratch, &a->c.tiers)) {
+		agg_free(a);
+		return -ENOMEM;
 	}
 	if (p->restored)
 		restore(a, p->restored);
@@ -913,12 +767,14 @@ void agg_free(struct aggregator *a)
 {
 	if (!a)
 		return;
-	outs_free(a->outs, a->nrules);
-	agg_history_destroy(&a->hist);
+	agg_core_destroy(&a->c);
+	tiers_scratch_free(&a->scratch);
 	if (a->cut) {
 		state_files_free(a->cut->files, a->cut->n);
 		free(a->cut);
 	}
+	pthread_mutex_destroy(&a->lock);
+	free(a->entries);
 	free(a->held);
 	free(a);
 }

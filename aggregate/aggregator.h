@@ -3,11 +3,13 @@
  * pane history each tick, derives the rolling windows, and publishes an
  * immutable snapshot (with its JSON rendered once) to the snapshot store.
  *
- * Owns: the pane history. Touches the pipeline only through the pane rings,
- * the stats (read-only) and the snapshot store.
+ * Owns: the pane history (aggregate/tiers.h) and the rules' sketches. Touches the pipeline only
+ * through the pane rings, the stats (read-only) and the snapshot store.
  */
 #ifndef WEIR_AGGREGATOR_H
 #define WEIR_AGGREGATOR_H
+
+#include <stdint.h>
 
 struct pipeline;
 struct aggregator;
@@ -26,6 +28,17 @@ void agg_free(struct aggregator *a);
 /* Thread body; arg is the struct aggregator. Returns after the workers are
  * gone and a final snapshot is published. */
 void *agg_main(void *arg);
+
+/*
+ * A rule's counts over the last range_s seconds in buckets of step_s, as
+ * JSON {"rule","range_s","step_s","points":[[unix_second, count], ...]}
+ * appended to out (see tiers_series). Safe from any thread: takes the
+ * aggregator's lock for as long as reading the counts takes. 0, -ENOENT (no
+ * such rule), -ERANGE (longer than the history), -E2BIG (too many points)
+ * or -ENOMEM.
+ */
+int agg_series(struct aggregator *a, const char *rule, uint32_t range_s, uint32_t step_s,
+	       struct strbuf *out);
 
 /* Render the per-rule totals of a snapshot as the JSON `weir scan` prints. */
 void agg_render_totals(const struct pipeline *p, const struct snapshot *s, struct strbuf *out);

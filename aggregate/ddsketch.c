@@ -30,6 +30,11 @@ static int32_t key_of(double m)
 	return (int32_t)ceil(log(m) * (1.0 / log(GAMMA)));
 }
 
+int32_t dds_key(double m)
+{
+	return key_of(m);
+}
+
 /* The value a bin stands for: 2 gamma^k / (gamma + 1), within DDS_ALPHA of
  * everything in (gamma^(k-1), gamma^k]. Computed in log space so that the
  * top key does not overflow before the factor below 1 is applied. */
@@ -41,8 +46,11 @@ static double value_of(int32_t k)
 /* ---- a store ---- */
 
 /* Count n values of key k. Returns true if they went into a bin above k
- * (below the window: collapsed). */
-static bool store_add(struct dds_store *s, int32_t k, uint64_t n)
+ * (below the window: collapsed). The store's final state depends only on
+ * the keys counted, not on their order: hi is the highest key, every key
+ * within DDS_BINS - 1 below it has its own bin, all lower ones are in bin
+ * hi - (DDS_BINS - 1) and counted in collapsed. */
+bool dds_store_add(struct dds_store *s, int32_t k, uint64_t n)
 {
 	bool moved = false;
 
@@ -82,7 +90,7 @@ static bool store_add(struct dds_store *s, int32_t k, uint64_t n)
 	return moved;
 }
 
-static void store_merge(struct dds_store *dst, const struct dds_store *src)
+void dds_store_merge(struct dds_store *dst, const struct dds_store *src)
 {
 	int32_t k;
 
@@ -91,11 +99,11 @@ static void store_merge(struct dds_store *dst, const struct dds_store *src)
 	/* highest first: the window moves up at most once */
 	for (k = src->hi; k > src->lo; k--)
 		if (src->bins[(uint32_t)k & MASK])
-			store_add(dst, k, src->bins[(uint32_t)k & MASK]);
+			dds_store_add(dst, k, src->bins[(uint32_t)k & MASK]);
 	/* src's collapsed values are in its bin lo. dst's window now reaches
 	 * src->hi, so lo lands in dst's lowest bin: either as its own key,
 	 * where the collapsed stay collapsed, or collapsed as a whole. */
-	if (!store_add(dst, src->lo, src->bins[(uint32_t)src->lo & MASK]))
+	if (!dds_store_add(dst, src->lo, src->bins[(uint32_t)src->lo & MASK]))
 		dst->collapsed += src->collapsed;
 }
 
@@ -113,20 +121,25 @@ void dds_reset(struct dds *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Neumaier's compensated sum: the lost low-order part goes into sum_c. */
-static void sum_add(struct dds *d, double v)
+/* Neumaier's compensated sum: the lost low-order part goes into *sum_c. */
+void dds_sum_add(double *sum, double *sum_c, double v)
 {
-	double t = d->sum + v;
+	double t = *sum + v;
 
 	if (!isfinite(t)) {
-		d->sum = t; /* overflowed: nothing left to compensate */
+		*sum = t; /* overflowed: nothing left to compensate */
 		return;
 	}
-	if (fabs(d->sum) >= fabs(v))
-		d->sum_c += (d->sum - t) + v;
+	if (fabs(*sum) >= fabs(v))
+		*sum_c += (*sum - t) + v;
 	else
-		d->sum_c += (v - t) + d->sum;
-	d->sum = t;
+		*sum_c += (v - t) + *sum;
+	*sum = t;
+}
+
+static void sum_add(struct dds *d, double v)
+{
+	dds_sum_add(&d->sum, &d->sum_c, v);
 }
 
 int dds_add(struct dds *d, double v)
@@ -142,9 +155,9 @@ int dds_add(struct dds *d, double v)
 	d->count++;
 	sum_add(d, v);
 	if (v > 0)
-		store_add(&d->pos, key_of(v), 1);
+		dds_store_add(&d->pos, key_of(v), 1);
 	else if (v < 0)
-		store_add(&d->neg, key_of(-v), 1);
+		dds_store_add(&d->neg, key_of(-v), 1);
 	else
 		d->zero++;
 	return 0;
@@ -165,8 +178,8 @@ void dds_merge(struct dds *dst, const struct dds *src)
 	dst->rejected += src->rejected;
 	sum_add(dst, src->sum);
 	sum_add(dst, src->sum_c);
-	store_merge(&dst->pos, &src->pos);
-	store_merge(&dst->neg, &src->neg);
+	dds_store_merge(&dst->pos, &src->pos);
+	dds_store_merge(&dst->neg, &src->neg);
 }
 
 double dds_sum(const struct dds *d)

@@ -37,6 +37,7 @@
 #ifndef WEIR_DDSKETCH_H
 #define WEIR_DDSKETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,21 @@ double dds_quantile(const struct dds *d, double q);
 
 /* The sum of the values counted. 0 if none. */
 double dds_sum(const struct dds *d);
+
+/*
+ * The pieces of dds_add() and dds_merge(), for the compact pane form
+ * (psketch.c), so that it counts exactly as this one does.
+ */
+/* The bin key of a magnitude m (finite, > 0): ceil(log_gamma(m)). */
+int32_t dds_key(double m);
+/* Count n values of key k in store s, as dds_add() does for each (the
+ * window moves, lower keys collapse). Only s changes, not the sketch's
+ * count, min, max or sum. Returns true if they were collapsed. */
+bool dds_store_add(struct dds_store *s, int32_t k, uint64_t n);
+/* dst's bins += src's, as dds_merge() does (collapsed values included). */
+void dds_store_merge(struct dds_store *dst, const struct dds_store *src);
+/* The compensated (Neumaier) sum step of dds_add(): *sum + *sum_c += v. */
+void dds_sum_add(double *sum, double *sum_c, double v);
 
 /*
  * Checkpoint form, little-endian:

@@ -116,9 +116,8 @@ void hll_reset(struct hll *h)
 
 void hll_add_hash(struct hll *h, uint64_t hash)
 {
-	uint32_t i = (uint32_t)(hash >> (64 - HLL_P));
-	uint64_t w = hash << HLL_P; /* the other 50 bits, at the top */
-	uint8_t rho = w ? (uint8_t)(__builtin_clzll(w) + 1) : HLL_RHO_MAX;
+	uint32_t i = hll_index(hash);
+	uint8_t rho = hll_rho(hash);
 
 	if (h->reg[i] < rho)
 		h->reg[i] = rho;

@@ -51,6 +51,21 @@ void hll_add(struct hll *h, const void *p, size_t len);
  * 64 bits uniform), e.g. hll_hash() computed earlier for another use. */
 void hll_add_hash(struct hll *h, uint64_t hash);
 
+/* The register a hash picks (its top HLL_P bits) and the rho it offers
+ * there (1 + the leading zeros of the other bits, HLL_RHO_MAX if all are
+ * 0): hll_add_hash() and the compact pane form (psketch.c) share them. */
+static inline uint32_t hll_index(uint64_t hash)
+{
+	return (uint32_t)(hash >> (64 - HLL_P));
+}
+
+static inline uint8_t hll_rho(uint64_t hash)
+{
+	uint64_t w = hash << HLL_P; /* the other bits, at the top */
+
+	return w ? (uint8_t)(__builtin_clzll(w) + 1) : HLL_RHO_MAX;
+}
+
 /* dst becomes the union of dst and src (register-wise max). dst may be src. */
 void hll_merge(struct hll *dst, const struct hll *src);
 

@@ -25,9 +25,9 @@ struct pane_obs {
 	uint32_t rule;
 	uint16_t kind; /* enum pat_obs */
 	uint16_t len;  /* key bytes; PAT_OBS_EXTRACT: 0 (count is in n) */
-	uint32_t n;    /* PAT_OBS_EXTRACT: extractions */
-	uint32_t pad;
-	double v; /* value, or nanoseconds */
+	uint32_t n;    /* PAT_OBS_EXTRACT: extractions; PAT_OBS_COUNT: matches */
+	int32_t dsec;  /* the record's second (event time) minus the pane's sec */
+	double v;      /* value, or nanoseconds */
 };
 
 struct pane {

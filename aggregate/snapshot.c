@@ -34,6 +34,7 @@ void snap_release(struct snapshot *s)
 	free(s->sources_json);
 	free(s->rule_extra);
 	free(s->rule_extra_off);
+	free(s->rule_off);
 	free(s);
 }
 

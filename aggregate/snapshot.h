@@ -31,10 +31,13 @@ struct snapshot {
 	 * extraction cost), as JSON members ",\"value\":{...}...": rule r's
 	 * are rule_extra[rule_extra_off[r] .. rule_extra_off[r + 1]). */
 	char *rule_extra;
-	size_t *rule_extra_off; /* [nrules + 1] */
-	uint64_t unmatched;	/* records no rule counted, all sources */
-	uint64_t parse_errors;	/* records their source's format could not parse */
-	char *json;		/* GET /api/v1/snapshot body */
+	size_t *rule_extra_off;	  /* [nrules + 1] */
+	uint64_t unmatched;	  /* records no rule counted, all sources */
+	uint64_t parse_errors;	  /* records their source's format could not parse */
+	uint64_t aggregate_bytes; /* heap held by the pane history and its sketches */
+	char *json;		  /* GET /api/v1/snapshot body */
+	size_t *rule_off;	  /* [nrules + 1]: rule r's object is json[rule_off[r] ..
+				     rule_off[r + 1]) (less a comma); NULL on ENOMEM */
 	size_t json_len;
 	char *sources_json; /* GET /api/v1/sources body */
 	size_t sources_len;

@@ -1,18 +1,25 @@
 /*
  * topk.c - see topk.h.
  *
- * Four arrays, all sized at init:
- *   ctr[k]    counters: the key, its hash and its error. Counter i never
- *             moves; a counter is reused when its key is evicted.
- *   heap[k]   a 4-ary min-heap of (count, counter) pairs: heap[0] is the
+ * Four arrays in one allocation (ctr points at it), sized for cap <= k
+ * counters: topk_init() allocates room for min(k, CAP_MIN), and a table
+ * whose n counters fill cap doubles it (up to k) before taking another:
+ *   ctr[cap]  counters: the key, its hash and its error. Counter i keeps its
+ *             number, also across growth; a counter is reused when its key
+ *             is evicted.
+ *   heap[cap] a 4-ary min-heap of (count, counter) pairs: heap[0] is the
  *             smallest count, the one Space-Saving replaces. The count lives
  *             here, beside the heap's comparisons.
- *   pos[k]    pos[c] == p exactly when heap[p].ctr == c.
- *   index[]   open addressing with linear probing over mask + 1 >= 2k slots:
+ *   pos[cap]  pos[c] == p exactly when heap[p].ctr == c.
+ *   index[]   open addressing with linear probing over mask + 1 >= 2 cap slots:
  *             0 is empty, else (hash >> 32) << 32 | (counter + 1); the tag
  *             (hash >> 32) also picks the home slot. Removal shifts the
  *             following run back (no tombstones), so a lookup stops at the
- *             first empty slot.
+ *             first empty slot. Growing rebuilds it from the counters.
+ * Growth moves the counters, heap and positions unchanged, so it is
+ * invisible but for the bytes held. If it fails, k is lowered to cap: the
+ * table is then full, a Space-Saving table of that smaller k, and every
+ * bound holds (topk_add() has no error to report).
  *
  * Invariants: every counter in use is in the index exactly once and in the
  * heap exactly once; no two counters hold the same (key, len, truncated);
@@ -163,43 +170,98 @@ static void sift_down(struct topk *t, uint32_t p)
 
 /* ---- table ---- */
 
-int topk_init(struct topk *t, uint32_t k)
+#define CAP_MIN 4 /* counters allocated by topk_init() (fewer if k is smaller) */
+
+/* Index slots for cap counters: a power of two >= 2 cap, at least 4. */
+static uint32_t slots_for(uint32_t cap)
 {
 	uint32_t slots = 4;
 
+	while (slots < 2 * cap)
+		slots *= 2;
+	return slots;
+}
+
+/* The one allocation holding the arrays for cap counters, in this order
+ * (each size a multiple of 8, so each array is aligned). */
+static size_t block_bytes(uint32_t cap)
+{
+	return (size_t)cap * (sizeof(struct topk_counter) + sizeof(struct topk_heap)) +
+	       (size_t)slots_for(cap) * sizeof(uint64_t) + (size_t)cap * sizeof(uint32_t);
+}
+
+/* Move t's counters into arrays for cap (>= n) counters and rebuild the
+ * index. 0, or -ENOMEM with t unchanged. */
+static int resize(struct topk *t, uint32_t cap)
+{
+	uint32_t slots = slots_for(cap), i, j;
+	char *b = malloc(block_bytes(cap));
+	struct topk_counter *ctr = (struct topk_counter *)(void *)b;
+	struct topk_heap *heap = (struct topk_heap *)(void *)(ctr + cap);
+	uint64_t *index = (uint64_t *)(void *)(heap + cap);
+	uint32_t *pos = (uint32_t *)(index + slots);
+
+	if (!b)
+		return -ENOMEM;
+	memset(index, 0, (size_t)slots * sizeof(*index));
+	if (t->n) {
+		memcpy(ctr, t->ctr, (size_t)t->n * sizeof(*ctr));
+		memcpy(heap, t->heap, (size_t)t->n * sizeof(*heap));
+		memcpy(pos, t->pos, (size_t)t->n * sizeof(*pos));
+	}
+	free(t->ctr);
+	t->ctr = ctr;
+	t->heap = heap;
+	t->pos = pos;
+	t->index = index;
+	t->mask = slots - 1;
+	t->cap = cap;
+	/* counters 0..n-1 are in use, each key once: probe to the first
+	 * empty slot, as index_find() would for a key not there */
+	for (i = 0; i < t->n; i++) {
+		for (j = home_of(t, (uint32_t)(t->ctr[i].hash >> 32)); t->index[j];)
+			j = (j + 1) & t->mask;
+		index_put(t, j, i);
+	}
+	return 0;
+}
+
+/* Before a key may take a free counter: make sure one exists if k allows,
+ * doubling cap (up to k); if that fails, lower k to cap (see above). */
+static void reserve(struct topk *t)
+{
+	uint32_t cap;
+
+	if (t->n < t->cap || t->cap == t->k)
+		return;
+	cap = t->cap > t->k / 2 ? t->k : 2 * t->cap;
+	if (resize(t, cap))
+		t->k = t->cap;
+}
+
+int topk_init(struct topk *t, uint32_t k)
+{
 	memset(t, 0, sizeof(*t));
 	if (k < 1 || k > TOPK_K_MAX)
 		return -EINVAL;
-	while (slots < 2 * k)
-		slots *= 2;
-	t->ctr = calloc(k, sizeof(*t->ctr));
-	t->heap = calloc(k, sizeof(*t->heap));
-	t->pos = calloc(k, sizeof(*t->pos));
-	t->index = calloc(slots, sizeof(*t->index));
-	if (!t->ctr || !t->heap || !t->pos || !t->index)
-		goto err;
+	if (resize(t, k < CAP_MIN ? k : CAP_MIN))
+		return -ENOMEM;
 	t->k = k;
-	t->mask = slots - 1;
 	return 0;
-err:
-	topk_free(t);
-	return -ENOMEM;
 }
 
 void topk_free(struct topk *t)
 {
 	if (!t)
 		return;
-	free(t->ctr);
-	free(t->heap);
-	free(t->pos);
-	free(t->index);
+	free(t->ctr); /* the block: heap, pos and index are inside it */
 	memset(t, 0, sizeof(*t));
 }
 
 void topk_reset(struct topk *t)
 {
-	memset(t->index, 0, ((size_t)t->mask + 1) * sizeof(*t->index));
+	if (t->index)
+		memset(t->index, 0, ((size_t)t->mask + 1) * sizeof(*t->index));
 	t->n = 0;
 	t->total = 0;
 	t->floor = 0;
@@ -207,10 +269,7 @@ void topk_reset(struct topk *t)
 
 size_t topk_bytes(const struct topk *t)
 {
-	if (!t->k)
-		return 0;
-	return (size_t)t->k * (sizeof(*t->ctr) + sizeof(*t->heap) + sizeof(*t->pos)) +
-	       ((size_t)t->mask + 1) * sizeof(*t->index);
+	return t->cap ? block_bytes(t->cap) : 0;
 }
 
 uint64_t topk_bound(const struct topk *t)
@@ -227,6 +286,7 @@ static void place(struct topk *t, uint64_t h, const char *key, uint8_t len, bool
 	uint32_t ci, p, slot;
 
 	if (t->n < t->k) {
+		/* the caller's reserve() made room: n < cap */
 		ci = p = t->n++;
 	} else {
 		ci = t->heap[0].ctr;
@@ -268,6 +328,7 @@ void topk_add(struct topk *t, const char *key, size_t len, uint64_t n)
 	}
 	/* Space-Saving: a new key takes the smallest counter (or a free one,
 	 * at floor) and inherits its count as its possible error. */
+	reserve(t);
 	min = topk_bound(t);
 	place(t, h, key, klen, truncated, min + n, min);
 }
@@ -306,6 +367,7 @@ void topk_merge(struct topk *dst, const struct topk *src)
 		ci = index_find(dst, s->hash, s->key, s->len, s->truncated, &slot);
 		if (ci != NONE)
 			continue;
+		reserve(dst);
 		if (dst->n < dst->k || count > dst->heap[0].count)
 			place(dst, s->hash, s->key, s->len, s->truncated, count, s->err + ud);
 	}
@@ -539,6 +601,7 @@ int topk_decode(struct topk *t, const void *buf, size_t len)
 			goto err;
 		}
 		/* in heap order, so with room for all the layout is the same */
+		reserve(t);
 		if (t->n < t->k || count > t->heap[0].count)
 			place(t, h, key, klen, truncated, count, get_u64(in + off + 8));
 		off += ENTRY_FIXED + klen;

@@ -24,15 +24,22 @@
  * probing, load <= 1/2) plus O(log k) for the 4-ary min-heap of counts;
  * merge is O(k log k); topk_sorted is O(k log cap). The index hash is fixed
  * (hll_hash), so keys crafted to collide can slow add towards O(k), the cost
- * of a linear scan, and no further. Nothing is allocated after topk_init():
- * add, merge, sorted, encode and decode use only the arrays allocated there.
+ * of a linear scan, and no further. The arrays grow with the number of
+ * keys held: add, merge and decode allocate when a new key finds every
+ * allocated counter taken and fewer than k allocated (doubling them,
+ * amortized O(1) per key); sorted and encode never allocate.
  *
- * Memory: topk_bytes(): 188 to 204 bytes per counter (k x (152-byte counter
- * + 16-byte heap slot + 4-byte position) + 2k..4k 8-byte index slots):
- * k = 1000 takes 188 KiB, k = 10000 1.9 MiB.
+ * Memory: topk_bytes(), one allocation for cap counters: min(k, 4) after
+ * topk_init(), doubled (to k at most) whenever a new key finds them all
+ * taken; 188 to 204 bytes per counter (152-byte counter + 16-byte heap slot
+ * + 4-byte position + 2..4 8-byte index slots). An empty or 1-key table
+ * takes 752 bytes, 100 keys 24 KiB; a full table of k = 1000 188 KiB, of
+ * k = 10000 1.9 MiB. If growing fails (out of memory), k is lowered to cap:
+ * the table is full and stays correct for that smaller k (topk_add() has no
+ * error to return). topk_reset() keeps the arrays.
  *
- * Ownership: struct topk owns its four arrays (freed by topk_free()). One
- * thread owns an instance; there is no locking inside.
+ * Ownership: struct topk owns its arrays (one block, freed by topk_free()).
+ * One thread owns an instance; there is no locking inside.
  */
 #ifndef WEIR_TOPK_H
 #define WEIR_TOPK_H
@@ -57,19 +64,21 @@ struct topk_counter; /* topk.c */
 struct topk_heap;    /* topk.c */
 
 struct topk {
-	struct topk_counter *ctr; /* [k] the counters; the first n are in use */
-	struct topk_heap *heap;	  /* [k] 4-ary min-heap over the n counters, by count */
-	uint32_t *pos;		  /* [k] each counter's place in heap */
+	struct topk_counter *ctr; /* [cap] the counters; the first n are in use */
+	struct topk_heap *heap;	  /* [cap] 4-ary min-heap over the n counters, by count */
+	uint32_t *pos;		  /* [cap] each counter's place in heap */
 	uint64_t *index;	  /* [mask + 1] hash index: 0 empty, else tag << 32 | (ctr + 1) */
 	uint32_t mask;
 	uint32_t k;
+	uint32_t cap; /* counters allocated: n <= cap <= k */
 	uint32_t n;
 	uint64_t total; /* sum of n over every add, merged tables included */
 	uint64_t floor; /* bound of an untracked key while not full (0 unless merged or decoded) */
 };
 
-/* Allocate k counters (1..TOPK_K_MAX). 0, -EINVAL or -ENOMEM (t is then
- * zeroed, and topk_free() on it is a no-op). */
+/* A table of up to k counters (1..TOPK_K_MAX), allocating room for the
+ * first few only (see Memory). 0, -EINVAL or -ENOMEM (t is then zeroed, and
+ * topk_free() on it is a no-op). */
 int topk_init(struct topk *t /* OUT */, uint32_t k);
 /* Free the arrays; t is zeroed. NULL and a zeroed struct are no-ops. */
 void topk_free(struct topk *t);
@@ -96,7 +105,7 @@ uint32_t topk_sorted(const struct topk *t, struct topk_entry *out, uint32_t cap)
 /* The entry of a key (cut like topk_add() does), if it has one. */
 bool topk_get(const struct topk *t, const char *key, size_t len, struct topk_entry *out /* OUT */);
 
-/* Bytes allocated for t's arrays (sizeof(struct topk) not included). */
+/* Bytes allocated for t's arrays now (sizeof(struct topk) not included). */
 size_t topk_bytes(const struct topk *t);
 
 /* U above: the most an untracked key can have been counted, and the most

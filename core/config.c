@@ -22,6 +22,7 @@
 #include "core/config.h"
 
 #include "ingest/syslog.h"
+#include "pattern/tzone.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -72,6 +73,7 @@ struct ld {
 	size_t cap;
 	unsigned nerr; /* errors found (also those past CFG_ERRS_MAX) */
 	bool oom;
+	bool *broken; /* owned; [cfg->nrules]: the rule had an error of its own */
 };
 
 /* Record one error at line:col (1-based; line 0 = no position). The message
@@ -940,8 +942,9 @@ static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 }
 
 static const char *const source_keys[] = {
-    "name", "type",	   "path",   "exclude",		"format",      "start",
-    "rate", "flush_after", "listen", "max_connections", "idle_timeout"};
+    "name",	    "type", "path",	   "exclude", "format",
+    "start",	    "rate", "flush_after", "listen",  "max_connections",
+    "idle_timeout", "time", "timezone"};
 enum {
 	SK_NAME,
 	SK_TYPE,
@@ -954,6 +957,8 @@ enum {
 	SK_LISTEN,
 	SK_MAXCONN,
 	SK_IDLE,
+	SK_TIME,
+	SK_TZ,
 	SK_N
 };
 static const char *const source_types[] = {"file", "demo",
@@ -972,7 +977,11 @@ static const int key_owner[SK_N] = {
     [SK_LISTEN] = CFG_SOURCE_SYSLOG,
     [SK_MAXCONN] = CFG_SOURCE_SYSLOG,
     [SK_IDLE] = CFG_SOURCE_SYSLOG,
+    [SK_TIME] = -1,
+    [SK_TZ] = -1,
 };
+/* `time:` values, in enum cfg_time order from CFG_TIME_ARRIVAL. */
+static const char *const time_names[] = {"arrival", "event"};
 static const char *const source_formats[CFG_FORMAT_N] = {
     "raw", "syslog", "combined", "common", "json", "logfmt"}; /* enum cfg_format order */
 
@@ -1203,6 +1212,25 @@ static void do_idle_timeout(struct ld *ld, const struct ynode *v, uint32_t *out)
 		*out = secs;
 }
 
+/* timezone: UTC, local, +hh:mm, or a tz database name; loaded here so a
+ * zone that does not exist is an error at its position. */
+static void do_timezone(struct ld *ld, const struct ynode *v, struct cfg_source *src)
+{
+	char why[200];
+	int rc;
+
+	if (get_string(ld, v, "timezone", &src->timezone))
+		return;
+	rc = tz_zone_load(src->timezone, &src->zone, why, sizeof(why));
+	if (rc == -ENOMEM)
+		ld->oom = true;
+	else if (rc)
+		ld_err(ld, v,
+		       "bad 'timezone' '%.*s': %s; expected UTC, local, an offset such as "
+		       "+02:00, or a zone name such as Europe/Berlin",
+		       qlen(v), v->str, why);
+}
+
 static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, size_t idx)
 {
 	static const struct keyset ks = {"in source", source_keys, SK_N};
@@ -1262,6 +1290,11 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 		else
 			src->flush_after_s = secs;
 	}
+	src->time = CFG_TIME_ARRIVAL;
+	if (v[SK_TIME] && !get_enum(ld, v[SK_TIME], "time", time_names, 2, "arrival, event", &x))
+		src->time = (enum cfg_time)(CFG_TIME_ARRIVAL + x);
+	if (v[SK_TZ])
+		do_timezone(ld, v[SK_TZ], src);
 
 	if (!type_ok)
 		return; /* which keys a source needs depends on its type */
@@ -1294,8 +1327,8 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 	}
 }
 
-static const char *const rule_keys[] = {"name", "match", "flags", "caseless", "where",	 "value",
-					"unit", "top",	 "top_k", "group_by", "distinct"};
+static const char *const rule_keys[] = {"name", "match", "flags", "caseless", "where",	  "value",
+					"unit", "top",	 "top_k", "group_by", "distinct", "time"};
 enum {
 	RK_NAME,
 	RK_MATCH,
@@ -1308,6 +1341,7 @@ enum {
 	RK_TOPK,
 	RK_GROUPBY,
 	RK_DISTINCT,
+	RK_TIME,
 	RK_N
 };
 
@@ -1688,6 +1722,8 @@ static void do_rule(struct ld *ld, struct cfg *cfg, const struct ynode *map, siz
 	}
 	if (v[RK_DISTINCT])
 		get_field(ld, v[RK_DISTINCT], "distinct", &rule->distinct, &rule->distinct_pos);
+	if (v[RK_TIME] && !get_enum(ld, v[RK_TIME], "time", time_names, 2, "arrival, event", &x))
+		rule->time = (enum cfg_time)(CFG_TIME_ARRIVAL + x);
 }
 
 /* Walk the entries of a sequence of mappings (sources or rules) whose
@@ -1742,9 +1778,9 @@ static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
 }
 
-static const char *const top_keys[] = {"listen",  "state_dir", "checkpoint_interval",
-				       "windows", "sources",   "rules",
-				       "tuning",  "include"};
+static const char *const top_keys[] = {
+    "listen",  "state_dir", "checkpoint_interval", "windows", "sources", "rules", "tuning",
+    "include", "lateness",  "max_future"};
 enum {
 	TOP_LISTEN,
 	TOP_STATE_DIR,
@@ -1754,6 +1790,8 @@ enum {
 	TOP_RULES,
 	TOP_TUNING,
 	TOP_INCLUDE,
+	TOP_LATENESS,
+	TOP_MAX_FUTURE,
 	TOP_N
 };
 
@@ -1767,6 +1805,7 @@ static void do_include(struct ld *ld, struct cfg *cfg, const struct ynode *v);
 static void do_rules(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 {
 	struct cfg_rule *r;
+	bool *b;
 	size_t base = cfg->nrules;
 
 	if (want_seq(ld, v, "rules") || !v->nkids)
@@ -1778,15 +1817,24 @@ static void do_rules(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 	}
 	memset(r + base, 0, v->nkids * sizeof(*r));
 	cfg->rules = r;
+	b = realloc(ld->broken, (base + v->nkids) * sizeof(*b));
+	if (!b) {
+		ld->oom = true;
+		return;
+	}
+	memset(b + base, 0, v->nkids * sizeof(*b));
+	ld->broken = b;
 	cfg->nrules += v->nkids;
 	for (size_t i = 0; i < v->nkids && !ld->oom; i++) {
-		if (v->kids[i]->type != Y_MAP) {
+		unsigned before = ld->nerr;
+
+		if (v->kids[i]->type != Y_MAP)
 			ld_err(ld, v->kids[i],
 			       "each entry of 'rules' must be a mapping (a rule), not %s",
 			       ynode_kind(v->kids[i]));
-			continue;
-		}
-		do_rule(ld, cfg, v->kids[i], base + i);
+		else
+			do_rule(ld, cfg, v->kids[i], base + i);
+		ld->broken[base + i] = ld->nerr != before;
 	}
 }
 
@@ -1926,6 +1974,38 @@ static void do_checkpoint(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 	cfg->checkpoint_s = secs;
 }
 
+#define LATENESS_MAX 3600u
+#define MAX_FUTURE_MAX 86400u
+
+/* lateness: 0 or a duration up to 1h; max_future: 1s to 1d. */
+static void do_lateness(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t secs;
+
+	if (want_scalar(ld, v, "lateness", "a duration such as 1m, or 0"))
+		return;
+	if (duration_is_zero(v->str))
+		cfg->lateness_s = 0;
+	else if (cfg_parse_duration(v->str, &secs) || secs > LATENESS_MAX)
+		ld_err(ld, v, "'lateness' must be 0 or a duration up to 1h, got '%.*s'", qlen(v),
+		       v->str);
+	else
+		cfg->lateness_s = secs;
+}
+
+static void do_max_future(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t secs;
+
+	if (want_scalar(ld, v, "max_future", "a duration such as 5m"))
+		return;
+	if (cfg_parse_duration(v->str, &secs) || secs > MAX_FUTURE_MAX)
+		ld_err(ld, v, "'max_future' must be a duration from 1s to 1d, got '%.*s'", qlen(v),
+		       v->str);
+	else
+		cfg->max_future_s = secs;
+}
+
 static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 {
 	static const struct keyset ks = {"at top level", top_keys, TOP_N};
@@ -1949,6 +2029,10 @@ static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 		do_checkpoint(ld, cfg, v[TOP_CHECKPOINT]);
 	if (v[TOP_WINDOWS])
 		do_windows(ld, cfg, v[TOP_WINDOWS]);
+	if (v[TOP_LATENESS])
+		do_lateness(ld, cfg, v[TOP_LATENESS]);
+	if (v[TOP_MAX_FUTURE])
+		do_max_future(ld, cfg, v[TOP_MAX_FUTURE]);
 	if (v[TOP_SOURCES] && !want_seq(ld, v[TOP_SOURCES], "sources") && v[TOP_SOURCES]->nkids) {
 		cfg->sources = calloc(v[TOP_SOURCES]->nkids, sizeof(*cfg->sources));
 		if (!cfg->sources) {
@@ -1987,13 +2071,18 @@ static struct cfg *cfg_new_defaults(const char *name)
 	cfg->windows[0] = 10;
 	cfg->windows[1] = 60;
 	cfg->windows[2] = 300;
-	cfg->nwindows = 3;
+	cfg->windows[3] = 900;
+	cfg->windows[4] = 3600;
+	cfg->windows[5] = 86400;
+	cfg->nwindows = 6;
 	cfg->workers = 0;
 	cfg->batch_size = 256 * KIB;
 	cfg->max_line = 64 * KIB;
 	cfg->tick_ms = 1000;
 	cfg->max_files = 8192;
 	cfg->checkpoint_s = 5;
+	cfg->lateness_s = 60;
+	cfg->max_future_s = 300;
 	return cfg;
 }
 
@@ -2056,7 +2145,35 @@ static void ld_finish(struct ld *ld, char **errs)
 	ld->nerrv = ld->cap = 0;
 }
 
-int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out, char **errs)
+/* Partial loads: free the rules marked in broken and close the gaps. They
+ * go through cfg_free, so every field a rule owns is freed. 0 or -ENOMEM. */
+static int drop_broken_rules(struct cfg *cfg, const bool *broken)
+{
+	struct cfg *bin;
+	size_t n = 0;
+
+	if (!cfg->nrules)
+		return 0;
+	bin = calloc(1, sizeof(*bin));
+	if (!bin || !(bin->rules = calloc(cfg->nrules, sizeof(*bin->rules)))) {
+		free(bin);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		if (broken[i])
+			bin->rules[bin->nrules++] = cfg->rules[i];
+		else
+			cfg->rules[n++] = cfg->rules[i];
+	}
+	cfg->nrules = n;
+	cfg_free(bin);
+	return 0;
+}
+
+/* Load text into a new cfg. partial: a config with errors (-EINVAL) still
+ * comes back in *out, less its broken rules (cfg_load_file_partial). */
+static int load_text(const char *name, const char *text, size_t len, bool partial, struct cfg **out,
+		     char **errs)
 {
 	struct ytree tree = {0};
 	struct ld ld = {0};
@@ -2080,15 +2197,27 @@ int cfg_load_string(const char *name, const char *text, size_t len, struct cfg *
 		rc = -ENOMEM;
 	else if (ld.nerr)
 		rc = -EINVAL;
+	if (rc == -EINVAL && partial && drop_broken_rules(cfg, ld.broken))
+		rc = -ENOMEM;
+	free(ld.broken);
 	if (rc) {
 		ld.oom = rc == -ENOMEM;
 		ld_finish(&ld, errs);
+		if (rc == -EINVAL && partial) {
+			*out = cfg;
+			return rc;
+		}
 		cfg_free(cfg);
 		return rc;
 	}
 	ld_finish(&ld, NULL);
 	*out = cfg;
 	return 0;
+}
+
+int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out, char **errs)
+{
+	return load_text(name, text, len, false, out, errs);
 }
 
 /* Read all of path into a malloc'd buffer, at most CFG_FILE_MAX bytes. */
@@ -2139,7 +2268,7 @@ err:
 	return rc;
 }
 
-int cfg_load_file(const char *path, struct cfg **out, char **errs)
+static int load_file(const char *path, bool partial, struct cfg **out, char **errs)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -2159,9 +2288,19 @@ int cfg_load_file(const char *path, struct cfg **out, char **errs)
 		ld_finish(&ld, errs);
 		return rc;
 	}
-	rc = cfg_load_string(path, text, len, out, errs);
+	rc = load_text(path, text, len, partial, out, errs);
 	free(text);
 	return rc;
+}
+
+int cfg_load_file(const char *path, struct cfg **out, char **errs)
+{
+	return load_file(path, false, out, errs);
+}
+
+int cfg_load_file_partial(const char *path, struct cfg **out, char **errs)
+{
+	return load_file(path, true, out, errs);
 }
 
 static bool str_same(const char *a, const char *b)
@@ -2174,7 +2313,7 @@ bool cfg_rule_same(const struct cfg_rule *a, const struct cfg_rule *b)
 	if (!str_same(a->name, b->name) || !str_same(a->match, b->match) || a->flags != b->flags ||
 	    a->nwhere != b->nwhere || !str_same(a->value, b->value) ||
 	    a->value_scale != b->value_scale || !str_same(a->top, b->top) || a->top_k != b->top_k ||
-	    !str_same(a->distinct, b->distinct))
+	    !str_same(a->distinct, b->distinct) || a->time != b->time)
 		return false;
 	for (size_t i = 0; i < a->nwhere; i++) {
 		const struct cfg_where *x = &a->where[i], *y = &b->where[i];
@@ -2206,6 +2345,8 @@ void cfg_free(struct cfg *cfg)
 		for (size_t j = 0; j < src->nlistens; j++)
 			free(src->listens[j]);
 		free(src->listens);
+		free(src->timezone);
+		tz_zone_free(src->zone);
 	}
 	free(cfg->sources);
 	for (size_t i = 0; i < cfg->nrules; i++) {

@@ -20,6 +20,8 @@
 
 #define CFG_MAX_WINDOWS 16
 
+struct tz_zone;
+
 /* Where a value was written: for error messages about it later (e.g. a
  * regex Hyperscan rejects). file points at cfg->file (not owned). */
 struct cfg_pos {
@@ -43,6 +45,13 @@ enum cfg_format {
 	CFG_FORMAT_JSON,   /* one JSON object per record; nested keys dotted */
 	CFG_FORMAT_LOGFMT, /* key=value key="quoted value" */
 	CFG_FORMAT_N
+};
+
+/* Which second a record is counted in (`time:` on a source or a rule). */
+enum cfg_time {
+	CFG_TIME_INHERIT, /* a rule: its source's; a source: arrival */
+	CFG_TIME_ARRIVAL, /* when weir received it */
+	CFG_TIME_EVENT,	  /* the timestamp the record carries (arrival if it has none) */
 };
 
 enum cfg_start {
@@ -81,6 +90,15 @@ struct cfg_source {
 	double rate;		/* demo: lines per second; default 200 */
 	uint32_t flush_after_s; /* a partial last line idle this long becomes a record; 5 */
 	struct cfg_pos pos;	/* of the source's mapping */
+	/* `time:` arrival (default) or event: the second a record counts in,
+	 * for rules without a `time:` of their own (never INHERIT once
+	 * loaded). `timezone:` how stamps without a zone are read: UTC (the
+	 * default), local, a fixed offset (+02:00, -0530) or a tz database name
+	 * (Europe/Berlin). timezone is the text as written (NULL: not given);
+	 * zone is it loaded (pattern/tzone.h; owned; NULL: UTC). */
+	enum cfg_time time;
+	char *timezone;
+	struct tz_zone *zone;
 };
 
 /* Flags a rule may set (`flags: [caseless, dotall, ...]` or `caseless: true`). */
@@ -156,6 +174,8 @@ struct cfg_rule {
 	struct cfg_pos top_pos;
 	char *distinct;
 	struct cfg_pos distinct_pos;
+	/* `time:` arrival or event; CFG_TIME_INHERIT (not given): its source's. */
+	enum cfg_time time;
 };
 
 struct cfg {
@@ -179,6 +199,13 @@ struct cfg {
 				batch_size/2 */
 	uint32_t tick_ms;    /* aggregation tick; default 1000 */
 	uint32_t max_files;  /* files tailed at once, all sources; 1..1048576, default 8192 */
+	/* Event time (top level): `lateness:` how far behind the newest second
+	 * seen a record may arrive and still be counted as on time (later ones
+	 * are still added to their pane while it is held, and counted as late);
+	 * default 1m. `max_future:` a record stamped further ahead of the clock
+	 * than this is counted as future and not placed; default 5m. */
+	uint32_t lateness_s;
+	uint32_t max_future_s;
 	/* `checkpoint_interval:` (top level): seconds between checkpoints of
 	 * file offsets and aggregates to state_dir; 1s..1h, default 5s. */
 	uint32_t checkpoint_s;
@@ -194,6 +221,16 @@ int cfg_load_file(const char *path, struct cfg **out, char **errs);
 
 /* As cfg_load_file, from text in memory; name is used as FILE in messages. */
 int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out, char **errs);
+
+/*
+ * As cfg_load_file, except that a config with errors (-EINVAL, and *errs)
+ * still comes back in *out (caller frees), holding what did load: every
+ * rule without an error of its own (those with one are left out), so that
+ * `weir check` can compile their regexes and report all errors in one run.
+ * Such a cfg is for reporting only, never for running. A file with a YAML
+ * syntax error adds no rules. On other errors *out is NULL.
+ */
+int cfg_load_file_partial(const char *path, struct cfg **out, char **errs);
 
 /* The built-in default config (demo source, built-in rule pack), as YAML text. */
 extern const char cfg_default_yaml[];

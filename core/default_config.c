@@ -18,7 +18,7 @@ const char cfg_default_yaml[] =
     "# the rules below count what an operator would watch on such a host.\n"
     "listen: 127.0.0.1:8080\n"
     "state_dir: /tmp/weir-state\n"
-    "windows: [10s, 1m, 5m]\n"
+    "windows: [10s, 1m, 5m, 15m, 1h, 24h]\n"
     "sources:\n"
     "  - {name: demo, type: demo, rate: 200}\n"
     "rules:\n"

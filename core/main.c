@@ -120,6 +120,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* scan reads its files with the `time:` all the config's sources share (or
+ * arrival) and the `timezone:` they all share (or UTC). */
+static void scan_time(const struct cfg *cfg, struct pipe_opts *po)
+{
+	bool same_time = cfg->nsources > 0, same_zone = cfg->nsources > 0;
+
+	for (size_t i = 1; i < cfg->nsources; i++) {
+		const char *a = cfg->sources[0].timezone, *b = cfg->sources[i].timezone;
+
+		same_time &= cfg->sources[i].time == cfg->sources[0].time;
+		same_zone &= a == b || (a && b && !strcmp(a, b));
+	}
+	po->scan_time = (uint8_t)(same_time ? cfg->sources[0].time : CFG_TIME_ARRIVAL);
+	po->scan_zone = same_zone ? cfg->sources[0].zone : NULL;
+}
+
 /* scan reads its files in the format all the config's sources share, or raw. */
 static enum cfg_format scan_format(const struct cfg *cfg)
 {
@@ -129,33 +145,165 @@ static enum cfg_format scan_format(const struct cfg *cfg)
 	return cfg->nsources ? cfg->sources[0].format : CFG_FORMAT_RAW;
 }
 
-/* Load the config (the embedded default without -c) and compile its rules.
- * Prints every error; returns 0 or -EINVAL. */
-static int load(const struct opts *o, struct cfg **cfg, struct pat_db **db)
-{
-	char *errs = NULL;
-	int rc, fmt;
+/* One line of an error report, and where it points. */
+struct errline {
+	const char *text; /* into the joined report, '\n' included */
+	size_t len;
+	size_t file; /* 0 the config, k its include k-1; nincludes+1: no known file:line:col */
+	long line, col;
+	size_t seq; /* ties keep their order */
+};
 
+static int errline_cmp(const void *a, const void *b)
+{
+	const struct errline *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Does line t start with "NAME:LINE:COL: "? Sets *line and *col. */
+static bool errline_at(const char *t, const char *name, long *line, long *col)
+{
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(t, name, n) || t[n] != ':' || t[n + 1] < '0' || t[n + 1] > '9')
+		return false;
+	*line = strtol(t + n + 1, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return false;
+	*col = strtol(end + 1, &end, 10);
+	return *end == ':';
+}
+
+/* Where error line e points: a file of cfg (the longest name that fits). */
+static void errline_place(const struct cfg *cfg, struct errline *e)
+{
+	size_t best = 0;
+	long line, col;
+
+	e->file = cfg->nincludes + 1; /* last */
+	for (size_t k = 0; k <= cfg->nincludes; k++) {
+		const char *name = k ? cfg->includes[k - 1] : cfg->file;
+
+		if (strlen(name) >= best && errline_at(e->text, name, &line, &col)) {
+			best = strlen(name);
+			e->file = k;
+			e->line = line;
+			e->col = col;
+		}
+	}
+}
+
+/*
+ * One report of the config's errors a and its rules' errors b (each
+ * "FILE:LINE:COL: message" lines, or NULL; both freed), sorted as the
+ * config's own errors are: by file (the config, then its includes in
+ * reading order), line and column; lines without a position (the count of
+ * errors not shown, out of memory) last. Returns a malloc'd string; NULL
+ * when out of memory.
+ */
+static char *errs_join(const struct cfg *cfg, char *a, char *b)
+{
+	struct strbuf all = {0}, out = {0};
+	struct errline *v = NULL;
+	size_t n = 0, i;
+	char *p;
+
+	strbuf_puts(&all, a ? a : "");
+	if (all.len && all.buf[all.len - 1] != '\n')
+		strbuf_putc(&all, '\n');
+	strbuf_puts(&all, b ? b : "");
+	free(a);
+	free(b);
+	if (all.oom || !all.len)
+		return strbuf_take(&all);
+	for (p = all.buf; *p; p++)
+		n += *p == '\n';
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return strbuf_take(&all); /* unsorted rather than nothing */
+	for (p = all.buf, n = 0; *p; n++) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+		v[n] = (struct errline){.text = p, .len = len, .seq = n};
+		errline_place(cfg, &v[n]);
+		p += len;
+	}
+	qsort(v, n, sizeof(*v), errline_cmp);
+	for (i = 0; i < n; i++)
+		strbuf_append(&out, v[i].text, v[i].len);
+	if (out.len && out.buf[out.len - 1] != '\n')
+		strbuf_putc(&out, '\n');
+	free(v);
+	if (out.oom) {
+		strbuf_free(&out);
+		return strbuf_take(&all);
+	}
+	strbuf_free(&all);
+	return strbuf_take(&out);
+}
+
+/* The formats records come in: scan's (--format, else the one its sources
+ * share, else raw), or the sources'. */
+static unsigned formats_of(const struct opts *o, const struct cfg *cfg)
+{
+	if (!o->scan)
+		return pat_cfg_formats(cfg);
+	return 1u << (o->format >= 0 ? o->format : (int)scan_format(cfg));
+}
+
+/*
+ * Load the config (the embedded default without -c) and compile its rules.
+ * A config file with errors is still compiled, less its broken rules, so
+ * that one run reports every error. On success 0, *cfg and *db (caller
+ * frees); otherwise -EINVAL and *errs, all errors sorted (caller frees).
+ */
+static int load_all(const struct opts *o, struct cfg **cfg, struct pat_db **db, char **errs)
+{
+	char *cerrs = NULL;
+	int rc, crc;
+
+	*db = NULL;
+	*errs = NULL;
 	if (o->config)
-		rc = cfg_load_file(o->config, cfg, &errs);
+		rc = cfg_load_file_partial(o->config, cfg, errs);
 	else
 		rc = cfg_load_string("<embedded default>", cfg_default_yaml,
-				     strlen(cfg_default_yaml), cfg, &errs);
-	if (rc) {
-		fputs(errs ? errs : "weir: cannot load the config\n", stderr);
-		free(errs);
+				     strlen(cfg_default_yaml), cfg, errs);
+	if (!*cfg)
 		return -EINVAL;
+	crc = pat_db_compile_for(*cfg, formats_of(o, *cfg), db, &cerrs);
+	if (!rc && !crc) {
+		free(*errs);
+		*errs = NULL;
+		return 0;
 	}
-	fmt = o->format >= 0 ? o->format : (int)scan_format(*cfg);
-	rc = pat_db_compile_for(*cfg, o->scan ? 1u << fmt : pat_cfg_formats(*cfg), db, &errs);
-	if (rc) {
-		fputs(errs ? errs : "weir: cannot compile the rules\n", stderr);
-		free(errs);
-		cfg_free(*cfg);
-		*cfg = NULL;
-		return -EINVAL;
-	}
-	return 0;
+	*errs = errs_join(*cfg, *errs, cerrs);
+	pat_db_free(*db);
+	*db = NULL;
+	cfg_free(*cfg);
+	*cfg = NULL;
+	return -EINVAL;
+}
+
+/* load_all, printing the errors. 0 or -EINVAL. */
+static int load(const struct opts *o, struct cfg **cfg, struct pat_db **db)
+{
+	char *errs;
+
+	if (!load_all(o, cfg, db, &errs))
+		return 0;
+	fputs(errs ? errs : "weir: cannot load the config\n", stderr);
+	free(errs);
+	return -EINVAL;
 }
 
 static void block_signals(sigset_t *set)
@@ -232,6 +380,7 @@ static int cmd_scan(const struct opts *o, int nfiles, char **files)
 	}
 	block_signals(&set);
 	po.scan_format = (uint8_t)(o->format >= 0 ? o->format : (int)scan_format(cfg));
+	scan_time(cfg, &po);
 	if (pipeline_new(cfg, db, &po, &p) || pipeline_start(p))
 		goto out;
 	pipeline_join(p);
@@ -287,13 +436,17 @@ static bool outside_rules_changed(const struct cfg *a, const struct cfg *b)
 	    a->listen_port != b->listen_port || strcmp(a->listen_host, b->listen_host) ||
 	    strcmp(a->state_dir, b->state_dir) || a->workers != b->workers ||
 	    a->batch_size != b->batch_size || a->max_line != b->max_line ||
-	    a->tick_ms != b->tick_ms)
+	    a->tick_ms != b->tick_ms || a->lateness_s != b->lateness_s ||
+	    a->max_future_s != b->max_future_s || a->checkpoint_s != b->checkpoint_s)
 		return true;
 	for (size_t i = 0; i < a->nsources; i++)
 		if (strcmp(a->sources[i].name, b->sources[i].name) ||
 		    a->sources[i].format != b->sources[i].format ||
 		    a->sources[i].npaths != b->sources[i].npaths ||
-		    a->sources[i].nlistens != b->sources[i].nlistens)
+		    a->sources[i].nlistens != b->sources[i].nlistens ||
+		    a->sources[i].time != b->sources[i].time ||
+		    strcmp(a->sources[i].timezone ? a->sources[i].timezone : "",
+			   b->sources[i].timezone ? b->sources[i].timezone : ""))
 			return true;
 	return false;
 }
@@ -319,13 +472,9 @@ static int reload(void *arg, char **msg)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&rl->mu);
-	rc = cfg_load_file(rl->o->config, &cfg, &errs);
-	if (!rc)
-		rc = pat_db_compile(cfg, &db, &errs);
-	if (rc) {
+	if (load_all(rl->o, &cfg, &db, &errs)) {
 		log_error("reload refused; the running rules stay:\n%s", errs ? errs : "");
 		*msg = errs;
-		cfg_free(cfg);
 		pthread_mutex_unlock(&rl->mu);
 		return -EINVAL;
 	}
@@ -354,6 +503,13 @@ static int reload(void *arg, char **msg)
 	return 0;
 }
 
+/* GET /api/v1/series: from the aggregator's history (arg: the pipeline). */
+static int series(void *arg, const char *rule, uint32_t range_s, uint32_t step_s,
+		  struct strbuf *out)
+{
+	return agg_series(((struct pipeline *)arg)->agg, rule, range_s, step_s, out);
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	struct pipe_opts po = {.workers = o->workers};
@@ -380,6 +536,7 @@ static int cmd_serve(const struct opts *o)
 	rl.p = p;
 	rl.h = h;
 	http_set_reload(h, reload, &rl);
+	http_set_series(h, series, p);
 	log_info("weir %s: %zu rules, %u workers, %u sources; Ctrl-C to stop", WEIR_VERSION,
 		 cfg->nrules, p->nworkers, p->nsources);
 	for (;;) {

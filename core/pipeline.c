@@ -64,6 +64,9 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 					     false)))
 				return rc;
 			p->sources[i].format = o->scan_format;
+			p->sources[i].time =
+			    o->scan_time == CFG_TIME_EVENT ? CFG_TIME_EVENT : CFG_TIME_ARRIVAL;
+			p->sources[i].zone = o->scan_zone;
 		}
 		return 0;
 	}
@@ -103,6 +106,8 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 		ps = &p->sources[p->nsources - 1];
 		ps->format = (uint8_t)cs->format;
 		ps->flush_after_ms = cs->flush_after_s * 1000;
+		ps->time = cs->time == CFG_TIME_EVENT ? CFG_TIME_EVENT : CFG_TIME_ARRIVAL;
+		ps->zone = cs->zone;
 		ps->excludes = cs->excludes;
 		ps->nexcludes = (uint32_t)cs->nexcludes;
 	}
@@ -214,13 +219,14 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 		ws->src_bytes_discarded = counters(p->nsources);
 		ws->src_parse_errors = counters(p->nsources);
 		ws->src_unmatched = counters(p->nsources);
+		ws->src_no_timestamp = counters(p->nsources);
 		/* one more slot: batches from syslog listeners, which are not files */
 		ws->file_records = counters(p->max_files + 1);
 		ws->file_lines_truncated = counters(p->max_files + 1);
 		ws->file_bytes_discarded = counters(p->max_files + 1);
 		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded ||
-		    !ws->src_parse_errors || !ws->src_unmatched || !ws->file_records ||
-		    !ws->file_lines_truncated || !ws->file_bytes_discarded) {
+		    !ws->src_parse_errors || !ws->src_unmatched || !ws->src_no_timestamp ||
+		    !ws->file_records || !ws->file_lines_truncated || !ws->file_bytes_discarded) {
 			rc = -ENOMEM;
 			goto err;
 		}
@@ -408,6 +414,7 @@ void pipeline_free(struct pipeline *p)
 		free(ws->src_bytes_discarded);
 		free(ws->src_parse_errors);
 		free(ws->src_unmatched);
+		free(ws->src_no_timestamp);
 		free(ws->file_records);
 		free(ws->file_lines_truncated);
 		free(ws->file_bytes_discarded);

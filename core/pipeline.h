@@ -34,6 +34,7 @@ struct worker;
 struct aggregator;
 struct demo;
 struct state;
+struct tz_zone;
 
 /* A configured source: what ingest looks for. Owned by the pipeline. */
 struct pipe_source {
@@ -42,14 +43,17 @@ struct pipe_source {
 	uint32_t npatterns;
 	char **excludes; /* fnmatch globs (borrowed from the cfg) */
 	uint32_t nexcludes;
-	bool start_at_end;	  /* files seen the first time: start at their end */
-	bool follow;		  /* keep tailing at EOF (serve); false: read once (scan) */
-	bool syslog;		  /* a syslog receiver: patterns are its listen URLs */
-	uint8_t format;		  /* enum cfg_format: how workers parse each record */
-	uint32_t first_listener;  /* syslog: its listeners are [first_listener, +npatterns) */
-	uint32_t max_connections; /* syslog, TCP: per listener */
-	uint32_t idle_timeout_ms; /* syslog, TCP: 0 = never */
-	uint32_t flush_after_ms;  /* follow: flush a partial last line idle this long */
+	bool start_at_end;	    /* files seen the first time: start at their end */
+	bool follow;		    /* keep tailing at EOF (serve); false: read once (scan) */
+	bool syslog;		    /* a syslog receiver: patterns are its listen URLs */
+	uint8_t format;		    /* enum cfg_format: how workers parse each record */
+	uint32_t first_listener;    /* syslog: its listeners are [first_listener, +npatterns) */
+	uint32_t max_connections;   /* syslog, TCP: per listener */
+	uint32_t idle_timeout_ms;   /* syslog, TCP: 0 = never */
+	uint32_t flush_after_ms;    /* follow: flush a partial last line idle this long */
+	uint8_t time;		    /* enum cfg_time, ARRIVAL or EVENT: the source's `time:` */
+	const struct tz_zone *zone; /* `timezone:` for stamps without a zone (borrowed from
+				       the cfg, pattern/tzone.h; NULL: UTC) */
 };
 
 enum file_state {
@@ -104,8 +108,10 @@ struct pipe_opts {
 	bool scan;		  /* read the given files once and finish */
 	const char *const *files; /* scan: the files */
 	size_t nfiles;
-	uint32_t workers;    /* 0: from cfg, else one per core */
-	uint8_t scan_format; /* scan: enum cfg_format of the files */
+	uint32_t workers;		 /* 0: from cfg, else one per core */
+	uint8_t scan_format;		 /* scan: enum cfg_format of the files */
+	uint8_t scan_time;		 /* scan: enum cfg_time of the files (0: arrival) */
+	const struct tz_zone *scan_zone; /* scan: their timezone (borrowed; NULL: UTC) */
 };
 
 /* The last records of a source that no rule counted (at most one per

@@ -1,7 +1,12 @@
 /*
  * state.c - see state.h.
  *
- * Payload, in order (u32/u64/i64 little-endian; str = u32 length + bytes):
+ * Payload, in order (u32/u64/i64 little-endian; str = u32 length + bytes),
+ * version 2:
+ *   i64 written_ms
+ *   u64 blob_len, blob (the aggregates, aggregate/persist.c)
+ *   files as below
+ * version 1 (read only):
  *   i64 written_ms
  *   u32 nrules, then per rule: str name, u64 total
  *   u64 records, u64 expired
@@ -61,6 +66,7 @@ void state_free(struct state *st)
 	for (i = 0; st->agg.rule_names && i < st->agg.nrules; i++)
 		free(st->agg.rule_names[i]);
 	free(st->agg.rule_names);
+	free(st->agg.blob);
 	free(st->agg.totals);
 	free(st->agg.secs);
 	free(st->agg.counts);
@@ -102,7 +108,7 @@ int state_encode(const struct state *st, char **buf, size_t *len)
 {
 	const struct state_agg *a = &st->agg;
 	struct strbuf sb = {0};
-	uint32_t i, r;
+	uint32_t i;
 	uint32_t crc;
 
 	strbuf_append(&sb, MAGIC, 8);
@@ -110,19 +116,8 @@ int state_encode(const struct state *st, char **buf, size_t *len)
 	put_u32(&sb, 0);
 	put_u64(&sb, 0); /* payload length, patched below */
 	put_u64(&sb, (uint64_t)st->written_ms);
-	put_u32(&sb, a->nrules);
-	for (r = 0; r < a->nrules; r++) {
-		put_str(&sb, a->rule_names[r]);
-		put_u64(&sb, a->totals[r]);
-	}
-	put_u64(&sb, a->records);
-	put_u64(&sb, a->expired);
-	put_u32(&sb, a->nsecs);
-	for (i = 0; i < a->nsecs; i++) {
-		put_u64(&sb, (uint64_t)a->secs[i]);
-		for (r = 0; r < a->nrules; r++)
-			put_u64(&sb, a->counts[(size_t)i * a->nrules + r]);
-	}
+	put_u64(&sb, a->blob_len);
+	strbuf_append(&sb, a->blob ? a->blob : "", a->blob_len);
 	put_u32(&sb, st->nfiles);
 	for (i = 0; i < st->nfiles; i++) {
 		const struct state_file *f = &st->files[i];
@@ -210,13 +205,43 @@ static uint32_t get_count(struct rd *r, size_t min_item)
 	return r->bad ? 0 : n;
 }
 
+/* Version 1's aggregates: totals and the per-second history. */
+static void decode_v1_agg(struct rd *r, struct state_agg *a)
+{
+	uint32_t i, k;
+
+	a->nrules = get_count(r, 12);
+	a->rule_names = calloc(a->nrules + 1, sizeof(char *));
+	a->totals = calloc(a->nrules + 1, sizeof(uint64_t));
+	if (!a->rule_names || !a->totals)
+		r->bad = true;
+	for (i = 0; !r->bad && i < a->nrules; i++) {
+		a->rule_names[i] = get_str(r);
+		a->totals[i] = get_n(r, 8);
+	}
+	a->records = get_n(r, 8);
+	a->expired = get_n(r, 8);
+	a->nsecs = get_count(r, 8 + (size_t)a->nrules * 8);
+	if (!r->bad) {
+		a->secs = calloc(a->nsecs + 1, sizeof(int64_t));
+		a->counts = calloc((size_t)a->nsecs * a->nrules + 1, sizeof(uint64_t));
+		if (!a->secs || !a->counts)
+			r->bad = true;
+	}
+	for (i = 0; !r->bad && i < a->nsecs; i++) {
+		a->secs[i] = (int64_t)get_n(r, 8);
+		for (k = 0; k < a->nrules; k++)
+			a->counts[(size_t)i * a->nrules + k] = get_n(r, 8);
+	}
+}
+
 int state_decode(const char *buf, size_t len, struct state *out, char *why, size_t whylen)
 {
 	const unsigned char *u = (const unsigned char *)buf;
 	struct rd r;
 	struct state_agg *a = &out->agg;
 	uint64_t plen;
-	uint32_t version, crc, i, k;
+	uint32_t version, crc, i;
 
 	memset(out, 0, sizeof(*out));
 	if (len < HEADER_LEN + 4 || memcmp(buf, MAGIC, 8)) {
@@ -228,7 +253,7 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 	version = (uint32_t)get_n(&r, 4);
 	get_n(&r, 4);
 	plen = get_n(&r, 8);
-	if (version != STATE_VERSION) {
+	if (version != STATE_VERSION && version != 1) {
 		snprintf(why, whylen, "version %u, this weir reads version %u", version,
 			 STATE_VERSION);
 		return -EBADMSG;
@@ -246,28 +271,20 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 		return -EBADMSG;
 	}
 	out->written_ms = (int64_t)get_n(&r, 8);
-	a->nrules = get_count(&r, 12);
-	a->rule_names = calloc(a->nrules + 1, sizeof(char *));
-	a->totals = calloc(a->nrules + 1, sizeof(uint64_t));
-	if (!a->rule_names || !a->totals)
-		r.bad = true;
-	for (i = 0; !r.bad && i < a->nrules; i++) {
-		a->rule_names[i] = get_str(&r);
-		a->totals[i] = get_n(&r, 8);
-	}
-	a->records = get_n(&r, 8);
-	a->expired = get_n(&r, 8);
-	a->nsecs = get_count(&r, 8 + (size_t)a->nrules * 8);
-	if (!r.bad) {
-		a->secs = calloc(a->nsecs + 1, sizeof(int64_t));
-		a->counts = calloc((size_t)a->nsecs * a->nrules + 1, sizeof(uint64_t));
-		if (!a->secs || !a->counts)
+	if (version == 1)
+		decode_v1_agg(&r, a);
+	else {
+		uint64_t n = get_n(&r, 8);
+
+		if (!r.bad && (uint64_t)(r.end - r.p) < n)
 			r.bad = true;
-	}
-	for (i = 0; !r.bad && i < a->nsecs; i++) {
-		a->secs[i] = (int64_t)get_n(&r, 8);
-		for (k = 0; k < a->nrules; k++)
-			a->counts[(size_t)i * a->nrules + k] = get_n(&r, 8);
+		if (!r.bad && !(a->blob = malloc(n ? n : 1)))
+			r.bad = true;
+		if (!r.bad) {
+			memcpy(a->blob, r.p, n);
+			a->blob_len = n;
+			r.p += n;
+		}
 	}
 	out->nfiles = get_count(&r, 48);
 	if (!r.bad && !(out->files = calloc(out->nfiles + 1, sizeof(*out->files))))

@@ -6,7 +6,7 @@
  * into the aggregates stored beside them; restoring both and reading on from
  * the offsets counts every line exactly once, whenever weir stopped.
  *
- * File format (little-endian), version 1:
+ * File format (little-endian), version 2:
  *   "WEIRSTAT" u32 version u32 reserved u64 payload_len payload u32 crc32c
  * where the CRC covers everything before it. The payload is a sequence of
  * fields written by state_encode(); see state.c. A file that is short, has
@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define STATE_FILE "weir.state"
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u  /* version 1 (weir before tiers) is still read */
 #define STATE_FP_MAX 1024 /* fingerprint: FNV-1a of at most this many first bytes */
 
 /* One tailed file: where its counted records end. */
@@ -38,8 +38,12 @@ struct state_file {
 	bool discarding; /* offset is inside the cut-off rest of an overlong line */
 };
 
-/* The aggregates: per-rule totals and the per-second history behind the windows. */
+/* The aggregates. Version 2: blob, the aggregator's own encoding
+ * (aggregate/persist.c), opaque here. Version 1 files give the rest: per-rule
+ * totals and the per-second history, read for an upgrade only. */
 struct state_agg {
+	char *blob;
+	size_t blob_len;
 	uint32_t nrules;
 	char **rule_names; /* [nrules] */
 	uint64_t *totals;  /* [nrules] */

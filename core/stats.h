@@ -96,6 +96,9 @@ struct worker_stats {
 	_Atomic uint64_t *src_parse_errors;
 	/* Records no rule counted, per source. */
 	_Atomic uint64_t *src_unmatched;
+	/* Records an event-time rule counted that carried no timestamp weir
+	 * could read (counted at their arrival instead), per source. */
+	_Atomic uint64_t *src_no_timestamp;
 	_Atomic uint64_t *file_records;
 	_Atomic uint64_t *file_lines_truncated;
 	_Atomic uint64_t *file_bytes_discarded;

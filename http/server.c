@@ -1,7 +1,8 @@
 /*
  * server.c - see server.h.
  *
- * Routes: GET /api/v1/snapshot, /api/v1/sources, /api/v1/rules, /healthz;
+ * Routes: GET /api/v1/snapshot, /api/v1/sources, /api/v1/rules,
+ * /api/v1/series/{rule}?range=&step=, /healthz;
  * POST /api/v1/reload.
  * Anything else is a JSON error: 404 for an unknown path, 405 for a known
  * path with another method. Every error body has the same shape:
@@ -34,6 +35,8 @@ struct http_server {
 	pthread_mutex_t mu;
 	int (*reload)(void *arg, char **msg);
 	void *reload_arg;
+	http_series_fn series;
+	void *series_arg;
 	uint16_t port;
 };
 
@@ -146,6 +149,79 @@ static enum MHD_Result serve_rules(struct http_server *h, struct MHD_Connection 
 	return send_body(c, MHD_HTTP_OK, r);
 }
 
+/* A duration query parameter ("15m", "10s"); def when absent. 0, or -1
+ * after sending a 400 naming the parameter. */
+static int duration_arg(struct MHD_Connection *c, const char *name, uint32_t def, uint32_t *out,
+			enum MHD_Result *ret)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	char msg[160];
+
+	*out = def;
+	if (!v)
+		return 0;
+	if (cfg_parse_duration(v, out) || !*out) {
+		snprintf(msg, sizeof(msg), "bad %s: %.40s (a duration such as 10s, 5m, 1h)", name,
+			 v);
+		*ret = send_error(c, MHD_HTTP_BAD_REQUEST, msg, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /api/v1/series/{rule}?range=15m&step=10s */
+static enum MHD_Result serve_series(struct http_server *h, struct MHD_Connection *c,
+				    const char *rule)
+{
+	struct strbuf sb = {0};
+	enum MHD_Result ret = MHD_NO;
+	uint32_t range, step;
+	http_series_fn fn;
+	void *arg;
+	char msg[200];
+	int rc;
+
+	if (duration_arg(c, "range", 900, &range, &ret) || duration_arg(c, "step", 0, &step, &ret))
+		return ret;
+	if (!step)
+		step = range / 300 ? range / 300 : 1; /* about 300 points */
+	pthread_mutex_lock(&h->mu);
+	fn = h->series;
+	arg = h->series_arg;
+	pthread_mutex_unlock(&h->mu);
+	if (!fn)
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no series yet", NULL);
+	rc = fn(arg, rule, range, step, &sb);
+	if (rc) {
+		strbuf_free(&sb);
+		if (rc == -ENOENT) {
+			snprintf(msg, sizeof(msg), "no such rule: %.120s", rule);
+			return send_error(c, MHD_HTTP_NOT_FOUND, msg, NULL);
+		}
+		if (rc == -ERANGE || rc == -E2BIG) {
+			snprintf(msg, sizeof(msg),
+				 rc == -ERANGE ? "bad range: longer than the history (30d)"
+					       : "bad step: too many points for the range");
+			return send_error(c, MHD_HTTP_BAD_REQUEST, msg, NULL);
+		}
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
+	}
+	if (sb.oom) {
+		strbuf_free(&sb);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
+	}
+	return send_body(c, MHD_HTTP_OK,
+			 MHD_create_response_from_buffer(sb.len, sb.buf, MHD_RESPMEM_MUST_FREE));
+}
+
+void http_set_series(struct http_server *h, http_series_fn fn, void *arg)
+{
+	pthread_mutex_lock(&h->mu);
+	h->series = fn;
+	h->series_arg = arg;
+	pthread_mutex_unlock(&h->mu);
+}
+
 static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection *c)
 {
 	int (*fn)(void *, char **);
@@ -210,6 +286,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "POST");
 		}
 		return serve_reload(h, c);
+	}
+	if (!strncmp(url, "/api/v1/series/", 15) && url[15]) {
+		if (!get) {
+			snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method,
+				 url);
+			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
+		}
+		return serve_series(h, c, url + 15);
 	}
 	known = !strcmp(url, "/api/v1/snapshot") || !strcmp(url, "/api/v1/sources") ||
 		!strcmp(url, "/api/v1/rules") || !strcmp(url, "/healthz");

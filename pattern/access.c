@@ -271,7 +271,7 @@ int access_parse(const char *p, size_t len, struct fieldset *fs)
 	if (rt.p)
 		add(fs, "request_time", rt);
 	int64_t ms;
-	if (ts_parse(time.p, time.n, TS_NOW_NONE, 0, &ms) == 0) {
+	if (ts_parse_in(time.p, time.n, fs->ts_now_ms, fs->ts_zone, &ms) == 0) {
 		fs->has_ts = true;
 		fs->ts_ms = ms;
 	}

@@ -13,7 +13,13 @@
  * must be a field of a format records may come in (json and logfmt give
  * any name). A rule that reads a capture also gets its regex compiled by
  * PCRE2 with JIT, run only on records Hyperscan matched for it.
- * Errors name the rule's file:line:col.
+ *
+ * Errors name the rule's file:line:col, one line each (control characters
+ * of the regex become '?'), and every bad regex is reported, once: a regex
+ * PCRE2 rejects is not handed to Hyperscan (nor are its field names
+ * checked: its captures are unknown), and since hs_compile_multi names only
+ * the first expression it rejects, a failed database is compiled again one
+ * regex at a time to find them all.
  */
 #include "pattern/internal.h"
 
@@ -55,28 +61,37 @@ static const char *pos_file(const struct cfg_pos *p)
 	return p->file ? p->file : "<config>";
 }
 
+/* Keep the error line that starts at errs->buf[from] one line: user text
+ * (a regex may hold a newline) gets its control characters replaced. */
+static void one_line(struct strbuf *errs, size_t from)
+{
+	for (size_t i = from; errs->buf && i + 1 < errs->len; i++)
+		if ((unsigned char)errs->buf[i] < 0x20 || errs->buf[i] == 0x7f)
+			errs->buf[i] = '?';
+}
+
 static void report(struct strbuf *errs, const struct cfg_rule *r, const char *why)
 {
+	size_t at = errs->len;
+
 	strbuf_printf(errs, "%s:%d:%d: rule '%s': cannot compile /%s/: %s\n",
 		      pos_file(&r->match_pos), r->match_pos.line, r->match_pos.col, r->name,
 		      r->match, why);
+	one_line(errs, at);
 }
 
-/* After a failed multi-compile, compile each rule alone so every bad rule
- * is reported, not only the first. */
-static void report_each(const struct cfg *cfg, struct strbuf *errs)
+/* After a failed multi-compile, compile each of its n expressions alone
+ * (ids: their rules) so every bad regex is reported, not only the first. */
+static void report_each(const struct cfg *cfg, const unsigned *ids, size_t n, struct strbuf *errs)
 {
-	size_t i;
-
-	for (i = 0; i < cfg->nrules; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_rule *r = &cfg->rules[ids[i]];
 		hs_database_t *db = NULL;
 		hs_compile_error_t *ce = NULL;
 
-		if (!cfg->rules[i].match)
-			continue;
-		if (hs_compile(cfg->rules[i].match, rule_hs_flags(&cfg->rules[i]), HS_MODE_BLOCK,
-			       NULL, &db, &ce) != HS_SUCCESS) {
-			report(errs, &cfg->rules[i], ce ? ce->message : "unknown error");
+		if (hs_compile(r->match, rule_hs_flags(r), HS_MODE_BLOCK, NULL, &db, &ce) !=
+		    HS_SUCCESS) {
+			report(errs, r, ce ? ce->message : "unknown error");
 			hs_free_compile_error(ce);
 		}
 		hs_free_database(db);
@@ -129,6 +144,7 @@ static void resolve(const struct cfg_rule *r, pcre2_code *re, unsigned formats, 
 		    struct strbuf *errs)
 {
 	struct strbuf fm = {0};
+	size_t at = errs->len;
 	int g = re ? pcre2_substring_number_from_name(re, (PCRE2_SPTR)name) : -1;
 
 	*ref = (struct pat_ref){name, (uint32_t)strlen(name), g > 0 ? g : -1};
@@ -140,22 +156,25 @@ static void resolve(const struct cfg_rule *r, pcre2_code *re, unsigned formats, 
 		      "match nor a field of the sources' format (%s)\n",
 		      pos_file(pos), pos->line, pos->col, r->name, key, name,
 		      fm.buf ? fm.buf : "raw");
+	one_line(errs, at);
 	strbuf_free(&fm);
 }
 
-/* The regex for PCRE2 when it names groups; NULL otherwise (or on error,
- * reported). */
-static pcre2_code *pcre2_for(const struct cfg_rule *r, struct strbuf *errs)
+/* The regex for PCRE2 when it names groups (*out; NULL when it names
+ * none). 0, or -EINVAL when PCRE2 rejects it (reported into errs). */
+static int pcre2_for(const struct cfg_rule *r, struct strbuf *errs, pcre2_code **out)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
 	pcre2_code *re;
 	uint32_t names = 0;
+	size_t at = errs->len;
 	int err;
 
+	*out = NULL;
 	if (!r->match ||
 	    (!strstr(r->match, "(?<") && !strstr(r->match, "(?P<") && !strstr(r->match, "(?'")))
-		return NULL;
+		return 0;
 	re = pcre2_compile((PCRE2_SPTR)r->match, PCRE2_ZERO_TERMINATED, rule_pcre2_flags(r), &err,
 			   &off, NULL);
 	if (!re) {
@@ -164,29 +183,34 @@ static pcre2_code *pcre2_for(const struct cfg_rule *r, struct strbuf *errs)
 			      "%s:%d:%d: rule '%s': PCRE2 cannot compile /%s/ at offset %zu: %s\n",
 			      pos_file(&r->match_pos), r->match_pos.line, r->match_pos.col, r->name,
 			      r->match, (size_t)off, (const char *)msg);
-		return NULL;
+		one_line(errs, at);
+		return -EINVAL;
 	}
 	pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &names);
-	if (!names) {
+	if (!names)
 		pcre2_code_free(re);
-		return NULL;
-	}
-	return re;
+	else
+		*out = re;
+	return 0;
 }
 
-/* Everything rule i needs beyond Hyperscan. 0, or -ENOMEM; name errors go
- * into errs. */
+/* Everything rule i needs beyond Hyperscan. 0; -EINVAL when PCRE2 rejects
+ * its regex (reported; its field names are then not checked); or -ENOMEM.
+ * Name errors go into errs. */
 static int rule_compile(const struct cfg_rule *r, unsigned formats, struct pat_rule *pr,
 			struct strbuf *errs)
 {
-	pcre2_code *re = pcre2_for(r, errs);
+	pcre2_code *re;
 	bool caps = false;
 	size_t k;
+	int bad = pcre2_for(r, errs, &re);
 
 	if (where_compile(r, &pr->where)) {
 		pcre2_code_free(re);
 		return -ENOMEM;
 	}
+	if (bad)
+		return bad;
 	for (k = 0; k < pr->where.n; k++) {
 		struct where_cond *c = &pr->where.c[k];
 
@@ -249,7 +273,8 @@ int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **
 	hs_compile_error_t *ce = NULL;
 	struct strbuf eb = {0};
 	size_t i, n = 0;
-	int rc = -ENOMEM;
+	bool event_source = false;
+	int rc = -ENOMEM, bad;
 
 	*out = NULL;
 	*errs = NULL;
@@ -258,6 +283,9 @@ int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **
 		return -ENOMEM;
 	db->nrules = (uint32_t)cfg->nrules;
 	db->max_groups = 1;
+	db->all_arrival = true;
+	for (i = 0; i < cfg->nsources; i++)
+		event_source |= cfg->sources[i].time == CFG_TIME_EVENT;
 	if (!cfg->nrules) {
 		*out = db; /* no rules: every scan matches nothing */
 		return 0;
@@ -274,12 +302,20 @@ int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **
 		struct pat_rule *pr = &db->rules[i];
 		uint32_t k;
 
-		if (rule_compile(&cfg->rules[i], formats, pr, &eb))
+		bad = rule_compile(&cfg->rules[i], formats, pr, &eb);
+		if (bad == -ENOMEM)
 			goto out;
+		if (bad)
+			continue; /* its regex is reported once, not again by Hyperscan */
 		for (k = 0; k < pr->where.n; k++)
 			db->uses_fields |= pr->where.c[k].field != CFG_FIELD_NAMED;
 		db->uses_format |= rule_reads_format(pr);
 		db->observes |= pr->re || pr->value.name || pr->top.name || pr->distinct.name;
+		pr->time = (uint8_t)cfg->rules[i].time;
+		db->any_event |= pr->time == CFG_TIME_EVENT;
+		db->all_arrival &= pr->time == CFG_TIME_ARRIVAL;
+		db->observes |=
+		    pr->time == CFG_TIME_EVENT || (pr->time == CFG_TIME_INHERIT && event_source);
 		if (pr->re) {
 			uint32_t groups = 0;
 
@@ -298,9 +334,11 @@ int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **
 	}
 	if (n && hs_compile_multi(exprs, flags, ids, (unsigned)n, HS_MODE_BLOCK, NULL, &db->hs,
 				  &ce) != HS_SUCCESS) {
+		size_t before = eb.len;
+
 		if (ce && ce->expression >= 0 && (size_t)ce->expression < n)
-			report_each(cfg, &eb);
-		if (!eb.len)
+			report_each(cfg, ids, n, &eb);
+		if (eb.len == before)
 			strbuf_printf(&eb, "%s: rules: cannot compile database: %s\n", cfg->file,
 				      ce ? ce->message : "unknown error");
 		hs_free_compile_error(ce);

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+struct tz_zone;
+
 #define FIELDS_MAX 64	    /* fields kept per record; more are counted, not kept */
 #define FIELDS_SCRATCH 8192 /* bytes for rewritten names and values per record */
 
@@ -32,7 +34,13 @@ struct fieldset {
 	uint32_t dropped; /* fields beyond FIELDS_MAX, or beyond the scratch */
 	bool has_ts;	  /* ts_ms holds the record's own timestamp */
 	int64_t ts_ms;	  /* event time, ms since the epoch (UTC) */
-	uint32_t slen;	  /* scratch bytes used */
+	/* How parsers read a timestamp (set by the caller after fields_reset,
+	 * which puts them back to "unknown time, UTC"): ts_now_ms picks the
+	 * year of a stamp without one (INT64_MIN: such stamps are not used),
+	 * ts_zone reads stamps without a zone (borrowed; NULL: UTC). */
+	int64_t ts_now_ms;
+	const struct tz_zone *ts_zone;
+	uint32_t slen; /* scratch bytes used */
 	struct field f[FIELDS_MAX];
 	char scratch[FIELDS_SCRATCH];
 };
@@ -43,6 +51,8 @@ static inline void fields_reset(struct fieldset *fs)
 	fs->dropped = 0;
 	fs->has_ts = false;
 	fs->ts_ms = 0;
+	fs->ts_now_ms = INT64_MIN;
+	fs->ts_zone = NULL;
 	fs->slen = 0;
 }
 

@@ -18,7 +18,8 @@ struct pat_rule {
 	double value_scale;   /* into the base unit */
 	struct pat_ref top;
 	struct pat_ref distinct;
-	bool plain; /* count only: no fields, no captures, no outputs */
+	bool plain;   /* count only: no fields, no captures, no outputs */
+	uint8_t time; /* enum cfg_time: the rule's own `time:` (INHERIT: its source's) */
 };
 
 /* Owned by whoever compiled it; read-only (and shared) once built. */
@@ -33,7 +34,10 @@ struct pat_db {
 	uint32_t max_groups; /* most capture groups of any re, plus one */
 	bool uses_fields;    /* some rule tests a syslog field, peer or source */
 	bool uses_format;    /* some rule reads a field of the source's format */
-	bool observes;	     /* some rule has value/top/distinct or captures */
+	bool observes;	     /* some rule has value/top/distinct or captures, or may
+				count at event time */
+	bool any_event;	     /* some rule says `time: event` */
+	bool all_arrival;    /* every rule says `time: arrival` (none follows its source) */
 };
 
 /* Owned by one thread. */
@@ -46,6 +50,12 @@ struct pat_scanner {
 	uint64_t *extract_ns; /* [nrules]: since the last publish */
 	uint64_t *extract_n;
 	struct fieldset *fs; /* the current record's format fields */
+	/* Event-time counts not yet emitted, per rule: a run of records of
+	 * one rule in one second becomes one PAT_OBS_COUNT (see scan.c). */
+	int32_t *pend_dsec; /* [nrules] */
+	uint32_t *pend_n;   /* [nrules]: 0 = nothing pending */
+	uint32_t *pend;	    /* [nrules]: the rules with something pending */
+	uint32_t npend;
 };
 
 /* The value of r in f: 0 and *v, *len, or -1 when the record has none. */

@@ -461,7 +461,7 @@ int json_parse_fields(const char *p, size_t len, struct fieldset *fs)
 		int64_t ms;
 		if (!ts[i].p)
 			continue;
-		if (ts_parse(ts[i].p, ts[i].n, TS_NOW_NONE, 0, &ms) == 0) {
+		if (ts_parse_in(ts[i].p, ts[i].n, fs->ts_now_ms, fs->ts_zone, &ms) == 0) {
 			fs->has_ts = true;
 			fs->ts_ms = ms;
 		}

@@ -131,7 +131,7 @@ int logfmt_parse(const char *p, size_t len, struct fieldset *fs)
 		int64_t ms;
 		if (!tsv[i])
 			continue;
-		if (ts_parse(tsv[i], tsn[i], TS_NOW_NONE, 0, &ms) == 0) {
+		if (ts_parse_in(tsv[i], tsn[i], fs->ts_now_ms, fs->ts_zone, &ms) == 0) {
 			fs->has_ts = true;
 			fs->ts_ms = ms;
 		}

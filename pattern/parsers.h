@@ -15,9 +15,10 @@
  * is not; on -1 the set is left as it was on entry (the caller then keeps
  * the record raw and counts a parse error). On 0, fs->has_ts/ts_ms are set
  * when the record carries a timestamp that ts_parse() reads
- * (pattern/timestamp.h). The parsers know neither the time nor the
- * source's zone: a stamp without a zone is taken as UTC, and one without a
- * year (RFC 3164) is not used (the caller falls back to its receive time).
+ * (pattern/timestamp.h, ts_parse_in). A stamp without a zone is read in
+ * fs->ts_zone (NULL: UTC) and one without a year (RFC 3164) gets the year
+ * fs->ts_now_ms implies (INT64_MIN, as after fields_reset: it is not used
+ * and the caller falls back to its receive time).
  */
 #ifndef WEIR_PATTERN_PARSERS_H
 #define WEIR_PATTERN_PARSERS_H

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 
 struct cfg;
+struct tz_zone;
 struct pat_db;
 struct pat_scanner;
 struct peer_addr;
@@ -58,8 +59,20 @@ struct pat_batch {
 	uint32_t nmeta;
 	const char *source_name;
 	uint8_t format;	     /* enum cfg_format: how records are parsed into fields */
-	int64_t now_ms;	     /* picks the year of a syslog stamp without one */
-	int32_t tz_offset_s; /* for syslog stamps without a zone */
+	int64_t now_ms;	     /* arrival: picks the year of a stamp without one, and is the
+				second event times are counted from (struct pat_sink.dsec) */
+	int32_t tz_offset_s; /* for stamps without a zone (see struct pat_time) */
+};
+
+/* What a batch's source says about time (pat_scan_time). A zeroed struct
+ * is `time: arrival` with stamps at the batch's tz_offset_s. */
+struct pat_time {
+	/* `time: event`: rules without a `time:` of their own count each
+	 * record at its own timestamp */
+	bool event;
+	/* `timezone:` for stamps without a zone (borrowed, pattern/tzone.h);
+	 * NULL: the fixed pat_batch.tz_offset_s */
+	const struct tz_zone *zone;
 };
 
 /* Records cut at max_line while scanning. */
@@ -122,6 +135,10 @@ enum pat_obs {
 	PAT_OBS_TOP,	  /* p, len: the top: field's value */
 	PAT_OBS_DISTINCT, /* p, len: the distinct: field's value */
 	PAT_OBS_EXTRACT,  /* len: PCRE2 extractions, v: their nanoseconds */
+	PAT_OBS_COUNT,	  /* len: matches of an event-time rule counted at the record's
+			     own second (struct pat_sink.dsec) instead of in counts[];
+			     runs of records of one rule and one second are merged, so
+			     len may exceed 1 */
 };
 
 /* Where a scan puts what it finds. Owned by the caller. */
@@ -137,14 +154,32 @@ struct pat_sink {
 	uint64_t unmatched;	    /* OUT, added to: records no rule counted */
 	const char *last_unmatched; /* OUT: the batch's last one (points into the batch) */
 	uint32_t last_unmatched_len;
+	/* Event time. dsec (OUT, valid inside obs): the second of what obs
+	 * reports, minus floor(now_ms / 1000): the record's own second for an
+	 * event-time rule (clamped to the int32 range), else 0. no_timestamp
+	 * (OUT, added to): records an event-time rule counted that carried no
+	 * timestamp weir could read (they count at arrival, dsec 0). */
+	int32_t dsec;
+	uint64_t no_timestamp;
 };
 
 /*
  * Scan b: counts, fields, captures (PCRE2-JIT, only for rules that matched
  * and read a capture), and each rule's value/top/distinct into sink.
- * Returns the number of records, or -errno.
+ * Event time (pat_scan_time): a rule whose `time:` is event (its own, else
+ * t->event) counts a record stamped in another second than now_ms's through obs
+ * (PAT_OBS_COUNT, with sink->dsec) instead of counts[]; its other
+ * observations carry the same dsec. The stamp is the syslog header's, the
+ * format's (json, logfmt, access logs), or for raw records one at the
+ * start of the line (ts_parse_prefix); it is only looked for when an
+ * event-time rule counts the record. Without sink->obs every rule counts
+ * in counts[]. Returns the number of records, or -errno.
  */
 int64_t pat_scan(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_line,
 		 struct pat_sink *sink);
+/* As pat_scan, with what b's source says about time (NULL: arrival, and
+ * stamps at b->tz_offset_s). */
+int64_t pat_scan_time(struct pat_scanner *s, const struct pat_batch *b, const struct pat_time *t,
+		      uint32_t max_line, struct pat_sink *sink);
 
 #endif

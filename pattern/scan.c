@@ -11,13 +11,27 @@
  * the sink. A record's format is parsed once, before its scan, and only
  * when some rule reads a format field (syslog: when any rule tests a field,
  * as before). Nothing here allocates per record.
+ *
+ * Event time: a batch in which some rule counts at event time (decided
+ * once per batch) is scanned by a second instance of the same code
+ * (rule_hit_t and scan_one_t with ev true), so batches without one do no
+ * per-record work for it. In an event batch a record's own second is
+ * worked out at the first event-time rule that counts it: from the syslog
+ * header, the format's fields (parsed then if no rule needed them before)
+ * or a stamp at the start of a raw line. A count in another second than
+ * the batch's waits in the scanner (pend_*) while the same rule keeps
+ * counting records of that second, and is emitted as one PAT_OBS_COUNT
+ * when the second changes or the batch ends.
  */
 #include "pattern/internal.h"
 
 #include "core/batch.h"
+#include "core/calendar.h"
 #include "core/config.h"
 #include "ingest/syslog.h"
 #include "pattern/parsers.h"
+#include "pattern/timestamp.h"
+#include "pattern/tzone.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -38,7 +52,10 @@ int pat_scanner_new(const struct pat_db *db, struct pat_scanner **out)
 	s->fs = malloc(sizeof(*s->fs));
 	s->extract_ns = calloc(db->nrules + 1, sizeof(*s->extract_ns));
 	s->extract_n = calloc(db->nrules + 1, sizeof(*s->extract_n));
-	if (!s->fs || !s->extract_ns || !s->extract_n)
+	s->pend_dsec = calloc(db->nrules + 1, sizeof(*s->pend_dsec));
+	s->pend_n = calloc(db->nrules + 1, sizeof(*s->pend_n));
+	s->pend = calloc(db->nrules + 1, sizeof(*s->pend));
+	if (!s->fs || !s->extract_ns || !s->extract_n || !s->pend_dsec || !s->pend_n || !s->pend)
 		goto err;
 	fields_reset(s->fs);
 	if (db->nextract) {
@@ -66,6 +83,9 @@ void pat_scanner_free(struct pat_scanner *s)
 	pcre2_jit_stack_free(s->jit);
 	free(s->extract_ns);
 	free(s->extract_n);
+	free(s->pend_dsec);
+	free(s->pend_n);
+	free(s->pend);
 	free(s->fs);
 	free(s);
 }
@@ -143,6 +163,16 @@ struct match_ctx {
 	struct pat_fields *f; /* the record's fields */
 	bool matched;	      /* some rule counted the record */
 	int err;
+	/* Event batches only (see the file comment). */
+	const struct pat_batch *b;
+	const struct tz_zone *zone; /* stamps without a zone */
+	int64_t now_s;		    /* floor(b->now_ms / 1000) */
+	int32_t tz_now;		    /* zone's offset at now: syslog_parse's default */
+	bool ev_source;		    /* the source's time is event */
+	bool fmt;		    /* format fields are parsed before each scan */
+	bool fs_parsed;		    /* the record's format fields are in s->fs */
+	bool ev_known;		    /* ev_dsec holds the record's second */
+	int32_t ev_dsec;
 };
 
 static int64_t mono_ns(void)
@@ -166,8 +196,137 @@ static void emit_key(struct match_ctx *x, uint32_t id, const struct pat_ref *r, 
 		x->err = x->sk->obs(x->sk, id, kind, v, (uint32_t)len, 0);
 }
 
-/* Rule id matched the record (its regex did, or it has none). */
-static void rule_hit(struct match_ctx *x, uint32_t id, size_t rlen)
+static int parse_format(struct pat_scanner *s, const struct pat_batch *b, const char *p,
+			size_t rlen, int64_t now_ms, const struct tz_zone *zone);
+
+/* Did a legacy syslog stamp name its zone? RFC 5424 stamps always do; an
+ * RFC 3164 "Mmm dd hh:mm:ss" never; an ISO one when it ends in Z or has a
+ * sign after its seconds. */
+static bool syslog_stamp_zoned(const struct syslog_msg *m)
+{
+	const char *t = m->timestamp.p;
+	uint32_t n = m->timestamp.len;
+
+	if (m->format == SYSLOG_FMT_RFC5424)
+		return true;
+	if (!t || n < 20 || t[0] < '0' || t[0] > '9')
+		return false;
+	if (t[n - 1] == 'Z' || t[n - 1] == 'z')
+		return true;
+	for (uint32_t i = 19; i < n; i++)
+		if (t[i] == '+' || t[i] == '-')
+			return true;
+	return false;
+}
+
+/* Work out the record's event second relative to now (x->ev_dsec). */
+static void event_second(struct match_ctx *x, size_t rlen)
+{
+	const struct pat_batch *b = x->b;
+	struct fieldset *fs = x->s->fs;
+	int64_t ms = 0, d;
+	bool ok = false;
+
+	x->ev_known = true;
+	if (b->format == CFG_FORMAT_SYSLOG) {
+		const struct syslog_msg *m = x->f->sys;
+
+		if (m && m->ts_ms != INT64_MIN) {
+			ms = m->ts_ms;
+			ok = true;
+			/* syslog_parse read a zone-less stamp at the offset the zone
+			 * has now; redo it at the offset of the stamp's own time */
+			if (!tz_zone_fixed(x->zone) && !syslog_stamp_zoned(m)) {
+				int64_t local = ms + (int64_t)x->tz_now * 1000;
+
+				ms = local -
+				     (int64_t)tz_offset_local(x->zone, floor_div(local, 1000)) *
+					 1000;
+			}
+		}
+	} else if (b->format == CFG_FORMAT_RAW) {
+		ok = ts_parse_prefix(x->f->rec, rlen, b->now_ms, x->zone, &ms) > 0;
+	} else {
+		if (!x->fs_parsed) { /* no rule read a field: parsed for the stamp only */
+			parse_format(x->s, b, x->f->rec, rlen, b->now_ms, x->zone);
+			x->fs_parsed = true;
+		}
+		ok = fs->has_ts;
+		ms = fs->ts_ms;
+	}
+	if (!ok) {
+		x->sk->no_timestamp++;
+		x->ev_dsec = 0;
+		return;
+	}
+	d = floor_div(ms, 1000) - x->now_s;
+	x->ev_dsec = d > INT32_MAX ? INT32_MAX : d < INT32_MIN ? INT32_MIN : (int32_t)d;
+}
+
+/* Emit rule id's pending event-time count. */
+static void pend_flush(struct match_ctx *x, uint32_t id)
+{
+	struct pat_scanner *s = x->s;
+	int32_t keep = x->sk->dsec;
+
+	x->sk->dsec = s->pend_dsec[id];
+	if (!x->err)
+		x->err = x->sk->obs(x->sk, id, PAT_OBS_COUNT, NULL, s->pend_n[id], 0);
+	x->sk->dsec = keep;
+	s->pend_n[id] = 0;
+}
+
+/* Count rule id's record at its own second (x->ev_dsec, not 0). */
+static void count_at(struct match_ctx *x, uint32_t id)
+{
+	struct pat_scanner *s = x->s;
+
+	if (s->pend_n[id]) {
+		if (s->pend_dsec[id] == x->ev_dsec && s->pend_n[id] < UINT32_MAX) {
+			s->pend_n[id]++;
+			return;
+		}
+		pend_flush(x, id);
+	} else {
+		s->pend[s->npend++] = id;
+	}
+	s->pend_dsec[id] = x->ev_dsec;
+	s->pend_n[id] = 1;
+}
+
+/* Emit every pending count (end of batch). */
+static void pend_flush_all(struct match_ctx *x)
+{
+	struct pat_scanner *s = x->s;
+
+	for (uint32_t i = 0; i < s->npend; i++)
+		if (s->pend_n[s->pend[i]])
+			pend_flush(x, s->pend[i]);
+	s->npend = 0;
+}
+
+/* Count a record for rule r (id) in an event batch. */
+static void count_ev(struct match_ctx *x, uint32_t id, const struct pat_rule *r, size_t rlen)
+{
+	if (r->time == CFG_TIME_ARRIVAL || (r->time == CFG_TIME_INHERIT && !x->ev_source)) {
+		x->sk->dsec = 0;
+		x->sk->counts[id]++;
+		return;
+	}
+	if (!x->ev_known)
+		event_second(x, rlen);
+	x->sk->dsec = x->ev_dsec;
+	if (x->ev_dsec)
+		count_at(x, id);
+	else
+		x->sk->counts[id]++;
+}
+
+/* Rule id matched the record (its regex did, or it has none). ev: the
+ * batch counts some rules at event time; a constant at each call, so each
+ * caller gets its own copy without the other's work. */
+static inline __attribute__((always_inline)) void rule_hit_t(struct match_ctx *x, uint32_t id,
+							     size_t rlen, bool ev)
 {
 	struct pat_scanner *s = x->s;
 	const struct pat_rule *r = &s->db->rules[id];
@@ -175,31 +334,38 @@ static void rule_hit(struct match_ctx *x, uint32_t id, size_t rlen)
 	size_t len;
 	double val;
 
-	if (r->plain) {
+	if (r->plain && !ev) {
 		x->sk->counts[id]++;
 		x->matched = true;
 		return;
 	}
-	x->f->ovec = NULL;
-	x->f->ncap = 0;
-	if (r->re) {
-		int64_t t0 = mono_ns();
-		int rc = pcre2_jit_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md, s->mctx);
+	if (!r->plain) {
+		x->f->ovec = NULL;
+		x->f->ncap = 0;
+		if (r->re) {
+			int64_t t0 = mono_ns();
+			int rc = pcre2_jit_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md,
+						 s->mctx);
 
-		if (rc == PCRE2_ERROR_JIT_BADOPTION)
-			rc = pcre2_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md, s->mctx);
-		s->extract_ns[id] += (uint64_t)(mono_ns() - t0);
-		s->extract_n[id]++;
-		if (rc > 0) {
-			x->f->ovec = pcre2_get_ovector_pointer(s->md);
-			x->f->ncap = (uint32_t)rc;
+			if (rc == PCRE2_ERROR_JIT_BADOPTION)
+				rc = pcre2_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md,
+						 s->mctx);
+			s->extract_ns[id] += (uint64_t)(mono_ns() - t0);
+			s->extract_n[id]++;
+			if (rc > 0) {
+				x->f->ovec = pcre2_get_ovector_pointer(s->md);
+				x->f->ncap = (uint32_t)rc;
+			}
 		}
+		if (r->where.n && !where_eval(&r->where, x->f))
+			return;
 	}
-	if (r->where.n && !where_eval(&r->where, x->f))
-		return;
-	x->sk->counts[id]++;
+	if (ev)
+		count_ev(x, id, r, rlen);
+	else
+		x->sk->counts[id]++;
 	x->matched = true;
-	if (!x->sk->obs)
+	if (r->plain || !x->sk->obs)
 		return;
 	if (r->value.name && !pat_field(x->f, &r->value, &v, &len) &&
 	    !pat_number(v, len, true, &val) && !x->err)
@@ -221,12 +387,25 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	(void)from;
 	(void)to;
 	(void)flags;
-	rule_hit(h->x, id, h->rlen);
+	rule_hit_t(h->x, id, h->rlen, false);
+	return h->x->err ? 1 : 0;
+}
+
+static int on_match_ev(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		       void *arg)
+{
+	struct hs_ctx *h = arg;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	rule_hit_t(h->x, id, h->rlen, true);
 	return h->x->err ? 1 : 0;
 }
 
 /* Scan one record of rlen bytes (already cut to max_line). */
-static int scan_one(struct pat_scanner *s, const char *p, size_t rlen, struct match_ctx *x)
+static inline __attribute__((always_inline)) int
+scan_one_t(struct pat_scanner *s, const char *p, size_t rlen, struct match_ctx *x, bool ev)
 {
 	const struct pat_db *db = s->db;
 	struct hs_ctx h = {x, rlen};
@@ -234,12 +413,17 @@ static int scan_one(struct pat_scanner *s, const char *p, size_t rlen, struct ma
 
 	x->matched = false;
 	x->f->rec = p;
+	if (ev) {
+		x->ev_known = false;
+		x->fs_parsed = x->fmt;
+	}
 	if (s->scratch &&
-	    hs_scan(db->hs, p, (unsigned)rlen, 0, s->scratch, on_match, &h) != HS_SUCCESS &&
+	    hs_scan(db->hs, p, (unsigned)rlen, 0, s->scratch, ev ? on_match_ev : on_match, &h) !=
+		HS_SUCCESS &&
 	    !x->err)
 		return -EIO;
 	for (i = 0; i < db->nalways && !x->err; i++)
-		rule_hit(x, db->always[i], rlen);
+		rule_hit_t(x, db->always[i], rlen, ev);
 	return x->err;
 }
 
@@ -269,14 +453,17 @@ static void syslog_fields(const struct syslog_msg *m, struct fieldset *fs)
 	}
 }
 
-/* Parse one record by the batch's format into the scanner's fieldset.
- * Returns 0, or -1 when the record is not in that format. */
+/* Parse one record by the batch's format into the scanner's fieldset; its
+ * stamp is read with now_ms and zone (see fields.h). Returns 0, or -1 when
+ * the record is not in that format. */
 static int parse_format(struct pat_scanner *s, const struct pat_batch *b, const char *p,
-			size_t rlen)
+			size_t rlen, int64_t now_ms, const struct tz_zone *zone)
 {
 	int rc;
 
 	fields_reset(s->fs);
+	s->fs->ts_now_ms = now_ms;
+	s->fs->ts_zone = zone;
 	switch (b->format) {
 	case CFG_FORMAT_COMBINED:
 	case CFG_FORMAT_COMMON:
@@ -299,17 +486,49 @@ static int parse_format(struct pat_scanner *s, const struct pat_batch *b, const 
 int64_t pat_scan(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_line,
 		 struct pat_sink *sk)
 {
+	return pat_scan_time(s, b, NULL, max_line, sk);
+}
+
+int64_t pat_scan_time(struct pat_scanner *s, const struct pat_batch *b, const struct pat_time *t,
+		      uint32_t max_line, struct pat_sink *sk)
+{
+	static const struct pat_time arrival = {false, NULL};
 	const char *p = b->buf, *end = b->buf + b->len;
 	const struct pat_db *db = s->db;
 	bool sys = b->format == CFG_FORMAT_SYSLOG;
 	bool fmt = b->format != CFG_FORMAT_SYSLOG && b->format != CFG_FORMAT_RAW && db->uses_format;
+	/* Does some rule count at event time here? Then the ev copies run. */
+	bool ev;
+	struct tz_zone fixed = {0};
 	struct syslog_msg msg;
 	struct pat_fields f = {NULL, NULL, b->source_name, s->fs, NULL, NULL, 0};
-	struct match_ctx x = {s, sk, &f, false, 0};
+	struct match_ctx x = {.s = s, .sk = sk, .f = &f};
+	int32_t tz = b->tz_offset_s;
 	int64_t n = 0;
 	uint32_t i;
 
+	if (!t)
+		t = &arrival;
+	ev = sk->obs && (t->event ? !db->all_arrival : db->any_event);
 	fields_reset(s->fs);
+	sk->dsec = 0;
+	for (i = 0; i < s->npend; i++) /* left by a scan that failed */
+		s->pend_n[s->pend[i]] = 0;
+	s->npend = 0;
+	if (tz > TZ_OFFSET_MAX || tz < -TZ_OFFSET_MAX)
+		tz = 0;
+	if (ev) {
+		fixed.off0 = tz;
+		x.b = b;
+		x.zone = t->zone ? t->zone : &fixed;
+		x.now_s = floor_div(b->now_ms, 1000);
+		x.ev_source = t->event;
+		x.fmt = fmt;
+		tz = tz_offset_at(x.zone, x.now_s);
+		x.tz_now = tz;
+	} else if (t->zone) {
+		tz = tz_offset_at(t->zone, floor_div(b->now_ms, 1000));
+	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *rec_end = nl ? nl : end;
@@ -323,7 +542,7 @@ int64_t pat_scan(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_
 			rlen = max_line;
 		}
 		if (sys) {
-			syslog_parse(p, rlen, b->now_ms, b->tz_offset_s, &msg);
+			syslog_parse(p, rlen, b->now_ms, tz, &msg);
 			sk->parse_errors += msg.parse_error;
 			f.sys = msg.format != SYSLOG_FMT_RAW ? &msg : NULL;
 			if (db->uses_format) {
@@ -331,11 +550,12 @@ int64_t pat_scan(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_
 				if (f.sys)
 					syslog_fields(&msg, s->fs);
 			}
-		} else if (fmt && parse_format(s, b, p, rlen)) {
+		} else if (fmt && parse_format(s, b, p, rlen, ev ? b->now_ms : TS_NOW_NONE,
+					       ev ? x.zone : NULL)) {
 			sk->parse_errors++;
 		}
 		f.peer = b->meta && (uint64_t)n < b->nmeta ? &b->meta[n].peer : NULL;
-		if (scan_one(s, p, rlen, &x))
+		if (ev ? scan_one_t(s, p, rlen, &x, true) : scan_one_t(s, p, rlen, &x, false))
 			return x.err ? x.err : -EIO;
 		if (!x.matched) {
 			sk->unmatched++;
@@ -345,6 +565,12 @@ int64_t pat_scan(struct pat_scanner *s, const struct pat_batch *b, uint32_t max_
 		n++;
 		p = nl ? nl + 1 : end;
 	}
+	if (ev) {
+		pend_flush_all(&x);
+		if (x.err)
+			return x.err;
+	}
+	sk->dsec = 0;
 	for (i = 0; i < db->nextract && sk->obs; i++) {
 		uint32_t id = db->extract[i];
 		int rc;

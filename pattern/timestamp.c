@@ -11,6 +11,7 @@
 #include "pattern/timestamp.h"
 
 #include "core/calendar.h"
+#include "pattern/tzone.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -19,12 +20,13 @@
 #define NOW_MIN_MS (-62135596800000LL)
 #define NOW_MAX_MS (253402300799999LL)
 
-/* A stamp's wall-clock fields and the offset to apply. */
+/* A stamp's wall-clock fields and its own zone, if it has one. */
 struct stamp {
 	int64_t year; /* -1: not given */
 	int mon, day, hour, min, sec;
 	int ms;
-	int32_t off; /* seconds east of UTC */
+	bool zoned;  /* the stamp names its offset (else the caller's zone applies) */
+	int32_t off; /* zoned: seconds east of UTC */
 };
 
 static bool is_digit(char c)
@@ -124,8 +126,15 @@ static int month_of(const char *p)
 	return 0;
 }
 
-/* "YYYY-MM-DD[T ]hh:mm:ss[.frac][zone]"; returns the end or NULL. */
-static const char *parse_iso(const char *p, const char *end, int32_t tz, struct stamp *st)
+static bool is_alnum(char c)
+{
+	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* "YYYY-MM-DD[T ]hh:mm:ss[.frac][zone]"; returns the end or NULL. With
+ * prefix (a stamp that starts a line), a zone after a space counts only
+ * when no letter or digit follows it ("... 14:02:11 -12345 items" has none). */
+static const char *parse_iso(const char *p, const char *end, bool prefix, struct stamp *st)
 {
 	int y;
 
@@ -138,17 +147,20 @@ static const char *parse_iso(const char *p, const char *end, int32_t tz, struct 
 	p = clock_time(p + 11, end, st);
 	if (!p || !(p = fraction(p, end, st)))
 		return NULL;
-	st->off = tz;
-	if (p < end && (*p == 'Z' || *p == 'z')) {
-		st->off = 0;
+	st->zoned = true;
+	st->off = 0;
+	if (p < end && (*p == 'Z' || *p == 'z'))
 		return p + 1;
-	}
-	const char *q = numeric_zone(p + (p < end && *p == ' '), end, true, &st->off);
-	return q ? q : p;
+	bool sp = p < end && *p == ' ';
+	const char *q = numeric_zone(p + sp, end, true, &st->off);
+	if (q && !(prefix && sp && q < end && is_alnum(*q)))
+		return q;
+	st->zoned = false;
+	return p;
 }
 
 /* "Mmm dd hh:mm:ss", "Mmm  d ...", "Mmm d ..." with an optional fraction. */
-static const char *parse_bsd(const char *p, const char *end, int32_t tz, struct stamp *st)
+static const char *parse_bsd(const char *p, const char *end, struct stamp *st)
 {
 	if (end - p < 4 || p[3] != ' ' || (st->mon = month_of(p)) == 0)
 		return NULL;
@@ -164,13 +176,13 @@ static const char *parse_bsd(const char *p, const char *end, int32_t tz, struct 
 	if (p >= end || *p != ' ')
 		return NULL;
 	st->year = -1;
-	st->off = tz;
+	st->zoned = false;
 	p = clock_time(p + 1, end, st);
 	return p ? fraction(p, end, st) : NULL;
 }
 
 /* "dd/Mmm/yyyy:hh:mm:ss[ +hhmm]". */
-static const char *parse_clf(const char *p, const char *end, int32_t tz, struct stamp *st)
+static const char *parse_clf(const char *p, const char *end, struct stamp *st)
 {
 	int y;
 
@@ -182,11 +194,13 @@ static const char *parse_clf(const char *p, const char *end, int32_t tz, struct 
 	if (!p)
 		return NULL;
 	st->ms = 0;
-	st->off = tz;
+	st->zoned = false;
 	if (p < end && *p == ' ') {
 		const char *q = numeric_zone(p + 1, end, false, &st->off);
-		if (q)
+		if (q) {
+			st->zoned = true;
 			return q;
+		}
 	}
 	return p;
 }
@@ -223,17 +237,19 @@ static int parse_epoch(const char *p, const char *end, int64_t *out)
 	return 0;
 }
 
-static int64_t stamp_ms(const struct stamp *st, int64_t year)
+/* The stamp in year as epoch ms: at its own offset, else in zone z. */
+static int64_t stamp_ms(const struct stamp *st, int64_t year, const struct tz_zone *z)
 {
-	int64_t s = days_from_civil(year, st->mon, st->day) * 86400 + st->hour * 3600 +
-		    st->min * 60 + st->sec - st->off;
+	int64_t local = days_from_civil(year, st->mon, st->day) * 86400 + st->hour * 3600 +
+			st->min * 60 + st->sec;
+	int32_t off = st->zoned ? st->off : tz_offset_local(z, local);
 
-	return s * 1000 + st->ms;
+	return (local - off) * 1000 + st->ms;
 }
 
 /* The latest year that puts a year-less stamp no further than the slack
  * after now; Feb 29 looks back to the last leap year. */
-static int infer_year(const struct stamp *st, int64_t now_ms, int64_t *out)
+static int infer_year(const struct stamp *st, int64_t now_ms, const struct tz_zone *z, int64_t *out)
 {
 	if (now_ms == TS_NOW_NONE)
 		return -1;
@@ -242,12 +258,14 @@ static int infer_year(const struct stamp *st, int64_t now_ms, int64_t *out)
 	if (now_ms > NOW_MAX_MS)
 		now_ms = NOW_MAX_MS;
 	int64_t limit = now_ms + (int64_t)TS_FUTURE_SLACK_S * 1000;
-	int64_t y = year_from_days(floor_div(floor_div(now_ms, 1000) + st->off, 86400));
+	int64_t now_s = floor_div(now_ms, 1000);
+	int32_t off = st->zoned ? st->off : tz_offset_at(z, now_s);
+	int64_t y = year_from_days(floor_div(now_s + off, 86400));
 
 	for (int64_t c = y + 1; c >= y - 8; c--) {
 		if (st->day > days_in_month(c, st->mon))
 			continue;
-		int64_t t = stamp_ms(st, c);
+		int64_t t = stamp_ms(st, c, z);
 		if (t <= limit) {
 			*out = t;
 			return 0;
@@ -256,7 +274,22 @@ static int infer_year(const struct stamp *st, int64_t now_ms, int64_t *out)
 	return -1;
 }
 
-int ts_parse(const char *p, size_t len, int64_t now_ms, int32_t tz_offset_s, int64_t *out_ms)
+/* A parsed stamp (q its end) into epoch ms: 0 or -1. */
+static int stamp_finish(const struct stamp *st, int64_t now_ms, const struct tz_zone *z,
+			int64_t *out_ms)
+{
+	if (st->mon < 1 || st->mon > 12 || st->day < 1)
+		return -1;
+	if (st->year < 0)
+		return infer_year(st, now_ms, z, out_ms);
+	if (st->day > days_in_month(st->year, st->mon))
+		return -1;
+	*out_ms = stamp_ms(st, st->year, z);
+	return 0;
+}
+
+int ts_parse_in(const char *p, size_t len, int64_t now_ms, const struct tz_zone *zone,
+		int64_t *out_ms)
 {
 	const char *end, *q;
 	struct stamp st;
@@ -264,26 +297,61 @@ int ts_parse(const char *p, size_t len, int64_t now_ms, int32_t tz_offset_s, int
 	if (!p || !out_ms)
 		return -1;
 	end = p + len;
-	if (tz_offset_s > 86399 || tz_offset_s < -86399)
-		tz_offset_s = 0;
 	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 	if (end - p < 9)
 		return -1;
 	if (is_digit(p[0]) && is_digit(p[1]) && p[2] == '/')
-		q = parse_clf(p, end, tz_offset_s, &st);
+		q = parse_clf(p, end, &st);
 	else if (is_digit(p[0]) && end - p >= 5 && p[4] == '-')
-		q = parse_iso(p, end, tz_offset_s, &st);
+		q = parse_iso(p, end, false, &st);
 	else if (is_digit(p[0]))
 		return parse_epoch(p, end, out_ms);
 	else
-		q = parse_bsd(p, end, tz_offset_s, &st);
-	if (q != end || st.mon < 1 || st.mon > 12 || st.day < 1)
+		q = parse_bsd(p, end, &st);
+	if (q != end)
 		return -1;
-	if (st.year < 0)
-		return infer_year(&st, now_ms, out_ms);
-	if (st.day > days_in_month(st.year, st.mon))
+	return stamp_finish(&st, now_ms, zone, out_ms);
+}
+
+int ts_parse(const char *p, size_t len, int64_t now_ms, int32_t tz_offset_s, int64_t *out_ms)
+{
+	struct tz_zone fixed = {0};
+
+	if (tz_offset_s <= TZ_OFFSET_MAX && tz_offset_s >= -TZ_OFFSET_MAX)
+		fixed.off0 = tz_offset_s;
+	return ts_parse_in(p, len, now_ms, &fixed, out_ms);
+}
+
+int ts_parse_prefix(const char *p, size_t len, int64_t now_ms, const struct tz_zone *zone,
+		    int64_t *out_ms)
+{
+	const char *s = p, *end = p + len, *q;
+	bool bracket = false;
+	struct stamp st;
+
+	if (!p || !out_ms)
 		return -1;
-	*out_ms = stamp_ms(&st, st.year);
-	return 0;
+	if (s < end && *s == '[') {
+		bracket = true;
+		s++;
+	}
+	if (end - s < 15)
+		return -1;
+	if (is_digit(s[0]))
+		q = end - s >= 19 && s[4] == '-' ? parse_iso(s, end, true, &st) : NULL;
+	else
+		q = parse_bsd(s, end, &st);
+	if (!q)
+		return -1;
+	if (bracket) {
+		if (q == end || *q != ']')
+			return -1;
+		q++;
+	} else if (q < end && is_alnum(*q)) {
+		return -1;
+	}
+	if (stamp_finish(&st, now_ms, zone, out_ms))
+		return -1;
+	return (int)(q - p);
 }

@@ -1,10 +1,12 @@
 /*
  * timestamp.h - turn the text of one timestamp into epoch milliseconds.
  *
- * Pure and reentrant: no locale, no tz database, no timegm/mktime, no
+ * Pure and reentrant: no locale, no libc TZ state, no timegm/mktime, no
  * allocation. Reads only p[0..len), whatever the bytes, in time linear in
  * len. Dates are proleptic Gregorian; a stamp names wall-clock time at an
- * offset (its own, or tz_offset_s), and the result is UTC.
+ * offset (its own, else tz_offset_s or, with ts_parse_in, the offset a
+ * loaded zone has at that wall-clock time, daylight saving included), and
+ * the result is UTC.
  *
  * Accepted (the whole input must be one stamp; trailing spaces, tabs, CR
  * and LF are ignored, anything else before or after makes it -1):
@@ -38,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct tz_zone;
+
 /* A stamp without a year may lie this far in the future of now_ms. */
 #define TS_FUTURE_SLACK_S (7 * 86400)
 /* now_ms for callers that do not know the time: year-less stamps fail. */
@@ -56,5 +60,25 @@
  */
 int ts_parse(const char *p, size_t len, int64_t now_ms, int32_t tz_offset_s,
 	     int64_t *out_ms /* OUT */);
+
+/* As ts_parse, with stamps that carry no zone read in zone (pattern/tzone.h;
+ * borrowed; NULL: UTC). The year of an RFC 3164 stamp is inferred as
+ * above, then its offset is the zone's at that wall-clock time. */
+int ts_parse_in(const char *p, size_t len, int64_t now_ms, const struct tz_zone *zone,
+		int64_t *out_ms /* OUT */);
+
+/*
+ * A timestamp at the start of a raw log line p[0..len): ISO 8601 / RFC 3339
+ * (as above, 'T' or a space between date and time, optional fraction and
+ * zone) or RFC 3164 "Mmm dd hh:mm:ss[.frac]", optionally inside '[' ']'
+ * ("[2024-03-05 14:02:11,123] INFO ..."). It must end the line or be
+ * followed by a byte that is not a letter or digit (for '[': by ']').
+ * Zone-less stamps are read in zone (NULL: UTC), year-less ones get their
+ * year from now_ms as in ts_parse. CLF and epoch numbers are not taken
+ * here (a line that starts with a number is too often not a time).
+ * Returns the bytes the stamp took (> 0) and sets *out_ms, or -1.
+ */
+int ts_parse_prefix(const char *p, size_t len, int64_t now_ms, const struct tz_zone *zone,
+		    int64_t *out_ms /* OUT */);
 
 #endif

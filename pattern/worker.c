@@ -1,7 +1,10 @@
 /*
  * worker.c - see worker.h.
  *
- * Panes are keyed by the batch's arrival second. A pane is shipped when the
+ * Panes are keyed by the batch's arrival second; an observation carries the
+ * scan's dsec (event time: the record's own second minus the pane's, see
+ * struct pat_sink), and the source's `time:` and `timezone:` go to the scan
+ * with each batch (struct pat_time). A pane is shipped when the
  * second changes, or when it holds data and SHIP_MS have passed since the
  * last shipment (so counts show up within a tick even at low rates).
  * Records longer than max_line arrive whole when a single read held them;
@@ -187,9 +190,9 @@ static int on_obs(struct pat_sink *sk, uint32_t rule, enum pat_obs kind, const c
 		  uint32_t len, double v)
 {
 	struct worker *w = sk->arg;
-	struct pane_obs o = {rule, (uint16_t)kind, 0, 0, 0, v};
+	struct pane_obs o = {rule, (uint16_t)kind, 0, 0, sk->dsec, v};
 
-	if (kind == PAT_OBS_EXTRACT)
+	if (kind == PAT_OBS_EXTRACT || kind == PAT_OBS_COUNT)
 		o.n = len;
 	else
 		o.len = (uint16_t)(len > PANE_KEY_MAX ? PANE_KEY_MAX : len);
@@ -226,6 +229,7 @@ static void process(struct worker *w, struct batch *b)
 	int64_t sec = b->arrival_ms / 1000;
 	struct pat_sink *sk = &w->sink;
 	struct pat_batch pb;
+	struct pat_time pt;
 	int64_t n;
 
 	if (b->kind == BATCH_BARRIER) {
@@ -239,7 +243,7 @@ static void process(struct worker *w, struct batch *b)
 	w->cur_sec = sec;
 	sk->counts = w->cur->counts;
 	sk->cut = (struct pat_cut){0, 0};
-	sk->parse_errors = sk->unmatched = 0;
+	sk->parse_errors = sk->unmatched = sk->no_timestamp = 0;
 	sk->last_unmatched = NULL;
 	pb.buf = b->buf;
 	pb.len = b->len;
@@ -249,7 +253,9 @@ static void process(struct worker *w, struct batch *b)
 	pb.format = src->format;
 	pb.now_ms = b->arrival_ms;
 	pb.tz_offset_s = 0;
-	n = pat_scan(w->scanner, &pb, w->p->cfg->max_line, sk);
+	pt.event = src->time == CFG_TIME_EVENT;
+	pt.zone = src->zone;
+	n = pat_scan_time(w->scanner, &pb, &pt, w->p->cfg->max_line, sk);
 	if (n < 0) {
 		log_error("worker %u: scan failed: %s", w->id, strerror((int)-n));
 		n = 0;
@@ -262,6 +268,8 @@ static void process(struct worker *w, struct batch *b)
 	stat_add(&st->src_records[b->source], (uint64_t)n);
 	if (sk->parse_errors)
 		stat_add(&st->src_parse_errors[b->source], sk->parse_errors);
+	if (sk->no_timestamp)
+		stat_add(&st->src_no_timestamp[b->source], sk->no_timestamp);
 	if (sk->unmatched) {
 		stat_add(&st->src_unmatched[b->source], sk->unmatched);
 		keep_unmatched(w, b->source);

@@ -8,6 +8,11 @@
  *                  a linear-scan Space-Saving (core/peer.c's O(k) method)
  *   hll_add    vs  hll_hash alone
  *   dds_add    vs  log() alone (the key computation)
+ *   pdds_add, phll_add_hash (the compact pane sketches, psketch.h) vs
+ *                  dds_add, hll_add_hash of the same stream, for 10 to
+ *                  10,000 distinct bins or keys, each run into a new pane
+ *                  (growth included); then the bytes a pane holds after N
+ *                  values or keys (topk's too, k = 1000)
  *
  *   sketch_bench [-n ADDS] [-s SEED]
  *
@@ -18,6 +23,7 @@
  */
 #include "aggregate/ddsketch.h"
 #include "aggregate/hll.h"
+#include "aggregate/psketch.h"
 #include "aggregate/topk.h"
 
 #include <getopt.h>
@@ -255,10 +261,15 @@ static void bench_topk(uint32_t n)
 	row("topk_sorted k=1000, top 10", best, 1);
 	for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
 		struct topk m;
+		size_t empty;
 
 		topk_init(&m, ks[ki]);
-		printf("  memory: k=%u: %zu bytes (%.0f per counter) + %zu struct\n", ks[ki],
-		       topk_bytes(&m), (double)topk_bytes(&m) / ks[ki], sizeof(m));
+		empty = topk_bytes(&m);
+		for (i = 0; i < ks[ki]; i++)
+			topk_add(&m, k, key_fmt(i, k), 1);
+		printf("  memory: k=%u: full %zu bytes (%.0f per counter), empty %zu, + %zu "
+		       "struct\n",
+		       ks[ki], topk_bytes(&m), (double)topk_bytes(&m) / ks[ki], empty, sizeof(m));
 		topk_free(&m);
 	}
 	topk_free(&a);
@@ -403,6 +414,136 @@ static void bench_dds(uint32_t n)
 	row("dds_quantile (q = 0.00 .. 0.99)", best, 100);
 }
 
+/* The compact pane sketches on streams of d distinct bins (values) or keys
+ * (hashes), drawn uniformly. */
+static void bench_psketch(uint32_t n)
+{
+	static const uint32_t ds[] = {10, 100, 1000, 10000};
+	static const uint32_t sizes[] = {1, 10, 100, 1000, 10000, 100000};
+	static struct dds d;
+	static struct hll h;
+	const double lg = log((1 + DDS_ALPHA) / (1 - DDS_ALPHA));
+	double *v = xmalloc(n * sizeof(*v)), best, t;
+	uint64_t *hs = xmalloc(n * sizeof(*hs));
+	uint32_t i, r;
+	char what[80];
+
+	printf("psketch (compact pane sketches; each run into a new pane)\n");
+	for (size_t di = 0; di < sizeof(ds) / sizeof(ds[0]); di++) {
+		struct pdds *p = NULL;
+		struct phll *q = NULL;
+
+		/* bin k's middle, half of the bins negative; key j's hash */
+		for (i = 0; i < n; i++) {
+			uint32_t k = (uint32_t)(rnd() % ds[di]);
+			uint64_t key = rnd() % ds[di];
+
+			v[i] = (k % 2 ? -1 : 1) * exp(((double)(k / 2) - 0.5) * lg);
+			hs[i] = hll_hash(&key, sizeof(key));
+		}
+		best = 1e30;
+		for (r = 0; r < RUNS; r++) {
+			dds_reset(&d);
+			t = now_ns();
+			for (i = 0; i < n; i++)
+				dds_add(&d, v[i]);
+			t = now_ns() - t;
+			best = t < best ? t : best;
+		}
+		snprintf(what, sizeof(what), "baseline: dds_add, %u distinct bins", ds[di]);
+		row(what, best, n);
+		best = 1e30;
+		for (r = 0; r < RUNS; r++) {
+			pdds_free(p);
+			p = NULL;
+			t = now_ns();
+			for (i = 0; i < n; i++)
+				pdds_add(&p, v[i]);
+			t = now_ns() - t;
+			best = t < best ? t : best;
+		}
+		snprintf(what, sizeof(what), "pdds_add, %u distinct bins (%zu bytes)", ds[di],
+			 pdds_bytes(p));
+		row(what, best, n);
+		best = 1e30;
+		for (r = 0; r < RUNS; r++) {
+			hll_reset(&h);
+			t = now_ns();
+			for (i = 0; i < n; i++)
+				hll_add_hash(&h, hs[i]);
+			t = now_ns() - t;
+			best = t < best ? t : best;
+		}
+		snprintf(what, sizeof(what), "baseline: hll_add_hash, %u distinct keys", ds[di]);
+		row(what, best, n);
+		best = 1e30;
+		for (r = 0; r < RUNS; r++) {
+			phll_free(q);
+			q = NULL;
+			t = now_ns();
+			for (i = 0; i < n; i++)
+				phll_add_hash(&q, hs[i]);
+			t = now_ns() - t;
+			best = t < best ? t : best;
+		}
+		snprintf(what, sizeof(what), "phll_add_hash, %u distinct keys (%zu bytes)", ds[di],
+			 phll_bytes(q));
+		row(what, best, n);
+		/* a window of 100 such panes, merged */
+		best = 1e30;
+		for (r = 0; r < RUNS; r++) {
+			dds_reset(&d);
+			t = now_ns();
+			for (i = 0; i < 100; i++)
+				pdds_merge_into(&d, p);
+			t = now_ns() - t;
+			best = t < best ? t : best;
+		}
+		snprintf(what, sizeof(what), "pdds_merge_into a dds, %u bins (per pane)", ds[di]);
+		row(what, best, 100);
+		best = 1e30;
+		for (r = 0; r < RUNS; r++) {
+			hll_reset(&h);
+			t = now_ns();
+			for (i = 0; i < 100; i++)
+				phll_merge_into(&h, q);
+			t = now_ns() - t;
+			best = t < best ? t : best;
+		}
+		snprintf(what, sizeof(what), "phll_merge_into a hll, %u keys (per pane)", ds[di]);
+		row(what, best, 100);
+		pdds_free(p);
+		phll_free(q);
+	}
+	printf("  bytes held by a pane after N values (lognormal(0, 1.5)), N distinct keys:\n");
+	printf("  %8s %10s %10s %14s\n", "N", "pdds", "phll", "topk k=1000");
+	for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		struct pdds *p = NULL;
+		struct phll *q = NULL;
+		struct topk tk;
+		char k[KEY_W];
+
+		if (topk_init(&tk, 1000))
+			exit(1);
+		for (i = 0; i < sizes[si]; i++) {
+			uint64_t key = i;
+
+			pdds_add(&p, i < n ? vals[i] : 1.0);
+			phll_add_hash(&q, hll_hash(&key, sizeof(key)));
+			topk_add(&tk, k, key_fmt(i, k), 1);
+		}
+		printf("  %8u %10zu %10zu %14zu\n", sizes[si], pdds_bytes(p), phll_bytes(q),
+		       topk_bytes(&tk));
+		pdds_free(p);
+		phll_free(q);
+		topk_free(&tk);
+	}
+	printf("  (dense: struct dds %zu, struct hll %zu bytes)\n", sizeof(struct dds),
+	       sizeof(struct hll));
+	free(v);
+	free(hs);
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t n = 2000000;
@@ -432,5 +573,6 @@ int main(int argc, char **argv)
 	bench_topk(n);
 	bench_hll(n);
 	bench_dds(n);
+	bench_psketch(n);
 	return 0;
 }

@@ -2,12 +2,14 @@
 alike: exit 2 and one `FILE:LINE:COL: message` line per problem, pointing at
 the offending text. Positions are found here by searching the config text."""
 
+import json
 import re
 import subprocess
 
 import pytest
 
-from conftest import EXIT_TIMEOUT, LISTEN_RE, WEIR_BIN, assert_no_sanitizer_report, run_weir
+from conftest import (EXIT_TIMEOUT, LISTEN_RE, WEIR_BIN, assert_no_sanitizer_report, run_weir,
+                      totals)
 
 HEAD = "listen: 127.0.0.1:0\nstate_dir: /tmp/weir-e2e-unused\n"
 
@@ -132,3 +134,158 @@ def test_missing_config_file_is_named(tmp_path, cmd):
     assert r.returncode != 0
     assert str(cfg) in r.stderr, r.stderr
     assert not LISTEN_RE.search(r.stderr)
+
+
+# ------------------------------------------- every error of a config in one run
+#
+# A config with errors is still compiled, less the rules that have errors of
+# their own, so one run reports the config's errors and every other rule's
+# regex errors together: sorted by file (the config, then its includes in
+# reading order), line and column.
+
+ERR_LINE = re.compile(r"^(.*):(\d+):(\d+): (.*)$")
+
+
+def parsed(stderr):
+    """[(file, line, col, message)] of stderr; every line must be one error."""
+    out = []
+    for ln in stderr.splitlines():
+        m = ERR_LINE.match(ln)
+        assert m, f"not a FILE:LINE:COL: line: {ln!r}\n{stderr}"
+        out.append((m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)))
+    return out
+
+
+def expect_errors(stderr, files, expected):
+    """expected: [(path, text, needle, nth, [words])], in the order weir must
+    print them. Checks that stderr holds exactly these errors, in that order,
+    which is sorted by (file in reading order, line, col)."""
+    got = parsed(stderr)
+    want = [(str(path), *pos(text, needle, nth)) for path, text, needle, nth, _ in expected]
+    order = [str(f) for f in files]
+    assert want == sorted(want, key=lambda w: (order.index(w[0]), w[1], w[2])), \
+        "the test's own expectation is not sorted"
+    assert [g[:3] for g in got] == want, f"\ngot:  {[g[:3] for g in got]}\nwant: {want}\n{stderr}"
+    for g, (_, _, _, _, words) in zip(got, expected):
+        for w in words:
+            assert w in g[3], f"{w!r} not in {g}"
+
+
+def run_config(cmd, cfg):
+    """weir check|serve -c cfg; serve must refuse to start."""
+    r = run_weir(cmd, "-c", cfg, timeout=EXIT_TIMEOUT)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert not LISTEN_RE.search(r.stderr), r.stderr
+    assert r.stdout == b"", r.stdout
+    return r
+
+
+LONG = "n" * 40  # a group name PCRE2 refuses (at most 32); Hyperscan takes it
+
+
+def mixed_config(tmp_path):
+    """Two config errors in the config, one in an included file, and three
+    regexes: one Hyperscan rejects (a backreference), one only PCRE2
+    rejects (a rule reading a capture), one nobody can parse. Returns
+    (files, expected errors in order)."""
+    inc = tmp_path / "rules.d" / "extra.yaml"
+    inc.parent.mkdir()
+    inc_text = ("rules:\n"
+                "  - name: inc_good\n    match: fine\n"
+                "  - name: inc_syntax\n    match: 'a(b'\n"
+                "  - name: inc_typo\n    match: x\n    top_kk: 3\n")
+    inc.write_text(inc_text)
+    cfg = tmp_path / "weir.yaml"
+    text = (HEAD + "listen: 127.0.0.1:0\n"
+            "include: [rules.d/extra.yaml]\n"
+            "rules:\n"
+            "  - name: good\n    match: 'error|fail'\n"
+            "  - name: backref\n    match: '(a)\\1'\n"
+            "  - name: broken_rule\n    match: '(b)\\1'\n    casless: true\n"
+            f"  - name: capture\n    match: 'user=(?<{LONG}>\\S+)'\n    top: {LONG}\n"
+            "  - name: good2\n    match: ok\n")
+    cfg.write_text(text)
+    expected = [
+        (cfg, text, "listen", 2, ["duplicate key 'listen'"]),
+        (cfg, text, "'(a)\\1'", 1, ["rule 'backref'", "(a)\\1"]),
+        # broken_rule: its own error only; its regex (as bad) is not compiled
+        (cfg, text, "casless", 1, ["unknown key 'casless'"]),
+        (cfg, text, "'user=", 1, ["rule 'capture'", "PCRE2", LONG]),
+        (inc, inc_text, "'a(b'", 1, ["rule 'inc_syntax'", "a(b"]),
+        (inc, inc_text, "top_kk", 1, ["unknown key 'top_kk'"]),
+    ]
+    return [cfg, inc], expected
+
+
+@pytest.mark.parametrize("cmd", ["check", "serve"])
+def test_config_and_regex_errors_all_in_one_run_sorted(tmp_path, cmd):
+    files, expected = mixed_config(tmp_path)
+    r = run_config(cmd, files[0])
+    expect_errors(r.stderr, files, expected)
+    assert "broken_rule" not in r.stderr and "(b)" not in r.stderr, r.stderr
+
+
+def test_only_regex_errors_all_reported_sorted(tmp_path):
+    """Three bad regexes (two on one line of a flow sequence, sorted by
+    column) and good rules around them: all three reported, none twice."""
+    cfg = tmp_path / "weir.yaml"
+    text = (HEAD + "rules:\n"
+            "  - {name: ok1, match: abc}\n"
+            "  - name: inverted\n    match: 'a{2,1}'\n"
+            f"  - {{name: cap, match: '(?<{LONG}>x)', distinct: {LONG}}}\n"
+            "  - {name: ok2, match: 'x+'}\n"
+            "include: [more.yaml]\n")
+    cfg.write_text(text)
+    more = tmp_path / "more.yaml"
+    more_text = "rules: [{name: ok3, match: y}, {name: backref, match: '(x)\\1'}, {name: open, match: '[z'}]\n"
+    more.write_text(more_text)
+    r = run_config("check", cfg)
+    expect_errors(r.stderr, [cfg, more], [
+        (cfg, text, "'a{2,1}'", 1, ["rule 'inverted'"]),
+        (cfg, text, "'(?<", 1, ["rule 'cap'", "PCRE2"]),
+        (more, more_text, "'(x)\\1'", 1, ["rule 'backref'"]),
+        (more, more_text, "'[z'", 1, ["rule 'open'"]),
+    ])
+
+
+def test_yaml_syntax_error_in_include_still_compiles_the_rest(tmp_path):
+    """An included file that is not YAML adds no rules, but the config's
+    own regexes are still compiled and their errors reported with it."""
+    inc = tmp_path / "bad.yaml"
+    inc_text = "rules:\n  - name: b\n    match: [x\n"
+    inc.write_text(inc_text)
+    cfg = tmp_path / "weir.yaml"
+    text = HEAD + "include: bad.yaml\nrules:\n  - name: a\n    match: '(a)\\1'\n"
+    cfg.write_text(text)
+    r = run_config("check", cfg)
+    got = parsed(r.stderr)
+    assert got[0][:3] == (str(cfg), *pos(text, "'(a)\\1'")), r.stderr
+    assert "rule 'a'" in got[0][3]
+    assert len(got) >= 2 and all(g[0] == str(inc) for g in got[1:]), r.stderr
+    assert (str(inc), *pos(inc_text, "[")) in [g[:3] for g in got], r.stderr
+
+
+def test_a_regex_in_a_broken_rule_is_not_compiled(tmp_path):
+    """Only the rule's own error: its regex would fail too, but a rule
+    whose definition is broken is left out of compiling."""
+    cfg = tmp_path / "weir.yaml"
+    text = HEAD + "rules:\n  - name: r\n    match: '(a)\\1'\n    flags: [nocase]\n"
+    cfg.write_text(text)
+    r = run_config("check", cfg)
+    assert [g[:3] for g in parsed(r.stderr)] == [(str(cfg), *pos(text, "nocase"))], r.stderr
+
+
+def test_reload_refuses_with_every_error_sorted(weir, tmp_path):
+    """POST /api/v1/reload answers 422 with the same errors as weir check,
+    in the same order, and the running rules stay."""
+    log = tmp_path / "in.log"
+    log.write_text("error one\n")
+    d = weir.start(sources=[dict(name="s", path=log)], rules=[dict(name="err", match="error")])
+    d.poll_snapshot(lambda s: totals(s).get("err") == 1)
+    files, expected = mixed_config(tmp_path)  # overwrites the daemon's weir.yaml
+    assert files[0] == d.cfg_path
+    status, _, raw = d.request("/api/v1/reload", method="POST")
+    assert status == 422, raw
+    msg = json.loads(raw)["error"]["message"]
+    expect_errors(msg, files, expected)
+    assert totals(d.snapshot()) == {"err": 1}

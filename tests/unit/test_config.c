@@ -7,6 +7,7 @@
  * 1-based and exact.
  */
 #include "core/config.h"
+#include "pattern/tzone.h"
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -147,10 +148,13 @@ static void expect_defaults(const struct cfg *cfg)
 	cr_expect_str_eq(cfg->listen_host, "127.0.0.1");
 	cr_expect_eq(cfg->listen_port, 8080);
 	cr_expect_str_eq(cfg->state_dir, "/var/lib/weir");
-	cr_assert_eq(cfg->nwindows, 3);
+	cr_assert_eq(cfg->nwindows, 6);
 	cr_expect_eq(cfg->windows[0], 10);
 	cr_expect_eq(cfg->windows[1], 60);
 	cr_expect_eq(cfg->windows[2], 300);
+	cr_expect_eq(cfg->windows[3], 900);
+	cr_expect_eq(cfg->windows[4], 3600);
+	cr_expect_eq(cfg->windows[5], 86400);
 	cr_expect_eq(cfg->nsources, 0);
 	cr_expect_null(cfg->sources);
 	cr_expect_eq(cfg->nrules, 0);
@@ -476,6 +480,139 @@ Test(config, default_yaml_loads)
 	cfg_free(cfg);
 }
 
+/* ---------------------------------------------------------------------------
+ * Event time: time:, timezone:, lateness:, max_future:
+ */
+
+static bool have_zoneinfo(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
+	return access(path, R_OK) == 0 && !getenv("TZDIR");
+}
+
+Test(config, event_time_defaults)
+{
+	struct cfg *cfg = load_ok("sources:\n  - {name: s, path: /x}\n"
+				  "rules:\n  - {name: r, match: x}\n");
+
+	cr_expect_eq(cfg->lateness_s, 60);
+	cr_expect_eq(cfg->max_future_s, 300);
+	cr_expect_eq(cfg->sources[0].time, CFG_TIME_ARRIVAL);
+	cr_expect_null(cfg->sources[0].timezone);
+	cr_expect_null(cfg->sources[0].zone, "no timezone: UTC");
+	cr_expect_eq(cfg->rules[0].time, CFG_TIME_INHERIT);
+	cfg_free(cfg);
+	cfg = load_ok("");
+	cr_expect_eq(cfg->lateness_s, 60);
+	cr_expect_eq(cfg->max_future_s, 300);
+	cfg_free(cfg);
+}
+
+Test(config, time_timezone_lateness_and_max_future_parse)
+{
+	static const char yaml[] = "lateness: 30s\n"
+				   "max_future: 1h\n"
+				   "sources:\n"
+				   "  - {name: a, path: /a, time: event, timezone: '+02:00'}\n"
+				   "  - {name: b, path: /b, time: arrival, timezone: '-0530'}\n"
+				   "  - {name: c, type: syslog, listen: 'udp://127.0.0.1:5514',\n"
+				   "     time: event, timezone: UTC}\n"
+				   "  - {name: d, type: demo, timezone: '+01'}\n"
+				   "rules:\n"
+				   "  - {name: own, match: x}\n"
+				   "  - {name: late, match: y, time: event}\n"
+				   "  - {name: now, match: z, time: arrival}\n";
+	struct cfg *cfg = load_ok(yaml);
+
+	cr_expect_eq(cfg->lateness_s, 30);
+	cr_expect_eq(cfg->max_future_s, 3600);
+	cr_assert_eq(cfg->nsources, 4);
+	cr_expect_eq(cfg->sources[0].time, CFG_TIME_EVENT);
+	cr_expect_str_eq(cfg->sources[0].timezone, "+02:00");
+	cr_assert_not_null(cfg->sources[0].zone);
+	cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1700000000), 7200);
+	cr_expect_eq(cfg->sources[1].time, CFG_TIME_ARRIVAL);
+	cr_expect_eq(tz_offset_at(cfg->sources[1].zone, 1700000000), -(5 * 3600 + 30 * 60));
+	cr_expect_eq(cfg->sources[2].time, CFG_TIME_EVENT);
+	cr_expect_eq(tz_offset_at(cfg->sources[2].zone, 1700000000), 0);
+	cr_expect_eq(cfg->sources[3].time, CFG_TIME_ARRIVAL);
+	cr_expect_eq(tz_offset_at(cfg->sources[3].zone, 1700000000), 3600);
+	cr_expect_eq(cfg->rules[0].time, CFG_TIME_INHERIT);
+	cr_expect_eq(cfg->rules[1].time, CFG_TIME_EVENT);
+	cr_expect_eq(cfg->rules[2].time, CFG_TIME_ARRIVAL);
+	cfg_free(cfg);
+}
+
+Test(config, lateness_zero_and_the_range_limits_are_accepted)
+{
+	struct cfg *cfg = load_ok("lateness: 0\nmax_future: 1d\nwindows: [1s, 30d, 720h]\n");
+
+	cr_expect_eq(cfg->lateness_s, 0);
+	cr_expect_eq(cfg->max_future_s, 86400);
+	cr_expect_eq(cfg->nwindows, 2, "30d and 720h are the same window");
+	cr_expect_eq(cfg->windows[1], 30 * 86400);
+	cfg_free(cfg);
+	cfg = load_ok("lateness: 1h\nmax_future: 1s\n");
+	cr_expect_eq(cfg->lateness_s, 3600);
+	cr_expect_eq(cfg->max_future_s, 1);
+	cfg_free(cfg);
+}
+
+Test(config, a_named_time_zone_keeps_its_daylight_saving_rules)
+{
+	struct cfg *cfg;
+
+	if (!have_zoneinfo("Europe/Berlin"))
+		cr_skip_test("no /usr/share/zoneinfo/Europe/Berlin");
+	cfg = load_ok("sources:\n  - {name: s, path: /x, timezone: Europe/Berlin}\n");
+	cr_assert_not_null(cfg->sources[0].zone);
+	cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1704067200), 3600, "2024-01-01: CET");
+	cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1719792000), 7200, "2024-07-01: CEST");
+	/* 2024-03-31 01:00Z the clocks went from 02:00 to 03:00 */
+	cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1711846799), 3600);
+	cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1711846800), 7200);
+	cfg_free(cfg);
+}
+
+Test(config, local_time_zone_follows_tz)
+{
+	struct cfg *cfg;
+
+	setenv("TZ", "<+0530>-5:30", 1); /* a POSIX TZ string */
+	cfg = load_ok("sources:\n  - {name: s, path: /x, timezone: local}\n");
+	cr_expect_str_eq(cfg->sources[0].timezone, "local");
+	cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1700000000), 19800);
+	cfg_free(cfg);
+	setenv("TZ", "", 1); /* empty: UTC */
+	cfg = load_ok("sources:\n  - {name: s, path: /x, timezone: local}\n");
+	cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1700000000), 0);
+	cfg_free(cfg);
+	setenv("TZ", "no such zone", 1);
+	free(load_err("sources:\n  - {name: s, path: /x, timezone: local}\n"));
+	if (have_zoneinfo("America/New_York")) {
+		setenv("TZ", ":America/New_York", 1);
+		cfg = load_ok("sources:\n  - {name: s, path: /x, timezone: local}\n");
+		cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1704067200), -5 * 3600);
+		cr_expect_eq(tz_offset_at(cfg->sources[0].zone, 1719792000), -4 * 3600);
+		cfg_free(cfg);
+	}
+}
+
+Test(config, rule_time_is_part_of_the_rule)
+{
+	struct cfg *a = load_ok("rules:\n  - {name: r, match: x}\n"
+				"  - {name: s, match: x, time: event}\n"),
+		   *b = load_ok("rules:\n  - {name: r, match: x, time: event}\n"
+				"  - {name: s, match: x, time: event}\n");
+
+	cr_expect_not(cfg_rule_same(&a->rules[0], &b->rules[0]), "time changed: a new rule");
+	cr_expect(cfg_rule_same(&a->rules[1], &b->rules[1]));
+	cfg_free(a);
+	cfg_free(b);
+}
+
 Test(config, errs_may_be_null)
 {
 	struct cfg *cfg = (struct cfg *)1;
@@ -493,7 +630,7 @@ Test(config, errs_may_be_null)
 struct err_case {
 	char what[48];
 	char yaml[128];
-	char line[192]; /* the whole first error line, without its '\n' */
+	char line[320]; /* the whole first error line, without its '\n' */
 	size_t nerrs;
 };
 
@@ -502,15 +639,17 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	static struct err_case cases[] = {
 	    {"unknown top-level key", "listen: 127.0.0.1:80\nlisen: x\n",
 	     "t.yaml:2:1: unknown key 'lisen' at top level; expected one of: listen, "
-	     "state_dir, checkpoint_interval, windows, sources, rules, tuning, include",
+	     "state_dir, checkpoint_interval, windows, sources, rules, tuning, include, lateness, "
+	     "max_future",
 	     1},
 	    {"unknown rule key", "rules:\n  - name: a\n    match: x\n    regex: y\n",
 	     "t.yaml:4:5: unknown key 'regex' in rule; expected one of: name, match, flags, "
-	     "caseless, where, value, unit, top, top_k, group_by, distinct",
+	     "caseless, where, value, unit, top, top_k, group_by, distinct, time",
 	     1},
 	    {"unknown source key", "sources:\n  - {name: a, path: /x, glob: y}\n",
 	     "t.yaml:2:25: unknown key 'glob' in source; expected one of: name, type, path, "
-	     "exclude, format, start, rate, flush_after, listen, max_connections, idle_timeout",
+	     "exclude, format, start, rate, flush_after, listen, max_connections, idle_timeout, "
+	     "time, timezone",
 	     1},
 	    {"unknown tuning key", "tuning:\n  threads: 4\n",
 	     "t.yaml:2:3: unknown key 'threads' in tuning; expected one of: workers, "
@@ -694,6 +833,47 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "t.yaml:1:22: 'checkpoint_interval' must be a duration from 1s to 1h, got 'soon'", 1},
 	    {"checkpoint_interval a list", "checkpoint_interval: [5s]\n",
 	     "t.yaml:1:22: 'checkpoint_interval' must be a duration such as 5s, not a sequence", 1},
+	    {"window of 721h", "windows: [1m, 721h]\n",
+	     "t.yaml:1:15: window '721h' is out of range; windows must be from 1s to 30d", 1},
+	    {"bad source time", "sources:\n  - {name: s, path: /x, time: later}\n",
+	     "t.yaml:2:31: 'time' must be one of: arrival, event; got 'later'", 1},
+	    {"source time with no value", "sources:\n  - name: s\n    path: /x\n    time:\n",
+	     "t.yaml:4:5: 'time' has no value; expected arrival, event", 1},
+	    {"bad rule time", "rules:\n  - {name: a, match: x, time: inherit}\n",
+	     "t.yaml:2:31: 'time' must be one of: arrival, event; got 'inherit'", 1},
+	    {"unknown time zone", "sources:\n  - {name: s, path: /x, timezone: Mars/Olympus}\n",
+	     "t.yaml:2:35: bad 'timezone' 'Mars/Olympus': no time zone 'Mars/Olympus' in "
+	     "/usr/share/zoneinfo; expected UTC, local, an offset such as +02:00, or a zone name "
+	     "such as Europe/Berlin",
+	     1},
+	    {"time zone offset out of range",
+	     "sources:\n  - {name: s, path: /x, timezone: '+24:00'}\n",
+	     "t.yaml:2:35: bad 'timezone' '+24:00': an offset is +hh:mm, +hhmm or +hh (or -), "
+	     "hours 0 to 23; expected UTC, local, an offset such as +02:00, or a zone name such as "
+	     "Europe/Berlin",
+	     1},
+	    {"time zone name climbing out",
+	     "sources:\n  - {name: s, path: /x, timezone: ../../etc/passwd}\n",
+	     "t.yaml:2:35: bad 'timezone' '../../etc/passwd': a zone name is letters, digits, '_', "
+	     "'-', '+' and '.' in parts separated by '/', e.g. Europe/Berlin; expected UTC, local, "
+	     "an offset such as +02:00, or a zone name such as Europe/Berlin",
+	     1},
+	    {"time zone not a zone file", "sources:\n  - {name: s, path: /x, timezone: Europe}\n",
+	     "t.yaml:2:35: bad 'timezone' 'Europe': no time zone 'Europe' in /usr/share/zoneinfo; "
+	     "expected UTC, local, an offset such as +02:00, or a zone name such as Europe/Berlin",
+	     1},
+	    {"empty time zone", "sources:\n  - {name: s, path: /x, timezone: ''}\n",
+	     "t.yaml:2:35: 'timezone' must not be empty", 1},
+	    {"lateness too long", "lateness: 2h\n",
+	     "t.yaml:1:11: 'lateness' must be 0 or a duration up to 1h, got '2h'", 1},
+	    {"lateness not a duration", "lateness: -5s\n",
+	     "t.yaml:1:11: 'lateness' must be 0 or a duration up to 1h, got '-5s'", 1},
+	    {"max_future zero", "max_future: 0\n",
+	     "t.yaml:1:13: 'max_future' must be a duration from 1s to 1d, got '0'", 1},
+	    {"max_future too long", "max_future: 25h\n",
+	     "t.yaml:1:13: 'max_future' must be a duration from 1s to 1d, got '25h'", 1},
+	    {"max_future a list", "max_future: [5m]\n",
+	     "t.yaml:1:13: 'max_future' must be a duration such as 5m, not a sequence", 1},
 	};
 
 	return cr_make_param_array(struct err_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -743,12 +923,13 @@ Test(config, all_errors_are_reported_together_in_document_order)
 		  "t.yaml:2:16: bad duration 'never' in 'windows'; expected e.g. 10s, 5m, "
 		  "1h, 1d\n"
 		  "t.yaml:6:5: unknown key 'colour' in rule; expected one of: name, match, "
-		  "flags, caseless, where, value, unit, top, top_k, group_by, distinct\n"
+		  "flags, caseless, where, value, unit, top, top_k, group_by, distinct, time\n"
 		  "t.yaml:7:11: duplicate rule name 'a' (also used by the rule at t.yaml:4)\n"
 		  "t.yaml:9:5: rule 'b' needs 'match' (a regex), 'where' (fields), or both\n"
 		  "t.yaml:11:12: 'workers' must be an integer, got 'lots'\n"
 		  "t.yaml:12:1: unknown key 'bogus' at top level; expected one of: listen, "
-		  "state_dir, checkpoint_interval, windows, sources, rules, tuning, include\n");
+		  "state_dir, checkpoint_interval, windows, sources, rules, tuning, include, "
+		  "lateness, max_future\n");
 	free(errs);
 }
 

@@ -1,12 +1,14 @@
 /*
  * test_sketch.c - the aggregator's sketches against exact answers computed
  * here on generated data (seeded, so every run sees the same streams):
- * topk (Space-Saving), hll (HyperLogLog), dds (DDSketch).
+ * topk (Space-Saving), hll (HyperLogLog), dds (DDSketch), and the compact
+ * pane forms of the last two (psketch) against the dense ones.
  *
  * Run with --verbose to see the measured accuracy (cr_log_info).
  */
 #include "aggregate/ddsketch.h"
 #include "aggregate/hll.h"
+#include "aggregate/psketch.h"
 #include "aggregate/topk.h"
 #include "core/crc32c.h"
 
@@ -687,6 +689,106 @@ Test(topk, decode_rejects_every_corrupt_buffer)
 	topk_free(&b);
 }
 
+/* topk_encode()'s bytes of t into buf; returns the length. */
+static size_t encoded(const struct topk *t, uint8_t *buf, size_t cap)
+{
+	size_t len;
+
+	cr_assert_eq(topk_encode(t, buf, cap, &len), 0);
+	return len;
+}
+
+/*
+ * A table allocates room for a few counters at init and doubles it as keys
+ * arrive. Growth must be invisible: the same stream into a lazily grown
+ * table and into one whose arrays were grown in full beforehand (k keys,
+ * then reset) gives the same heap, so the same encoded bytes, at every
+ * stage; so do a decode and a merge into fresh tables.
+ */
+Test(topk, arrays_grow_with_the_keys_and_growth_is_invisible)
+{
+	static uint8_t ba[1000 * 150 + 64], bb[1000 * 150 + 64];
+	static uint64_t exact[NKEYS];
+	static const uint32_t stages[] = {1, 3, 4, 5, 9, 100, 1000, 10000, 300000};
+	struct topk a, b, c, d;
+	struct topk_entry e;
+	struct rng r = {99};
+	size_t la, lb, full;
+	uint32_t i, s, done = 0;
+
+	keys_init();
+	memset(exact, 0, sizeof(exact));
+	cr_assert_eq(topk_init(&a, 1000), 0);
+	cr_assert_leq(topk_bytes(&a), 1024, "an empty table is small: %zu", topk_bytes(&a));
+	cr_assert_eq(topk_init(&b, 1000), 0);
+	for (i = 0; i < 1000; i++)
+		topk_add(&b, keys[i], key_len[i], 1);
+	full = topk_bytes(&b);
+	cr_assert_eq(full, 1000 * (152 + 16 + 4) + 2048 * 8, "full size as before: %zu", full);
+	topk_reset(&b);
+	cr_assert_eq(topk_bytes(&b), full, "reset keeps the arrays");
+
+	for (s = 0; s < sizeof(stages) / sizeof(stages[0]); s++) {
+		for (; done < stages[s]; done++) {
+			uint32_t id = zipf(&r);
+
+			topk_add(&a, keys[id], key_len[id], 1);
+			topk_add(&b, keys[id], key_len[id], 1);
+			exact[id]++;
+		}
+		cr_assert_leq(topk_bytes(&a), (size_t)(2 * a.n + 4) * 204, "%u keys: %zu bytes",
+			      a.n, topk_bytes(&a));
+		cr_assert_leq(topk_bytes(&a), full);
+		if (stages[s] == 1)
+			cr_assert_leq(topk_bytes(&a), 1024, "1 key: %zu bytes", topk_bytes(&a));
+		la = encoded(&a, ba, sizeof(ba));
+		lb = encoded(&b, bb, sizeof(bb));
+		cr_assert_eq(la, lb, "after %u adds", stages[s]);
+		cr_assert(!memcmp(ba, bb, la), "same heap after %u adds", stages[s]);
+		same_listing(&a, &b);
+		for (i = 0; i < 20; i++) {
+			uint32_t id = zipf(&r);
+
+			cr_assert_eq(topk_get(&a, keys[id], key_len[id], &e),
+				     topk_get(&b, keys[id], key_len[id], &e));
+		}
+		/* decoded into, and merged into, fresh tables growing as they fill */
+		cr_assert_eq(topk_init(&c, 1000), 0);
+		cr_assert_eq(topk_decode(&c, ba, la), 0);
+		lb = encoded(&c, bb, sizeof(bb));
+		cr_assert_eq(lb, la);
+		cr_assert(!memcmp(bb, ba, la), "decoded: same heap");
+		cr_assert_eq(topk_init(&d, 1000), 0);
+		topk_merge(&d, &a);
+		same_listing(&d, &a);
+		topk_merge(&c, &d);
+		topk_merge(&b, &d);
+		same_listing(&c, &b);
+		topk_free(&c);
+		topk_free(&d);
+		/* b took d's counts twice over: rebuild it from a, grown in full */
+		topk_reset(&b);
+		cr_assert_eq(topk_decode(&b, ba, la), 0);
+		cr_assert_eq(topk_bytes(&b), full);
+	}
+	cr_assert_eq(a.n, 1000);
+	cr_assert_eq(topk_bytes(&a), full, "full: the same arrays as before");
+	check_topk(&a, exact, done);
+	topk_free(&a);
+	topk_free(&b);
+
+	/* k below the initial room */
+	cr_assert_eq(topk_init(&a, 1), 0);
+	topk_add(&a, "x", 1, 2);
+	topk_add(&a, "y", 1, 1);
+	cr_assert_eq(a.n, 1);
+	cr_assert(topk_get(&a, "y", 1, &e));
+	cr_assert_eq(e.count, 3);
+	cr_assert_eq(e.err, 2);
+	cr_assert_eq(topk_bound(&a), 3);
+	topk_free(&a);
+}
+
 /* ==================================================================== */
 /* hll                                                                  */
 /* ==================================================================== */
@@ -1279,4 +1381,403 @@ Test(dds, encode_decode_round_trip_and_corruption)
 	cr_assert_eq(dds_decode(&e, buf, len), 0);
 	cr_assert_eq(e.count, 0);
 	cr_assert(isnan(dds_quantile(&e, 0.5)));
+}
+
+/* ==================================================================== */
+/* psketch: compact pane sketches                                       */
+/* ==================================================================== */
+
+enum pdist {
+	P_UNIFORM,
+	P_EXPONENTIAL,
+	P_LOGNORMAL,
+	P_MIXED,
+	P_HUGE,
+	P_WIDE_FEW,
+	P_INTS,
+	P_NONFINITE,
+	NPDIST
+};
+
+static const char *const pdist_name[] = {
+    "uniform(0,1000)",	      "exponential(1)",
+    "lognormal(0,1.5)",	      "mixed neg/zero/pos",
+    "60 decades, both signs", "13 magnitudes over 60 decades",
+    "integers -10..10",	      "mixed with NaN, infinities and extremes"};
+
+static double pdraw(struct rng *r, enum pdist which)
+{
+	double u;
+
+	switch (which) {
+	case P_HUGE:
+		/* far more keys than a window: collapses, in panes too */
+		u = unif(r);
+		if (u < 0.05)
+			return 0;
+		return (u < 0.35 ? -1 : 1) * pow(10, -30 + 60 * unif(r));
+	case P_WIDE_FEW:
+		/* few bins, but they collapse */
+		return (rnd(r) % 3 ? 1 : -1) * pow(10, -30 + 5 * (double)(rnd(r) % 13));
+	case P_INTS:
+		return (double)(rnd(r) % 21) - 10;
+	case P_NONFINITE:
+		u = unif(r);
+		if (u < 0.02)
+			return NAN;
+		if (u < 0.025)
+			return u < 0.0225 ? INFINITY : -INFINITY;
+		if (u < 0.026)
+			return u < 0.0255 ? 5e-324 : -1e300;
+		return draw(r, MIXED);
+	default:
+		return draw(r, (enum dist)which);
+	}
+}
+
+enum { PN = 100000, NPANE = 30 };
+
+/*
+ * Values spread over panes (half of them in pane 0, so that it may outgrow
+ * the sparse form, the rest at random): the panes merged into a dense
+ * sketch are, field for field, what dds_merge() of a dense sketch per pane
+ * gives; and their bins, count, zero, rejected, min and max are those of
+ * one dense sketch fed every value (the sum within a rounding of it).
+ */
+Test(psketch, pdds_panes_merge_into_the_dense_sketch_of_all_values)
+{
+	static struct dds whole, pane_d[NPANE + 1], ref, merged, rev;
+	struct pdds *pane[NPANE + 2];
+	size_t bound = sizeof(struct dds) + 256;
+
+	for (int which = 0; which < NPDIST; which++) {
+		struct rng r = {500 + (uint64_t)which};
+		bool went_dense = false;
+		size_t small = 0;
+
+		dds_init(&whole);
+		for (int p = 0; p <= NPANE; p++)
+			dds_init(&pane_d[p]);
+		memset(pane, 0, sizeof(pane)); /* pane[NPANE + 1] stays NULL: empty */
+		for (size_t i = 0; i < PN; i++) {
+			double v = pdraw(&r, (enum pdist)which);
+			int p = i < PN / 2 ? 0 : 1 + (int)(rnd(&r) % (NPANE - 1));
+			int rc = dds_add(&whole, v);
+
+			cr_assert_eq(dds_add(&pane_d[p], v), rc);
+			cr_assert_eq(pdds_add(&pane[p], v), rc, "%s: value %g", pdist_name[which],
+				     v);
+			cr_assert_leq(pdds_bytes(pane[p]), bound);
+		}
+		/* a pane of refused values only */
+		for (int j = 0; j < 3; j++) {
+			double v = j == 1 ? -INFINITY : NAN;
+
+			cr_assert_eq(dds_add(&whole, v), -EDOM);
+			cr_assert_eq(dds_add(&pane_d[NPANE], v), -EDOM);
+			cr_assert_eq(pdds_add(&pane[NPANE], v), -EDOM);
+		}
+		cr_assert_eq(pdds_count(pane[NPANE]), 0);
+		cr_assert_eq(pdds_count(pane[NPANE + 1]), 0);
+		cr_assert_eq(pdds_bytes(pane[NPANE + 1]), 0);
+
+		dds_init(&ref);
+		dds_init(&merged);
+		dds_init(&rev);
+		for (int p = 0; p <= NPANE + 1; p++) {
+			if (p <= NPANE) {
+				dds_merge(&ref, &pane_d[p]);
+				cr_assert_eq(pdds_count(pane[p]), pane_d[p].count);
+			}
+			pdds_merge_into(&merged, pane[p]);
+			pdds_merge_into(&rev, pane[NPANE + 1 - p]);
+			went_dense |= pdds_bytes(pane[p]) > sizeof(struct dds);
+			if (p && p < NPANE)
+				small = pdds_bytes(pane[p]) > small ? pdds_bytes(pane[p]) : small;
+		}
+		cr_assert(!memcmp(&merged, &ref, sizeof(ref)), "%s: the same as dds_merge()",
+			  pdist_name[which]);
+		cr_assert_eq(merged.count, whole.count);
+		cr_assert_eq(merged.zero, whole.zero);
+		cr_assert_eq(merged.rejected, whole.rejected);
+		cr_assert_eq(merged.min, whole.min);
+		cr_assert_eq(merged.max, whole.max);
+		cr_assert(!memcmp(&merged.pos, &whole.pos, sizeof(whole.pos)), "%s: same bins",
+			  pdist_name[which]);
+		cr_assert(!memcmp(&merged.neg, &whole.neg, sizeof(whole.neg)), "%s: same bins",
+			  pdist_name[which]);
+		cr_assert_leq(fabs(dds_sum(&merged) - dds_sum(&whole)),
+			      1e-12 * fabs(dds_sum(&whole)) + 1e-300, "%s: sum %.17g vs %.17g",
+			      pdist_name[which], dds_sum(&merged), dds_sum(&whole));
+		for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+			cr_assert_eq(dds_quantile(&merged, qs[i]), dds_quantile(&whole, qs[i]));
+		/* in any order of panes */
+		cr_assert(!memcmp(&rev.pos, &whole.pos, sizeof(whole.pos)));
+		cr_assert(!memcmp(&rev.neg, &whole.neg, sizeof(whole.neg)));
+		cr_assert_eq(rev.count, whole.count);
+
+		cr_log_info("pdds %s: pane 0 %zu bytes, largest small pane %zu bytes, collapsed "
+			    "%llu+%llu\n",
+			    pdist_name[which], pdds_bytes(pane[0]), small,
+			    (unsigned long long)whole.pos.collapsed,
+			    (unsigned long long)whole.neg.collapsed);
+		if (which == P_WIDE_FEW) {
+			cr_assert_gt(pane_d[1].pos.collapsed, 0, "small panes collapse");
+			cr_assert_leq(pdds_bytes(pane[0]), 96 + 64 * 12, "and stay small");
+		}
+		if (which == P_HUGE) {
+			cr_assert(went_dense, "60 decades outgrow the sparse form");
+			cr_assert_gt(whole.pos.collapsed, 0);
+			cr_assert_gt(whole.neg.collapsed, 0);
+			cr_assert_gt(pane_d[0].pos.collapsed, 0, "pane 0 collapses on its own");
+		}
+		if (which == P_INTS) /* 21 values: 20 bins and zeros */
+			cr_assert_leq(pdds_bytes(pane[0]), 96 + 32 * 12);
+		if (which == P_NONFINITE)
+			cr_assert_gt(whole.rejected, PN / 100);
+		for (int p = 0; p <= NPANE + 1; p++)
+			pdds_free(pane[p]);
+	}
+	pdds_free(NULL);
+}
+
+/* A pane as the aggregator checkpoints it (merged into a zeroed dense
+ * sketch, dds_encode) and restores it (dds_decode, pdds_from_dds): merged
+ * again, it is the same sketch, and it goes on counting as the dense one. */
+Test(psketch, pdds_from_dds_round_trips_through_the_checkpoint)
+{
+	static struct dds d, e, f, g;
+	static uint8_t buf[DDS_ENCODED_MAX];
+	/* which: the pane's values (n of them, or n < 0: see below); then:
+	 * those added after the restore */
+	static const struct {
+		enum pdist which, then;
+		int n;
+		const char *what;
+	} cases[] = {
+	    {P_INTS, P_INTS, 1000, "few bins"},
+	    {P_MIXED, P_MIXED, 2000, "some hundred bins"},
+	    {P_HUGE, P_HUGE, 40000, "collapsed, dense"},
+	    {P_WIDE_FEW, P_WIDE_FEW, 1000, "collapsed, few bins"},
+	    {P_WIDE_FEW, P_HUGE, 1000, "collapsed, few bins, then many"},
+	    {P_WIDE_FEW, P_LOGNORMAL, 1000, "collapsed, then others"},
+	    {P_NONFINITE, P_NONFINITE, 500, "with refused values and extremes"},
+	    {P_UNIFORM, P_UNIFORM, 0, "empty"},
+	    {P_NONFINITE, P_NONFINITE, -1, "refused values only"},
+	    {P_LOGNORMAL, P_HUGE, -2, "zeros only"},
+	    {P_UNIFORM, P_MIXED, -3, "10^8 range, 1800 bins, dense"},
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct rng r = {900 + c};
+		struct pdds *p = NULL, *q = NULL;
+		size_t len;
+
+		for (int i = 0; i < 5000; i++) /* the pane being replaced */
+			pdds_add(&q, draw(&r, LOGNORMAL));
+		if (cases[c].n > 0)
+			for (int i = 0; i < cases[c].n; i++)
+				pdds_add(&p, pdraw(&r, cases[c].which));
+		else if (cases[c].n == -1)
+			for (int i = 0; i < 7; i++)
+				pdds_add(&p, NAN);
+		else if (cases[c].n == -2)
+			for (int i = 0; i < 7; i++)
+				pdds_add(&p, i % 2 ? 0.0 : -0.0);
+		else if (cases[c].n == -3)
+			for (int i = 0; i < 20000; i++)
+				pdds_add(&p, (i % 2 ? 1 : -1) * pow(10, -4 + 8 * unif(&r)));
+		dds_init(&d);
+		pdds_merge_into(&d, p);
+		cr_assert_eq(dds_encode(&d, buf, sizeof(buf), &len), 0);
+		dds_init(&e);
+		cr_assert_eq(dds_decode(&e, buf, len), 0);
+		cr_assert_eq(pdds_from_dds(&q, &e), 0);
+		cr_assert_eq(pdds_count(q), d.count, "%s", cases[c].what);
+		dds_init(&f);
+		pdds_merge_into(&f, q);
+		cr_assert(!memcmp(&f, &d, sizeof(d)), "%s: the same sketch", cases[c].what);
+		cr_assert_leq(pdds_bytes(q), pdds_bytes(p), "%s: %zu bytes, was %zu", cases[c].what,
+			      pdds_bytes(q), pdds_bytes(p));
+		if (!d.count && !d.rejected)
+			cr_assert_null(q, "empty: NULL");
+		cr_log_info("pdds restored %s: %zu bytes (added: %zu)\n", cases[c].what,
+			    pdds_bytes(q), pdds_bytes(p));
+
+		/* the restored pane keeps counting */
+		g = d;
+		for (int i = 0; i < 3000; i++) {
+			double v = pdraw(&r, cases[c].then);
+
+			cr_assert_eq(pdds_add(&q, v), dds_add(&g, v));
+		}
+		dds_init(&f);
+		pdds_merge_into(&f, q);
+		cr_assert_eq(f.count, g.count);
+		cr_assert_eq(f.zero, g.zero);
+		cr_assert_eq(f.rejected, g.rejected);
+		cr_assert_eq(f.min, g.min);
+		cr_assert_eq(f.max, g.max);
+		cr_assert(!memcmp(&f.pos, &g.pos, sizeof(g.pos)), "%s: same bins", cases[c].what);
+		cr_assert(!memcmp(&f.neg, &g.neg, sizeof(g.neg)), "%s: same bins", cases[c].what);
+		cr_assert_leq(fabs(dds_sum(&f) - dds_sum(&g)), 1e-12 * fabs(dds_sum(&g)) + 1e-300);
+		/* and merges as the dense one into a sketch holding other values */
+		dds_init(&f);
+		dds_init(&e);
+		for (int i = 0; i < 2000; i++) {
+			double v = pdraw(&r, i % 2 ? P_HUGE : P_MIXED);
+
+			dds_add(&f, v);
+			dds_add(&e, v);
+		}
+		pdds_merge_into(&f, q);
+		dds_merge(&e, &g);
+		cr_assert(!memcmp(&f.pos, &e.pos, sizeof(e.pos)), "%s: merged", cases[c].what);
+		cr_assert(!memcmp(&f.neg, &e.neg, sizeof(e.neg)), "%s: merged", cases[c].what);
+		cr_assert_eq(f.count, e.count);
+		pdds_free(p);
+		pdds_free(q);
+	}
+}
+
+/* n distinct keys, each added 1..3 times, over npane panes: the panes
+ * merged give exactly the registers of one dense sketch fed every key.
+ * Returns the largest pane's bytes. */
+static size_t phll_check(uint64_t n, int npane, uint64_t seed)
+{
+	static struct hll whole, merged;
+	struct phll *pane[16] = {0};
+	struct rng r = {seed};
+	size_t most = 0;
+
+	cr_assert_leq(npane, 16);
+	hll_init(&whole);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t x = seed << 32 | i, h = hll_hash(&x, sizeof(x));
+		int times = 1 + (int)(rnd(&r) % 3);
+
+		for (int t = 0; t < times; t++) {
+			int p = (int)(rnd(&r) % (uint64_t)npane);
+
+			hll_add_hash(&whole, h);
+			cr_assert_eq(phll_add_hash(&pane[p], h), 0);
+			cr_assert_leq(phll_bytes(pane[p]), sizeof(struct hll) + 256);
+		}
+	}
+	hll_init(&merged);
+	for (int p = 0; p < npane; p++) {
+		phll_merge_into(&merged, pane[p]);
+		most = phll_bytes(pane[p]) > most ? phll_bytes(pane[p]) : most;
+		phll_free(pane[p]);
+	}
+	phll_merge_into(&merged, NULL);
+	cr_assert(!memcmp(&merged, &whole, sizeof(whole)), "%llu keys over %d panes",
+		  (unsigned long long)n, npane);
+	return most;
+}
+
+Test(psketch, phll_panes_merge_into_the_registers_of_all_keys)
+{
+	static const uint64_t ns[] = {0, 1, 2, 3, 4, 10, 100, 1000, 1500, 1600, 3000, 5000, 100000};
+	size_t b1, b16;
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		b1 = phll_check(ns[i], 1, 70 + i);
+		b16 = phll_check(ns[i], 16, 170 + i);
+		cr_log_info("phll %llu keys: one pane %zu bytes, 16 panes at most %zu bytes\n",
+			    (unsigned long long)ns[i], b1, b16);
+		if (ns[i] == 0)
+			cr_assert_eq(b1, 0, "nothing added: nothing allocated");
+		if (ns[i] && ns[i] <= 3)
+			cr_assert_leq(b1, 64, "a few keys: a few bytes");
+		if (ns[i] <= 1000)
+			cr_assert_leq(b1, sizeof(struct hll) / 2 + 64, "sparse: %zu bytes", b1);
+		if (ns[i] >= 3000)
+			cr_assert_geq(b1, sizeof(struct hll), "dense");
+	}
+	phll_free(NULL);
+}
+
+Test(psketch, phll_from_hll_round_trips_through_the_checkpoint)
+{
+	static struct hll h, e, f;
+	static uint8_t buf[HLL_ENCODED_MAX];
+	static const uint64_t ns[] = {0, 1, 10, 1000, 1200, 2000, 50000};
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		struct phll *p = NULL, *q = NULL;
+		size_t len;
+
+		for (uint64_t j = 0; j < 3000; j++) /* the pane being replaced */
+			phll_add_hash(&q, hll_hash(&j, sizeof(j)));
+		for (uint64_t j = 0; j < ns[i]; j++) {
+			uint64_t x = j + (i << 40);
+
+			phll_add_hash(&p, hll_hash(&x, sizeof(x)));
+		}
+		hll_init(&h);
+		phll_merge_into(&h, p);
+		cr_assert_eq(hll_encode(&h, buf, sizeof(buf), &len), 0);
+		cr_assert_eq(hll_decode(&e, buf, len), 0);
+		cr_assert_eq(phll_from_hll(&q, &e), 0);
+		hll_init(&f);
+		phll_merge_into(&f, q);
+		cr_assert(!memcmp(&f, &h, sizeof(h)), "%llu keys: the same registers",
+			  (unsigned long long)ns[i]);
+		cr_assert_leq(phll_bytes(q), phll_bytes(p), "%llu keys: %zu bytes, was %zu",
+			      (unsigned long long)ns[i], phll_bytes(q), phll_bytes(p));
+		if (!ns[i])
+			cr_assert_null(q);
+		/* and keeps counting */
+		for (uint64_t j = 0; j < 2000; j++) {
+			uint64_t x = j + (i << 40) + (1ull << 36), hh = hll_hash(&x, sizeof(x));
+
+			hll_add_hash(&h, hh);
+			cr_assert_eq(phll_add_hash(&q, hh), 0);
+		}
+		hll_init(&f);
+		phll_merge_into(&f, q);
+		cr_assert(!memcmp(&f, &h, sizeof(h)));
+		phll_free(p);
+		phll_free(q);
+	}
+}
+
+/* A million adds of the worst kind (any double, any hash) stay within the
+ * dense size; a pane that has grown to its working size adds in place. */
+Test(psketch, memory_stays_bounded_and_grown_panes_add_in_place)
+{
+	struct pdds *p = NULL, *w = NULL;
+	struct phll *h = NULL;
+	const struct pdds *at;
+	struct rng r = {2718};
+	size_t most = 0, hmost = 0;
+
+	for (int i = 0; i < 1000000; i++) {
+		uint64_t bits = rnd(&r);
+		double v;
+
+		memcpy(&v, &bits, sizeof(v)); /* every exponent, NaN and infinities */
+		pdds_add(&p, v);
+		cr_assert_eq(phll_add_hash(&h, rnd(&r)), 0);
+		most = pdds_bytes(p) > most ? pdds_bytes(p) : most;
+		hmost = phll_bytes(h) > hmost ? phll_bytes(h) : hmost;
+	}
+	cr_log_info("1M adds: pdds %zu bytes (dense dds %zu), phll %zu bytes (hll %zu)\n", most,
+		    sizeof(struct dds), hmost, sizeof(struct hll));
+	cr_assert_leq(most, sizeof(struct dds) + 256);
+	cr_assert_leq(hmost, sizeof(struct hll) + 256);
+	cr_assert_gt(pdds_count(p), 900000);
+
+	/* 100 bins: grown within the first values, then the same allocation */
+	for (int i = 0; i < 2000; i++)
+		pdds_add(&w, (i / 50 % 2 ? 1 : -1) * (1 + (double)(i % 50) / 4));
+	at = w;
+	for (int i = 0; i < 100000; i++)
+		cr_assert_eq(pdds_add(&w, (i % 3 ? 1 : -1) * (1 + (double)(rnd(&r) % 50) / 4)), 0);
+	cr_assert_eq(w, at, "no new allocation once grown");
+	cr_assert_leq(pdds_bytes(w), 96 + 256 * 12);
+	pdds_free(p);
+	pdds_free(w);
+	phll_free(h);
 }

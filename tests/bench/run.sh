@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run.sh - make bench's scan and tailing benchmarks, one after the other.
+# run.sh - make bench's scan, tailing and aggregation benchmarks, one after
+# the other.
 # See tests/bench/README.md for what is measured and how to read it.
 #
 #   make bench            (sets WEIR_BIN and BENCH_BIN)
@@ -14,12 +15,18 @@
 #    are listed in scan.py and README.md.
 # 2. tail.py (unless BENCH_TAIL=0): weir serve tailing 1/100/1000 files vs
 #    GNU tail -F, and freshness; knobs BENCH_TAIL_*, BENCH_FRESH_*.
+# 3. agg.py (unless BENCH_AGG=0): the aggregator's memory and cost - peak
+#    RSS with 1/50/1,000 rules (scan, a 30-day steady state, serve), a top:
+#    rule over 10M distinct keys vs sort | uniq -c | sort -rn | head, and
+#    agg_bench's ns per matched record and per-tick window merge; bars
+#    BENCH_AGG_RSS_BAR, BENCH_AGG_TOPK_RSS_BAR; knobs BENCH_AGG_*.
 #
 # Environment: WEIR_BIN (default build/release/weir), BENCH_BIN (default
-# build/release/bench), BENCH_DIR (/dev/shm), BENCH_SEED (1), BENCH_TAIL (1).
+# build/release/bench), BENCH_DIR (/dev/shm), BENCH_SEED (1), BENCH_TAIL (1),
+# BENCH_AGG (1).
 #
-# Exit status: 0 when both parts pass; 2 when the scan part cannot run (a
-# missing tool, no space: tail.py is then not run); 1 otherwise.
+# Exit status: 0 when every part run passes; 2 when the scan part cannot run
+# (a missing tool, no space: the others are then not run); 1 otherwise.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,6 +35,7 @@ PY=/usr/bin/python3
 export WEIR_BIN=${WEIR_BIN:-$root/build/release/weir}
 export BENCH_BIN=${BENCH_BIN:-$root/build/release/bench}
 BENCH_TAIL=${BENCH_TAIL:-1}
+BENCH_AGG=${BENCH_AGG:-1}
 
 verdict() { # verdict RC: PASS, FAIL (RC) or skipped (RC empty)
 	if [[ -z $1 ]]; then echo skipped; elif (($1 == 0)); then echo PASS; else echo "FAIL ($1)"; fi
@@ -43,8 +51,15 @@ if ((scan_rc != 2)) && [[ $BENCH_TAIL != 0 ]]; then
 	"$PY" "$here/tail.py" all || tail_rc=$?
 fi
 
+agg_rc=
+if ((scan_rc != 2)) && [[ $BENCH_AGG != 0 ]]; then
+	echo
+	agg_rc=0
+	"$PY" "$here/agg.py" all || agg_rc=$?
+fi
+
 echo
-echo "make bench: scan $(verdict "$scan_rc"), tail $(verdict "$tail_rc")"
+echo "make bench: scan $(verdict "$scan_rc"), tail $(verdict "$tail_rc"), agg $(verdict "$agg_rc")"
 ((scan_rc == 2)) && exit 2
-((scan_rc == 0 && ${tail_rc:-0} == 0)) || exit 1
+((scan_rc == 0 && ${tail_rc:-0} == 0 && ${agg_rc:-0} == 0)) || exit 1
 exit 0

@@ -3,7 +3,9 @@
 
 #include "aggregate/aggcore.h"
 #include "aggregate/ddsketch.h"
+#include "aggregate/delta_json.h"
 #include "aggregate/hll.h"
+#include "aggregate/metrics_text.h"
 #include "aggregate/pane.h"
 #include "aggregate/sources_json.h"
 #include "aggregate/tiers.h"
@@ -47,6 +49,10 @@ struct aggregator {
 	uint64_t sketch_oom;	/* observations a pane sketch had no memory for */
 	uint64_t last_bytes;	/* tiers_bytes(), refreshed every 10 ticks */
 	const struct cfg *rcfg; /* where the rules come from (changes on reload) */
+	/* The last published counts, for the next snapshot's delta. */
+	struct delta_prev delta;
+	/* The last ticks, for the throughput in /api/v1/stats. */
+	struct metrics_hist mhist;
 };
 
 #define TOPK_ENTRIES 1000 /* the largest top_k */
@@ -340,10 +346,18 @@ static void render_value(struct strbuf *sb, const struct cfg_rule *cr, uint64_t 
 	strbuf_putc(sb, '}');
 }
 
+/* slot: where to record the items' offsets in sb (a window's top), or NULL. */
 static void render_top(struct aggregator *a, struct strbuf *sb, const struct cfg_rule *cr,
-		       const struct topk *t)
+		       const struct topk *t, struct snap_top *slot)
 {
 	uint32_t n = topk_sorted(t, a->entries, cr->top_k), i;
+
+	if (slot) {
+		slot->total = t->total;
+		slot->bound = topk_bound(t);
+		slot->item_off = calloc(n + 1, sizeof(*slot->item_off));
+		slot->n = slot->item_off ? n : 0;
+	}
 
 	strbuf_puts(sb, ",\"top\":{\"field\":");
 	json_cstr(sb, cr->top);
@@ -354,7 +368,11 @@ static void render_top(struct aggregator *a, struct strbuf *sb, const struct cfg
 	for (i = 0; i < n; i++) {
 		const struct topk_entry *e = &a->entries[i];
 
-		strbuf_puts(sb, i ? ",{\"value\":" : "{\"value\":");
+		if (i)
+			strbuf_putc(sb, ',');
+		if (slot && slot->item_off)
+			slot->item_off[i] = sb->len;
+		strbuf_puts(sb, "{\"value\":");
 		json_str(sb, e->key, e->len);
 		put_u64_field(sb, "count", e->count);
 		put_u64_field(sb, "error", e->err);
@@ -362,6 +380,8 @@ static void render_top(struct aggregator *a, struct strbuf *sb, const struct cfg
 			strbuf_puts(sb, ",\"truncated\":true");
 		strbuf_putc(sb, '}');
 	}
+	if (slot && slot->item_off)
+		slot->item_off[n] = sb->len;
 	strbuf_puts(sb, "]}");
 }
 
@@ -391,7 +411,7 @@ static void render_rule_extra(struct aggregator *a, struct snapshot *s)
 		if (cr->value)
 			render_value(&sb, cr, o->vn, o->vsum, o->vmin, o->vmax, o->dds);
 		if (cr->top && o->top)
-			render_top(a, &sb, cr, o->top);
+			render_top(a, &sb, cr, o->top, NULL);
 		if (cr->distinct && o->hll)
 			render_distinct(&sb, cr, o->hll);
 	}
@@ -414,13 +434,14 @@ static void put_rule_extra(struct strbuf *sb, const struct snapshot *s, uint32_t
 /* Rendering one rule's windows: what the extras callback needs. */
 struct win_ctx {
 	struct aggregator *a;
-	const struct snapshot *s;
+	struct snapshot *s;
 	struct strbuf *sb;
 	uint32_t rule;
 	int64_t now;
 };
 
-/* "10s":{"count":..,"rate":..,"span_s":.. then extras (open: no '}') */
+/* "10s":{"count":..,"rate":..,"span_s":.. then extras (open: no '}');
+ * window_tail closes it. */
 static void window_head(struct win_ctx *x, uint32_t w)
 {
 	const struct cfg *cfg = x->a->p->cfg;
@@ -432,11 +453,20 @@ static void window_head(struct win_ctx *x, uint32_t w)
 	if (w)
 		strbuf_putc(x->sb, ',');
 	json_key(x->sb, dur);
+	if (x->s->win_off)
+		x->s->win_off[2 * ((size_t)x->rule * x->s->nwindows + w)] = x->sb->len;
 	strbuf_puts(x->sb, "{\"count\":");
 	json_u64(x->sb, c);
 	strbuf_puts(x->sb, ",\"rate\":");
 	json_double(x->sb, (double)c / (double)sp.span_s);
 	put_u64_field(x->sb, "span_s", sp.span_s);
+}
+
+static void window_tail(struct win_ctx *x, uint32_t w)
+{
+	strbuf_putc(x->sb, '}');
+	if (x->s->win_off)
+		x->s->win_off[2 * ((size_t)x->rule * x->s->nwindows + w) + 1] = x->sb->len;
 }
 
 static void window_extras(void *arg, uint32_t w, const struct tiers_acc *acc)
@@ -445,17 +475,19 @@ static void window_extras(void *arg, uint32_t w, const struct tiers_acc *acc)
 	const struct cfg_rule *cr = &x->a->rcfg->rules[x->rule];
 
 	window_head(x, w);
+	if (cr->value || cr->distinct)
+		metrics_record_window(x->s, x->rule, w, acc, cr->value, cr->distinct);
 	if (cr->value)
 		render_value(x->sb, cr, acc->vn, acc->vsum, acc->vmin, acc->vmax, acc->dds);
 	if (cr->top && acc->top)
-		render_top(x->a, x->sb, cr, acc->top);
+		render_top(x->a, x->sb, cr, acc->top,
+			   x->s->tops ? &x->s->tops[(size_t)x->rule * x->s->nwindows + w] : NULL);
 	if (cr->distinct && acc->hll)
 		render_distinct(x->sb, cr, acc->hll);
-	strbuf_putc(x->sb, '}');
+	window_tail(x, w);
 }
 
-static void render_rule(struct aggregator *a, const struct snapshot *s, struct strbuf *sb,
-			uint32_t r)
+static void render_rule(struct aggregator *a, struct snapshot *s, struct strbuf *sb, uint32_t r)
 {
 	const struct agg_rule *ar = &a->c.rules[r];
 	const struct cfg *cfg = a->p->cfg;
@@ -482,7 +514,7 @@ static void render_rule(struct aggregator *a, const struct snapshot *s, struct s
 	else
 		for (uint32_t w = 0; w < s->nwindows; w++) {
 			window_head(&x, w);
-			strbuf_putc(sb, '}');
+			window_tail(&x, w);
 		}
 	strbuf_puts(sb, "}}");
 }
@@ -560,6 +592,8 @@ static void render(struct aggregator *a, struct snapshot *s)
 	strbuf_append(&sb, srcs.buf ? srcs.buf : "[]", srcs.buf ? srcs.len : 2);
 	strbuf_puts(&sb, "},\"rules\":[");
 	s->rule_off = calloc(s->nrules + 1, sizeof(*s->rule_off));
+	s->win_off = calloc(2 * (size_t)s->nrules * s->nwindows + 1, sizeof(*s->win_off));
+	s->tops = calloc((size_t)s->nrules * s->nwindows + 1, sizeof(*s->tops));
 	for (r = 0; r < s->nrules; r++) {
 		if (r)
 			strbuf_putc(&sb, ',');
@@ -626,6 +660,9 @@ static void publish(struct aggregator *a, int64_t t)
 		snap_release(s);
 		return;
 	}
+	metrics_render(&a->mhist, p, a->rcfg, &a->c, a->checkpoints, a->checkpoint_errors, s);
+	delta_render(&a->delta, s, a->rcfg, p->cfg,
+		     atomic_load_explicit(&p->reloads_applied, memory_order_relaxed));
 	snap_store_publish(&p->store, s);
 }
 
@@ -774,6 +811,7 @@ void agg_free(struct aggregator *a)
 		free(a->cut);
 	}
 	pthread_mutex_destroy(&a->lock);
+	delta_prev_free(&a->delta);
 	free(a->entries);
 	free(a->held);
 	free(a);

@@ -1,7 +1,10 @@
 /* snapshot.c - see snapshot.h. */
 #include "aggregate/snapshot.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 struct snapshot *snap_new(uint32_t nrules, uint32_t nwindows)
 {
@@ -32,34 +35,74 @@ void snap_release(struct snapshot *s)
 	free(s->windows);
 	free(s->json);
 	free(s->sources_json);
+	free(s->delta_json);
 	free(s->rule_extra);
 	free(s->rule_extra_off);
 	free(s->rule_off);
+	free(s->win_off);
+	for (size_t i = 0; s->tops && i < (size_t)s->nrules * s->nwindows; i++)
+		free(s->tops[i].item_off);
+	free(s->tops);
+	free(s->wextra);
+	free(s->metrics);
+	free(s->stats_json);
 	free(s);
+}
+
+struct snap_wextra *snap_wextra(struct snapshot *s, uint32_t r, uint32_t w)
+{
+	if (r >= s->nrules || w >= s->nwindows)
+		return NULL;
+	if (!s->wextra)
+		s->wextra = calloc((size_t)s->nrules * s->nwindows, sizeof(*s->wextra));
+	return s->wextra ? &s->wextra[(size_t)r * s->nwindows + w] : NULL;
 }
 
 void snap_store_init(struct snap_store *st)
 {
+	pthread_condattr_t ca;
+
 	pthread_mutex_init(&st->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	st->cur = NULL;
+	st->woken = false;
+	st->following = false;
+	st->nbacklog = 0;
 }
 
 void snap_store_destroy(struct snap_store *st)
 {
+	snap_store_unfollow(st);
 	snap_release(st->cur);
 	st->cur = NULL;
+	pthread_cond_destroy(&st->cond);
 	pthread_mutex_destroy(&st->mu);
 }
 
 void snap_store_publish(struct snap_store *st, struct snapshot *s)
 {
-	struct snapshot *old;
+	struct snapshot *old, *dropped = NULL;
 
 	pthread_mutex_lock(&st->mu);
 	old = st->cur;
 	st->cur = s;
+	if (st->following) {
+		if (st->nbacklog == SNAP_BACKLOG) {
+			dropped = st->backlog[0];
+			memmove(st->backlog, st->backlog + 1,
+				sizeof(*st->backlog) * (SNAP_BACKLOG - 1));
+			st->nbacklog--;
+		}
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+		st->backlog[st->nbacklog++] = s;
+	}
+	pthread_cond_broadcast(&st->cond);
 	pthread_mutex_unlock(&st->mu);
 	snap_release(old);
+	snap_release(dropped);
 }
 
 struct snapshot *snap_store_acquire(struct snap_store *st)
@@ -72,4 +115,74 @@ struct snapshot *snap_store_acquire(struct snap_store *st)
 		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&st->mu);
 	return s;
+}
+
+uint64_t snap_store_wait(struct snap_store *st, uint64_t after_seq, int timeout_ms)
+{
+	struct timespec until;
+	uint64_t seq;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&st->mu);
+	while (!st->woken && (st->cur ? st->cur->seq : 0) == after_seq)
+		if (pthread_cond_timedwait(&st->cond, &st->mu, &until) == ETIMEDOUT)
+			break;
+	st->woken = false;
+	seq = st->cur ? st->cur->seq : 0;
+	pthread_mutex_unlock(&st->mu);
+	return seq;
+}
+
+void snap_store_wake(struct snap_store *st)
+{
+	pthread_mutex_lock(&st->mu);
+	st->woken = true;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->mu);
+}
+
+struct snapshot *snap_store_next(struct snap_store *st, uint64_t after_seq)
+{
+	struct snapshot *taken[SNAP_BACKLOG], *s = NULL;
+	unsigned n = 0, i;
+
+	pthread_mutex_lock(&st->mu);
+	st->following = true;
+	while (n < st->nbacklog && st->backlog[n]->seq <= after_seq) {
+		taken[n] = st->backlog[n];
+		n++;
+	}
+	st->nbacklog -= n;
+	memmove(st->backlog, st->backlog + n, sizeof(*st->backlog) * st->nbacklog);
+	if (st->nbacklog)
+		s = st->backlog[0];
+	else if (st->cur && st->cur->seq > after_seq)
+		s = st->cur;
+	if (s)
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&st->mu);
+	for (i = 0; i < n; i++)
+		snap_release(taken[i]);
+	return s;
+}
+
+void snap_store_unfollow(struct snap_store *st)
+{
+	struct snapshot *taken[SNAP_BACKLOG];
+	unsigned n, i;
+
+	pthread_mutex_lock(&st->mu);
+	st->following = false;
+	n = st->nbacklog;
+	memcpy(taken, st->backlog, sizeof(*taken) * n);
+	st->nbacklog = 0;
+	pthread_mutex_unlock(&st->mu);
+	for (i = 0; i < n; i++)
+		snap_release(taken[i]);
 }

@@ -1778,9 +1778,77 @@ static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
 }
 
+static const char *const http_keys[] = {"token_file", "auth_reads",	 "tls_cert",
+					"tls_key",    "max_connections", "timeout"};
+enum { HK_TOKEN, HK_AUTH_READS, HK_CERT, HK_KEY, HK_MAXCONN, HK_TIMEOUT, HK_N };
+
+/* A file path given relative to the config: made relative to its directory. */
+static void get_path(struct ld *ld, const struct ynode *v, const char *key, char **out)
+{
+	char *s = NULL, *dir, *full;
+	const char *slash;
+
+	if (get_string(ld, v, key, &s))
+		return;
+	free(*out);
+	*out = s;
+	slash = strrchr(ld->file ? ld->file : "", '/');
+	if (s[0] == '/' || !slash)
+		return;
+	dir = strndup(ld->file, (size_t)(slash - ld->file));
+	full = dir ? malloc(strlen(dir) + strlen(s) + 2) : NULL;
+	if (!full) {
+		free(dir);
+		ld->oom = true;
+		return;
+	}
+	sprintf(full, "%s/%s", dir, s);
+	free(dir);
+	free(s);
+	*out = full;
+}
+
+static void do_http(struct ld *ld, struct cfg *cfg, const struct ynode *map)
+{
+	static const struct keyset ks = {"in http", http_keys, HK_N};
+	const struct ynode *v[HK_N] = {0};
+	uint32_t secs;
+
+	if (map->type == Y_SCALAR && map->null)
+		return;
+	if (map->type != Y_MAP) {
+		ld_err(ld, map, "'http' must be a mapping, not %s", ynode_kind(map));
+		return;
+	}
+	map_collect(ld, map, &ks, v);
+	if (v[HK_TOKEN])
+		get_path(ld, v[HK_TOKEN], "token_file", &cfg->http_token_file);
+	if (v[HK_AUTH_READS])
+		get_bool(ld, v[HK_AUTH_READS], "auth_reads", &cfg->http_auth_reads);
+	if (v[HK_CERT])
+		get_path(ld, v[HK_CERT], "tls_cert", &cfg->http_tls_cert);
+	if (v[HK_KEY])
+		get_path(ld, v[HK_KEY], "tls_key", &cfg->http_tls_key);
+	if (v[HK_MAXCONN])
+		get_uint(ld, v[HK_MAXCONN], "max_connections", 1, 65536,
+			 &cfg->http_max_connections);
+	if (v[HK_TIMEOUT] && !want_scalar(ld, v[HK_TIMEOUT], "timeout", "a duration such as 30s")) {
+		if (cfg_parse_duration(v[HK_TIMEOUT]->str, &secs) || secs > 3600)
+			ld_err(ld, v[HK_TIMEOUT],
+			       "'timeout' must be a duration from 1s to 1h, got '%.*s'",
+			       qlen(v[HK_TIMEOUT]), v[HK_TIMEOUT]->str);
+		else
+			cfg->http_timeout_s = secs;
+	}
+	if (!cfg->http_tls_cert != !cfg->http_tls_key)
+		ld_err(ld, map, "'tls_cert' and 'tls_key' go together: give both or neither");
+	if (cfg->http_auth_reads && !cfg->http_token_file)
+		ld_err(ld, v[HK_AUTH_READS], "'auth_reads' needs a 'token_file'");
+}
+
 static const char *const top_keys[] = {
     "listen",  "state_dir", "checkpoint_interval", "windows", "sources", "rules", "tuning",
-    "include", "lateness",  "max_future"};
+    "include", "lateness",  "max_future",	   "http"};
 enum {
 	TOP_LISTEN,
 	TOP_STATE_DIR,
@@ -1792,6 +1860,7 @@ enum {
 	TOP_INCLUDE,
 	TOP_LATENESS,
 	TOP_MAX_FUTURE,
+	TOP_HTTP,
 	TOP_N
 };
 
@@ -2048,6 +2117,8 @@ static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 		do_include(ld, cfg, v[TOP_INCLUDE]);
 	if (v[TOP_TUNING])
 		do_tuning(ld, cfg, v[TOP_TUNING]);
+	if (v[TOP_HTTP])
+		do_http(ld, cfg, v[TOP_HTTP]);
 }
 
 /* ---------------------------------------------------------------------------
@@ -2081,6 +2152,8 @@ static struct cfg *cfg_new_defaults(const char *name)
 	cfg->tick_ms = 1000;
 	cfg->max_files = 8192;
 	cfg->checkpoint_s = 5;
+	cfg->http_max_connections = 256;
+	cfg->http_timeout_s = 30;
 	cfg->lateness_s = 60;
 	cfg->max_future_s = 300;
 	return cfg;
@@ -2332,6 +2405,9 @@ void cfg_free(struct cfg *cfg)
 {
 	if (!cfg)
 		return;
+	free(cfg->http_token_file);
+	free(cfg->http_tls_cert);
+	free(cfg->http_tls_key);
 	for (size_t i = 0; i < cfg->nsources; i++) {
 		struct cfg_source *src = &cfg->sources[i];
 

@@ -206,6 +206,18 @@ struct cfg {
 	 * than this is counted as future and not placed; default 5m. */
 	uint32_t lateness_s;
 	uint32_t max_future_s;
+	/* `http:` (all optional). token_file: a file holding the bearer token
+	 * (surrounding whitespace ignored) that writes (POST) need, and with
+	 * auth_reads every request but /healthz and /readyz; tls_cert/tls_key:
+	 * PEM files, HTTPS instead of HTTP; max_connections (default 256);
+	 * timeout: an idle connection is closed after it (default 30s). Paths
+	 * relative to the config file's directory. */
+	char *http_token_file;
+	bool http_auth_reads;
+	char *http_tls_cert;
+	char *http_tls_key;
+	uint32_t http_max_connections;
+	uint32_t http_timeout_s;
 	/* `checkpoint_interval:` (top level): seconds between checkpoints of
 	 * file offsets and aggregates to state_dir; 1s..1h, default 5s. */
 	uint32_t checkpoint_s;

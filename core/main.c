@@ -537,6 +537,7 @@ static int cmd_serve(const struct opts *o)
 	rl.h = h;
 	http_set_reload(h, reload, &rl);
 	http_set_series(h, series, p);
+	http_set_ready(h, true);
 	log_info("weir %s: %zu rules, %u workers, %u sources; Ctrl-C to stop", WEIR_VERSION,
 		 cfg->nrules, p->nworkers, p->nsources);
 	for (;;) {

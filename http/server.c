@@ -3,12 +3,17 @@
  *
  * Routes: GET /api/v1/snapshot, /api/v1/sources, /api/v1/rules,
  * /api/v1/series/{rule}?range=&step=, /healthz;
+ * GET /metrics (Prometheus text 0.0.4), /api/v1/stats (both pre-rendered);
+ * GET /api/v1/stream (server-sent events, http/sse.c);
  * POST /api/v1/reload.
  * Anything else is a JSON error: 404 for an unknown path, 405 for a known
  * path with another method. Every error body has the same shape:
  *   {"error":{"status":404,"message":"..."}}
  */
 #include "http/server.h"
+#include "http/sse.h"
+
+#include "http/internal.h"
 
 #include "aggregate/snapshot.h"
 #include "core/config.h"
@@ -20,12 +25,14 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#define MAX_CONNECTIONS 256
-#define CONNECTION_TIMEOUT_S 30
+#define MAX_BODY (64u * 1024u) /* request bodies: larger is 413 */
+#define THREADS 2	       /* MHD's polling threads */
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -38,6 +45,13 @@ struct http_server {
 	http_series_fn series;
 	void *series_arg;
 	uint16_t port;
+	struct sse *sse; /* GET /api/v1/stream */
+	struct http_windows windows;
+	char *token; /* NULL: no token configured */
+	size_t token_len;
+	bool auth_reads;
+	char *tls_cert, *tls_key; /* PEM, held while the daemon runs */
+	_Atomic bool ready;
 };
 
 static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
@@ -104,6 +118,44 @@ static enum MHD_Result serve_snapshot(struct http_server *h, struct MHD_Connecti
 		return MHD_NO;
 	}
 	return send_body(c, MHD_HTTP_OK, r);
+}
+
+/* GET /metrics and /api/v1/stats: bodies the aggregator rendered into the
+ * latest snapshot, sent from it like serve_snapshot's. */
+static enum MHD_Result serve_rendered(struct http_server *h, struct MHD_Connection *c,
+				      const char *url, const char *method, bool get)
+{
+	bool metrics = !strcmp(url, "/metrics");
+	struct snapshot *s;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char msg[160];
+
+	if (!get) {
+		snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method, url);
+		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
+	}
+	s = snap_store_acquire(h->store);
+	if (!s || !(metrics ? s->metrics : s->stats_json)) {
+		snap_release(s);
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  s ? "out of memory rendering it" : "no snapshot yet", NULL);
+	}
+	r = MHD_create_response_from_buffer_with_free_callback_cls(
+	    metrics ? s->metrics_len : s->stats_len, metrics ? s->metrics : s->stats_json,
+	    snap_free_cb, s);
+	if (!r) {
+		snap_release(s);
+		return MHD_NO;
+	}
+	if (!metrics)
+		return send_body(c, MHD_HTTP_OK, r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; version=0.0.4; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result serve_static(struct MHD_Connection *c, const char *body, size_t len)
@@ -258,6 +310,85 @@ static enum MHD_Result serve_reload(struct http_server *h, struct MHD_Connection
 			 MHD_create_response_from_buffer(sb.len, sb.buf, MHD_RESPMEM_MUST_FREE));
 }
 
+/* Equal in time independent of where they differ (length leaks, content
+ * does not). */
+static bool token_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	unsigned char d = alen != blen;
+
+	for (size_t i = 0; i < blen; i++)
+		d |= (unsigned char)(a[i % (alen ? alen : 1)] ^ b[i]);
+	return !d && alen;
+}
+
+/* 0 if the request may go on, else the status to refuse it with. */
+static unsigned check_auth(struct http_server *h, struct MHD_Connection *c, const char *url,
+			   bool write)
+{
+	const char *v;
+	size_t n;
+
+	if (!h->token || (!write && !h->auth_reads) || !strcmp(url, "/healthz") ||
+	    !strcmp(url, "/readyz"))
+		return 0;
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!v || strncasecmp(v, "Bearer ", 7))
+		return MHD_HTTP_UNAUTHORIZED;
+	v += 7;
+	while (*v == ' ')
+		v++;
+	n = strlen(v);
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return token_equal(v, n, h->token, h->token_len) ? 0 : MHD_HTTP_FORBIDDEN;
+}
+
+static enum MHD_Result refuse_auth(struct MHD_Connection *c, unsigned status)
+{
+	struct strbuf sb = {0};
+	struct MHD_Response *r;
+	const char *msg = status == MHD_HTTP_UNAUTHORIZED
+			      ? "a bearer token is required (Authorization: Bearer TOKEN)"
+			      : "the bearer token is not valid";
+
+	strbuf_puts(&sb, "{\"error\":{\"status\":");
+	json_u64(&sb, status);
+	strbuf_puts(&sb, ",\"message\":");
+	json_cstr(&sb, msg);
+	strbuf_puts(&sb, "}}\n");
+	if (sb.oom) {
+		strbuf_free(&sb);
+		return MHD_NO;
+	}
+	r = MHD_create_response_from_buffer(sb.len, sb.buf, MHD_RESPMEM_MUST_FREE);
+	if (r && status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"weir\"");
+	return send_body(c, status, r);
+}
+
+/* The request's state between calls, in the pointer itself: 1 + the body
+ * bytes seen so far (capped), or REQ_REFUSED. */
+#define REQ_REFUSED ((uintptr_t)-1)
+
+/* GET /api/v1/stream: the response streams until the client or shutdown ends it. */
+static enum MHD_Result serve_stream(struct http_server *h, struct MHD_Connection *c)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *why;
+	int rc = sse_open(h->sse, c, &r, &why);
+
+	if (rc)
+		return send_error(c,
+				  rc == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
+						: MHD_HTTP_SERVICE_UNAVAILABLE,
+				  why, NULL);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -271,13 +402,40 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)version;
 	(void)upload_data;
 	if (!*req_cls) {
-		/* First call for this request: headers only. Answer on the next. */
-		*req_cls = (void *)1;
+		/* First call for this request: headers only. Refuse here what
+		 * needs no body to refuse; answer the rest on the next call. */
+		const char *cl =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		unsigned st = check_auth(h, c, url, !get);
+
+		*req_cls = (void *)(uintptr_t)1;
+		if (st) {
+			*req_cls = (void *)REQ_REFUSED;
+			return refuse_auth(c, st);
+		}
+		if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
+			*req_cls = (void *)REQ_REFUSED;
+			snprintf(msg, sizeof(msg), "request body too large (at most %u bytes)",
+				 MAX_BODY);
+			return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL);
+		}
+		return MHD_YES;
+	}
+	if ((uintptr_t)*req_cls == REQ_REFUSED) {
+		*upload_data_size = 0; /* answered already: discard the rest */
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		*upload_data_size = 0; /* no route takes a body yet: discard it */
+		/* no route takes a body yet: count it and discard it */
+		uintptr_t seen = (uintptr_t)*req_cls - 1 + *upload_data_size;
+
+		*req_cls = (void *)(1 + (seen > MAX_BODY + 1 ? MAX_BODY + 1 : seen));
+		*upload_data_size = 0;
 		return MHD_YES;
+	}
+	if ((uintptr_t)*req_cls - 1 > MAX_BODY) {
+		snprintf(msg, sizeof(msg), "request body too large (at most %u bytes)", MAX_BODY);
+		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL);
 	}
 	if (!strcmp(url, "/api/v1/reload")) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST)) {
@@ -294,6 +452,38 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
 		}
 		return serve_series(h, c, url + 15);
+	}
+	if ((!strncmp(url, "/api/v1/rules/", 14) && url[14]) ||
+	    (!strncmp(url, "/api/v1/top/", 12) && url[12])) {
+		if (!get) {
+			snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method,
+				 url);
+			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
+		}
+		return url[8] == 'r' ? http_serve_rule(h, c, url + 14)
+				     : http_serve_top(h, c, url + 12);
+	}
+	if (!strcmp(url, "/readyz")) {
+		static const char ready[] = "{\"status\":\"ready\"}\n";
+
+		if (!get) {
+			snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method,
+				 url);
+			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
+		}
+		if (!atomic_load(&h->ready))
+			return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting", NULL);
+		return serve_static(c, ready, sizeof(ready) - 1);
+	}
+	if (!strcmp(url, "/metrics") || !strcmp(url, "/api/v1/stats"))
+		return serve_rendered(h, c, url, method, get);
+	if (!strcmp(url, "/api/v1/stream")) {
+		if (!get) {
+			snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method,
+				 url);
+			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
+		}
+		return serve_stream(h, c);
 	}
 	known = !strcmp(url, "/api/v1/snapshot") || !strcmp(url, "/api/v1/sources") ||
 		!strcmp(url, "/api/v1/rules") || !strcmp(url, "/healthz");
@@ -365,11 +555,92 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("http: %s", msg);
 }
 
+/* A whole small file into a NUL-terminated buffer. NULL (and errno) on error. */
+static char *read_small(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rbe");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *nb;
+
+			cap = cap ? 2 * cap : 8192;
+			if (cap > (1u << 20) || !(nb = realloc(buf, cap))) {
+				free(buf);
+				fclose(f);
+				errno = EFBIG;
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, 4096, f);
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+/* The token file: its content less surrounding whitespace. 0 or -errno. */
+static int load_token(struct http_server *h, const char *path)
+{
+	size_t n;
+	char *t = read_small(path, &n), *p;
+
+	if (!t) {
+		log_error("http: cannot read the token file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	p = t;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	n = strlen(p);
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	if (n < 16) {
+		log_error("http: the token in %s is %s; use at least 16 characters", path,
+			  n ? "too short" : "empty");
+		free(t);
+		return -EINVAL;
+	}
+	memmove(t, p, n);
+	t[n] = '\0';
+	h->token = t;
+	h->token_len = n;
+	return 0;
+}
+
+static void server_free(struct http_server *h)
+{
+	sse_free(h->sse);
+	free(h->rules_json);
+	free(h->token);
+	free(h->tls_cert);
+	free(h->tls_key);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
 int http_start(const struct cfg *cfg, struct snap_store *store, struct http_server **out)
 {
 	struct http_server *h;
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
+	unsigned per_thread;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	memset(&ss, 0, sizeof(ss));
 
@@ -381,8 +652,28 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	pthread_mutex_init(&h->mu, NULL);
 	h->rules_json = render_rules(cfg, &h->rules_len);
 	if (!h->rules_json) {
-		free(h);
+		server_free(h);
 		return -ENOMEM;
+	}
+	h->windows.n = (uint32_t)(cfg->nwindows < 16 ? cfg->nwindows : 16);
+	memcpy(h->windows.secs, cfg->windows, h->windows.n * sizeof(uint32_t));
+	h->auth_reads = cfg->http_auth_reads;
+	if (cfg->http_token_file && load_token(h, cfg->http_token_file)) {
+		server_free(h);
+		return -EINVAL;
+	}
+	if (cfg->http_tls_cert) {
+		h->tls_cert = read_small(cfg->http_tls_cert, NULL);
+		if (h->tls_cert)
+			h->tls_key = read_small(cfg->http_tls_key, NULL);
+		if (!h->tls_cert || !h->tls_key) {
+			log_error("http: cannot read %s: %s",
+				  h->tls_cert ? cfg->http_tls_key : cfg->http_tls_cert,
+				  strerror(errno));
+			server_free(h);
+			return -EINVAL;
+		}
+		flags |= MHD_USE_TLS;
 	}
 	if (strchr(cfg->listen_host, ':')) {
 		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
@@ -400,29 +691,48 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 		if (inet_pton(AF_INET, cfg->listen_host, &a4->sin_addr) != 1)
 			goto bad_addr;
 	}
-	h->d = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, on_request, h,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				(size_t)32768, MHD_OPTION_END);
+	/* MHD applies the connection limit to each polling thread. */
+	per_thread = cfg->http_max_connections / THREADS ? cfg->http_max_connections / THREADS : 1;
+	flags |= MHD_ALLOW_SUSPEND_RESUME; /* event streams wait suspended */
+	if (sse_new(store, &h->sse)) {
+		server_free(h);
+		return -ENOMEM;
+	}
+	if (h->tls_cert)
+		h->d = MHD_start_daemon(
+		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+		    on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		    MHD_OPTION_CONNECTION_LIMIT, per_thread, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+		    MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, h->tls_key,
+		    MHD_OPTION_END);
+	else
+		h->d = MHD_start_daemon(
+		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+		    on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		    MHD_OPTION_CONNECTION_LIMIT, per_thread, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		    (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS, MHD_OPTION_END);
 	if (!h->d) {
-		log_error("http: cannot listen on %s:%u (in use, or not permitted?)",
+		log_error("http: cannot listen on %s:%u (in use, not permitted, or a bad "
+			  "certificate or key?)",
 			  cfg->listen_host, cfg->listen_port);
-		free(h->rules_json);
-		free(h);
+		server_free(h);
 		return -EADDRINUSE;
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : cfg->listen_port;
-	log_info("http: listening on http://%s%s%s:%u/", strchr(cfg->listen_host, ':') ? "[" : "",
-		 cfg->listen_host, strchr(cfg->listen_host, ':') ? "]" : "", h->port);
+	log_info("http: listening on %s://%s%s%s:%u/%s", h->tls_cert ? "https" : "http",
+		 strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+		 strchr(cfg->listen_host, ':') ? "]" : "", h->port,
+		 h->token ? (h->auth_reads ? " (token required)" : " (token required for writes)")
+			  : "");
 	*out = h;
 	return 0;
 bad_addr:
 	log_error("http: bad listen address '%s' (want an IPv4 or IPv6 address)", cfg->listen_host);
-	free(h->rules_json);
-	free(h);
+	server_free(h);
 	return -EINVAL;
 }
 
@@ -435,8 +745,33 @@ void http_stop(struct http_server *h)
 {
 	if (!h)
 		return;
+	sse_shutdown(h->sse); /* MHD must not stop with a stream suspended */
 	MHD_stop_daemon(h->d);
-	free(h->rules_json);
-	pthread_mutex_destroy(&h->mu);
-	free(h);
+	server_free(h);
+}
+
+void http_set_ready(struct http_server *h, bool ready)
+{
+	atomic_store(&h->ready, ready);
+}
+
+const struct http_windows *http_windows(const struct http_server *h)
+{
+	return &h->windows;
+}
+
+struct snapshot *http_snapshot(struct http_server *h)
+{
+	return snap_store_acquire(h->store);
+}
+
+enum MHD_Result http_send_body(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	return send_body(c, status, r);
+}
+
+enum MHD_Result http_send_error(struct MHD_Connection *c, unsigned status, const char *msg,
+				const char *allow)
+{
+	return send_error(c, status, msg, allow);
 }

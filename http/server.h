@@ -10,6 +10,7 @@
 #ifndef WEIR_HTTP_SERVER_H
 #define WEIR_HTTP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct cfg;
@@ -35,6 +36,9 @@ struct strbuf;
 typedef int (*http_series_fn)(void *arg, const char *rule, uint32_t range_s, uint32_t step_s,
 			      struct strbuf *out);
 void http_set_series(struct http_server *h, http_series_fn fn, void *arg);
+
+/* GET /readyz answers 200 once set (the pipeline runs), 503 before. */
+void http_set_ready(struct http_server *h, bool ready);
 
 /* Stop accepting, finish, free. NULL is a no-op. */
 void http_stop(struct http_server *h);

@@ -5,8 +5,8 @@
 set -eu
 
 build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev"
-test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-14-dev logrotate rsyslog bsdutils"
-bench="ripgrep grep hyperfine rsyslog mtail"
+test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-14-dev logrotate rsyslog bsdutils prometheus"
+bench="ripgrep grep hyperfine rsyslog mtail wrk"
 fuzz="clang libclang-rt-14-dev"
 deb="dpkg-dev fakeroot"
 
@@ -40,11 +40,15 @@ apt-get update -qq
 # rsyslog is here only for the tests and the benchmark, which run their own
 # rsyslogd: installing it must not start (or enable) the system's logging
 # daemon. policy-rc.d stops the start; the unit is disabled afterwards.
+# The same for prometheus (promtool, and a server the metrics test starts
+# with its own config).
 new_rsyslog=false
+new_prometheus=false
 case " $missing " in *" rsyslog "*) new_rsyslog=true ;; esac
+case " $missing " in *" prometheus "*) new_prometheus=true ;; esac
 policy=/usr/sbin/policy-rc.d
 own_policy=false
-if $new_rsyslog && [ ! -e "$policy" ]; then
+if { $new_rsyslog || $new_prometheus; } && [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' >"$policy"
 	chmod 755 "$policy"
 	own_policy=true
@@ -56,5 +60,9 @@ if $own_policy; then rm -f "$policy"; fi
 if $new_rsyslog && [ -d /run/systemd/system ]; then
 	systemctl disable --quiet rsyslog.service syslog.socket 2>/dev/null || true
 	echo "weir: rsyslog was installed for the tests only; its system service is left disabled"
+fi
+if $new_prometheus && [ -d /run/systemd/system ]; then
+	systemctl disable --quiet prometheus.service 2>/dev/null || true
+	echo "weir: prometheus was installed for the tests only; its system service is left disabled"
 fi
 exit $rc

@@ -552,7 +552,13 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	log_warn("http: %s", msg);
+	/* A client that goes away mid-response is routine (a closed browser
+	 * tab, an SSE client reconnecting): not worth a warning. */
+	if (strstr(msg, "Failed to send") || strstr(msg, "reset by peer") ||
+	    strstr(msg, "closed by remote"))
+		log_debug("http: %s", msg);
+	else
+		log_warn("http: %s", msg);
 }
 
 /* A whole small file into a NUL-terminated buffer. NULL (and errno) on error. */

@@ -16,6 +16,11 @@
  * therefore neither calls it nor closes it: its stream stays alive until
  * the resume.
  *
+ * Ticks: the notifier takes every published snapshot in order from the
+ * store (snap_store_next), so the ring misses a tick only if it lags more
+ * than SNAP_BACKLOG ticks behind; the ring then restarts, and a stream that
+ * needed the missed tick gets a snapshot event instead (complete again).
+ *
  * Memory: the ring holds the last SSE_KEEP tick events, formatted once and
  * reference-counted. A stream holds a reference to the event it is sending
  * (or, for a snapshot event, to the snapshot) only until its last byte is
@@ -86,11 +91,12 @@ struct sse {
 	unsigned nstreams;
 };
 
-static const char retry_line[] = "retry: 2000\n\n";
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char retry_line[] = "retry: " STR(SSE_RETRY_MS) "\n\n";
 static const char keepalive_line[] = ": keep-alive\n\n";
 static const char event_end[] = "\n\n";
-
-_Static_assert(SSE_RETRY_MS == 2000, "retry_line says 2000");
 
 static int64_t mono_ms(void)
 {

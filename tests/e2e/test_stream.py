@@ -103,6 +103,7 @@ class Follower:
         assert {"seq", "time", "time_ms", "ingest", "rules"} <= set(data), data
         assert {"records", "bytes"} <= set(data["ingest"]), data
         self.last = eid
+        self.data = data
         self.records = data["ingest"]["records"]
         for r in data["rules"]:
             assert set(r) == {"name", "total", "windows"}, r
@@ -297,6 +298,32 @@ def test_a_snapshot_larger_than_a_send_buffer_arrives_whole(weir, tmp_path):
         append(log, [b"x0001y x0002y\n"])
         f.follow(s, lambda f: f.totals["rule_with_a_long_name_0002"] == 1)
         assert f.totals["rule_with_a_long_name_0001"] == 1
+    finally:
+        s.close()
+
+
+def test_after_a_reload_a_tick_lists_every_rule(weir, tmp_path):
+    log = tmp_path / "app.log"
+    log.write_bytes(b"error\n")
+    src = [{"name": "app", "path": log}]
+    d = weir.start(sources=src, rules=RULES)
+    s = open_stream(d)
+    try:
+        eid, _, snap = s.event()
+        f = Follower(eid, snap)
+        f.follow(s, lambda f: f.totals["errors"] == 1)
+        weir.config(sources=src, rules=RULES + [{"name": "added", "match": "new"}])
+        status, _, raw = d.request("/api/v1/reload", method="POST")
+        assert status == 200, raw
+        # The tick that brings the new rule set lists every rule, and says so.
+        f.follow(s, lambda f: "added" in f.totals)
+        assert f.data.get("all_rules") is True, f.data
+        assert [r["name"] for r in f.data["rules"]] == ["errors", "other", "added"]
+        assert f.totals == {"errors": 1, "other": 0, "added": 0}
+        f.follow(s, lambda f: True)
+        assert "all_rules" not in f.data and f.data["rules"] == [], f.data
+        append(log, [b"new error\n"])
+        f.follow(s, lambda f: f.totals["added"] == 1 and f.totals["errors"] == 2)
     finally:
         s.close()
 

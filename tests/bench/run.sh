@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run.sh - make bench's scan, tailing and aggregation benchmarks, one after
-# the other.
+# run.sh - make bench's scan, tailing, aggregation and HTTP API benchmarks,
+# one after the other.
 # See tests/bench/README.md for what is measured and how to read it.
 #
 #   make bench            (sets WEIR_BIN and BENCH_BIN)
@@ -20,10 +20,15 @@
 #    rule over 10M distinct keys vs sort | uniq -c | sort -rn | head, and
 #    agg_bench's ns per matched record and per-tick window merge; bars
 #    BENCH_AGG_RSS_BAR, BENCH_AGG_TOPK_RSS_BAR; knobs BENCH_AGG_*.
+# 4. api.py (unless BENCH_API=0): wrk on /api/v1/snapshot and /metrics with
+#    100 rules, alone and while weir ingests a corpus at full speed;
+#    requests/s, p99, the ingest throughput lost to serving; bars
+#    BENCH_API_RPS_BAR (20,000 req/s), BENCH_API_P99_BAR (10 ms),
+#    BENCH_API_LOSS_BAR (0.10); knobs BENCH_API_*.
 #
 # Environment: WEIR_BIN (default build/release/weir), BENCH_BIN (default
 # build/release/bench), BENCH_DIR (/dev/shm), BENCH_SEED (1), BENCH_TAIL (1),
-# BENCH_AGG (1).
+# BENCH_AGG (1), BENCH_API (1).
 #
 # Exit status: 0 when every part run passes; 2 when the scan part cannot run
 # (a missing tool, no space: the others are then not run); 1 otherwise.
@@ -36,6 +41,7 @@ export WEIR_BIN=${WEIR_BIN:-$root/build/release/weir}
 export BENCH_BIN=${BENCH_BIN:-$root/build/release/bench}
 BENCH_TAIL=${BENCH_TAIL:-1}
 BENCH_AGG=${BENCH_AGG:-1}
+BENCH_API=${BENCH_API:-1}
 
 verdict() { # verdict RC: PASS, FAIL (RC) or skipped (RC empty)
 	if [[ -z $1 ]]; then echo skipped; elif (($1 == 0)); then echo PASS; else echo "FAIL ($1)"; fi
@@ -58,8 +64,15 @@ if ((scan_rc != 2)) && [[ $BENCH_AGG != 0 ]]; then
 	"$PY" "$here/agg.py" all || agg_rc=$?
 fi
 
+api_rc=
+if ((scan_rc != 2)) && [[ $BENCH_API != 0 ]]; then
+	echo
+	api_rc=0
+	"$PY" "$here/api.py" all || api_rc=$?
+fi
+
 echo
-echo "make bench: scan $(verdict "$scan_rc"), tail $(verdict "$tail_rc"), agg $(verdict "$agg_rc")"
+echo "make bench: scan $(verdict "$scan_rc"), tail $(verdict "$tail_rc"), agg $(verdict "$agg_rc"), api $(verdict "$api_rc")"
 ((scan_rc == 2)) && exit 2
-((scan_rc == 0 && ${tail_rc:-0} == 0 && ${agg_rc:-0} == 0)) || exit 1
+((scan_rc == 0 && ${tail_rc:-0} == 0 && ${agg_rc:-0} == 0 && ${api_rc:-0} == 0)) || exit 1
 exit 0

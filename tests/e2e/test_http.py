@@ -133,6 +133,17 @@ def test_bearer_token_for_writes_and_optionally_reads(weir, tmp_path):
                             text=True)
     try:
         port = wait_port(proc)
+
+        def ready():   # 503 while starting (state, sources), then 200; no token needed
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/readyz")
+            r = c.getresponse()
+            r.read()
+            c.close()
+            assert r.status in (200, 503), r.status
+            return r.status == 200
+
+        assert poll(ready), "never ready"
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         c.request("GET", "/api/v1/snapshot")
         r = c.getresponse()

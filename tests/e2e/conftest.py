@@ -176,6 +176,14 @@ class Daemon:
 
         assert poll(ready), f"no snapshot within {DEADLINE}s:\n{self.stderr()}"
 
+        def started():
+            # /readyz: 503 until the pipeline runs and reload is wired
+            status, _, body = self.get("/readyz")
+            assert status in (200, 503), (status, body)
+            return status == 200
+
+        assert poll(started), f"not ready within {DEADLINE}s:\n{self.stderr()}"
+
     def stderr(self):
         return self.stderr_path.read_bytes().decode("utf-8", "replace")
 

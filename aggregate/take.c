@@ -58,7 +58,9 @@ static void take_counts(struct agg_core *c, const struct pane *pn, int64_t now)
 	enum place pl = classify(c, pn->sec, now);
 	uint32_t r, n = c->nrules < pn->nrules ? c->nrules : pn->nrules;
 
-	if (pl == PLACE_ON_TIME) {
+	/* The whole row at once (panes are sized for the rules they count:
+	 * a reload switches both at one cut, so the sizes agree). */
+	if (pl == PLACE_ON_TIME && pn->nrules == c->nrules) {
 		for (r = 0; r < n; r++)
 			c->rules[r].total += pn->counts[r];
 		tiers_add_counts(&c->tiers, pn->sec, now, pn->counts);

@@ -69,47 +69,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_NAME "agg_bench"
+#include "tests/bench/benchutil.h"
+
 #define T0 1795241521LL /* 2026-11-21T06:12:01Z, as gen */
 #define ZIPF_KEYS 1000
 #define KEY_W 40
 #define MERGE_RUNS 5
-
-static volatile uint64_t sink;
-
-static uint64_t rng_s;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double unif(void)
-{
-	return ((double)(rnd() >> 11) + 0.5) * 0x1p-53;
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (!p) {
-		fputs("agg_bench: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
 
 /* ---- inputs ---- */
 

@@ -109,26 +109,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef WEIR_FUZZ_REPLAY
-#include <stdio.h>
-
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *f = fopen(argv[i], "rb");
-		if (!f) {
-			perror(argv[i]);
-			return 1;
-		}
-		static uint8_t buf[1 << 20];
-		size_t n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		uint8_t *copy = malloc(n ? n : 1); /* exact size, for ASan */
-		memcpy(copy, buf, n);
-		LLVMFuzzerTestOneInput(copy, n);
-		free(copy);
-		printf("%s: ok\n", argv[i]);
-	}
-	return 0;
-}
-#endif
+#include "tests/fuzz/replay.h"

@@ -32,9 +32,10 @@ static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
 struct aggregator {
 	struct pipeline *p; /* borrowed */
 	struct agg_core c;
-	/* Held while c.tiers changes, and by readers of series from other
-	 * threads (agg_series); the aggregator's own reads need no lock. */
-	pthread_mutex_t lock;
+	/* Series queries posted by other threads (agg_query_post), newest
+	 * first; QUERIES_CLOSED once the aggregator has stopped answering.
+	 * Only this thread reads the tiers, so it needs no lock. */
+	_Atomic(struct agg_query *) queries;
 	struct tiers_scratch scratch;
 	struct topk_entry *entries; /* [TOPK_ENTRIES] for rendering top lists */
 	uint64_t seq;
@@ -58,6 +59,7 @@ struct aggregator {
 #define TOPK_ENTRIES 1000 /* the largest top_k */
 
 static void checkpoint(struct aggregator *a);
+static void answer_queries(struct aggregator *a, bool close);
 
 /* The tables a reload switches to (struct ruleset.agg). */
 struct agg_next {
@@ -125,11 +127,9 @@ static void switch_rules(struct aggregator *a, struct ruleset *rs)
 		tiers_scratch_free(&a->scratch);
 		a->scratch = sc;
 	}
-	pthread_mutex_lock(&a->lock);
 	tmp = *oc;
 	*oc = *ncore;
 	*ncore = tmp; /* freed with rs->agg */
-	pthread_mutex_unlock(&a->lock);
 	a->rcfg = rs->cfg;
 	atomic_store_explicit(&a->p->reloads_applied, rs->gen, memory_order_release);
 	log_info("reload: %u rules now", a->c.nrules);
@@ -152,9 +152,7 @@ static bool drain_once(struct aggregator *a)
 				a->nheld++;
 				a->cut = pn->barrier;
 			} else {
-				pthread_mutex_lock(&a->lock);
 				agg_core_take(&a->c, pn, now);
-				pthread_mutex_unlock(&a->lock);
 			}
 			/* The return ring holds every pane of the worker. */
 			ring_push(&p->pane_returns[w], pn);
@@ -681,6 +679,7 @@ void *agg_main(void *arg)
 		int64_t t, d;
 
 		drain(a);
+		answer_queries(a, false);
 		if (done)
 			break;
 		t = now_ms();
@@ -696,6 +695,7 @@ void *agg_main(void *arg)
 			wake_wait(&p->agg_wake, seq, (int)d);
 	}
 	publish(a, now_ms());
+	answer_queries(a, true);
 	return NULL;
 }
 
@@ -727,51 +727,100 @@ void agg_render_totals(const struct pipeline *p, const struct snapshot *s, struc
 	strbuf_puts(sb, "\n}\n");
 }
 
-int agg_series(struct aggregator *a, const char *rule, uint32_t range_s, uint32_t step_s,
-	       struct strbuf *out)
+/* Never a real query: the stack's value once the aggregator answers no more. */
+static struct agg_query closed_marker;
+#define QUERIES_CLOSED (&closed_marker)
+
+/* q's series into q->out (see agg_query_post); q->rc. */
+static void answer_series(struct aggregator *a, struct agg_query *q)
 {
 	uint32_t r, n, cap, used = 0;
 	int64_t *t, now = now_ms() / 1000;
 	uint64_t *c;
-	int rc = -ENOENT;
+	struct strbuf *out = &q->out;
 
-	cap = range_s / (step_s ? step_s : 1) + 2;
-	if (cap > 100000)
-		return -E2BIG;
+	cap = q->range_s / (q->step_s ? q->step_s : 1) + 2;
+	if (cap > 100000) {
+		q->rc = -E2BIG;
+		return;
+	}
+	for (r = 0; r < a->c.nrules; r++)
+		if (!strcmp(a->rcfg->rules[r].name, q->rule))
+			break;
+	if (r == a->c.nrules) {
+		q->rc = -ENOENT;
+		return;
+	}
 	t = malloc(sizeof(*t) * cap);
 	c = malloc(sizeof(*c) * cap);
 	if (!t || !c) {
 		free(t);
 		free(c);
-		return -ENOMEM;
+		q->rc = -ENOMEM;
+		return;
 	}
-	pthread_mutex_lock(&a->lock);
-	for (r = 0; r < a->c.nrules; r++)
-		if (!strcmp(a->rcfg->rules[r].name, rule))
-			break;
-	if (r < a->c.nrules) {
-		n = tiers_series(&a->c.tiers, r, now, range_s, step_s, t, c, cap, &used);
-		rc = used ? 0 : -ERANGE;
-		if (!rc) {
-			strbuf_puts(out, "{\"rule\":");
-			json_cstr(out, rule);
-			put_u64_field(out, "range_s", range_s);
-			put_u64_field(out, "step_s", used);
-			strbuf_puts(out, ",\"points\":[");
-			for (uint32_t i = 0; i < n; i++) {
-				strbuf_puts(out, i ? ",[" : "[");
-				json_i64(out, t[i]);
-				strbuf_putc(out, ',');
-				json_u64(out, c[i]);
-				strbuf_putc(out, ']');
-			}
-			strbuf_puts(out, "]}\n");
+	n = tiers_series(&a->c.tiers, r, now, q->range_s, q->step_s, t, c, cap, &used);
+	q->rc = used ? 0 : -ERANGE;
+	if (!q->rc) {
+		strbuf_puts(out, "{\"rule\":");
+		json_cstr(out, q->rule);
+		put_u64_field(out, "range_s", q->range_s);
+		put_u64_field(out, "step_s", used);
+		strbuf_puts(out, ",\"points\":[");
+		for (uint32_t i = 0; i < n; i++) {
+			strbuf_puts(out, i ? ",[" : "[");
+			json_i64(out, t[i]);
+			strbuf_putc(out, ',');
+			json_u64(out, c[i]);
+			strbuf_putc(out, ']');
 		}
+		strbuf_puts(out, "]}\n");
+		if (out->oom)
+			q->rc = -ENOMEM;
 	}
-	pthread_mutex_unlock(&a->lock);
 	free(t);
 	free(c);
-	return rc;
+}
+
+/* Answer every query posted so far, oldest first; with close, also mark
+ * the stack closed so that later posts are refused. */
+static void answer_queries(struct aggregator *a, bool close)
+{
+	struct agg_query *q, *rev = NULL, *next;
+
+	if (!close && !atomic_load_explicit(&a->queries, memory_order_relaxed))
+		return;
+	q = atomic_exchange_explicit(&a->queries, close ? QUERIES_CLOSED : NULL,
+				     memory_order_acq_rel);
+	if (q == QUERIES_CLOSED)
+		return;
+	for (; q; q = next) {
+		next = q->next;
+		q->next = rev;
+		rev = q;
+	}
+	for (q = rev; q; q = next) {
+		next = q->next;
+		if (close)
+			q->rc = -ESHUTDOWN;
+		else
+			answer_series(a, q);
+		q->done(q); /* q may be gone after this */
+	}
+}
+
+int agg_query_post(struct aggregator *a, struct agg_query *q)
+{
+	struct agg_query *head = atomic_load_explicit(&a->queries, memory_order_acquire);
+
+	do {
+		if (head == QUERIES_CLOSED)
+			return -ESHUTDOWN;
+		q->next = head;
+	} while (!atomic_compare_exchange_weak_explicit(&a->queries, &head, q, memory_order_release,
+							memory_order_acquire));
+	wake_signal(&a->p->agg_wake);
+	return 0;
 }
 
 int agg_new(struct pipeline *p, struct aggregator **out)
@@ -784,7 +833,6 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 		return -ENOMEM;
 	a->p = p;
 	a->rcfg = p->cfg;
-	pthread_mutex_init(&a->lock, NULL);
 	a->held = calloc(p->nworkers, sizeof(*a->held));
 	a->entries = calloc(TOPK_ENTRIES, sizeof(*a->entries));
 	if (!a->held || !a->entries || agg_core_init(&a->c, p->cfg, p->cfg) ||
@@ -810,7 +858,6 @@ void agg_free(struct aggregator *a)
 		state_files_free(a->cut->files, a->cut->n);
 		free(a->cut);
 	}
-	pthread_mutex_destroy(&a->lock);
 	delta_prev_free(&a->delta);
 	free(a->entries);
 	free(a->held);

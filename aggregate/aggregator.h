@@ -9,6 +9,8 @@
 #ifndef WEIR_AGGREGATOR_H
 #define WEIR_AGGREGATOR_H
 
+#include "core/strbuf.h"
+
 #include <stdint.h>
 
 struct pipeline;
@@ -30,15 +32,34 @@ void agg_free(struct aggregator *a);
 void *agg_main(void *arg);
 
 /*
- * A rule's counts over the last range_s seconds in buckets of step_s, as
- * JSON {"rule","range_s","step_s","points":[[unix_second, count], ...]}
- * appended to out (see tiers_series). Safe from any thread: takes the
- * aggregator's lock for as long as reading the counts takes. 0, -ENOENT (no
- * such rule), -ERANGE (longer than the history), -E2BIG (too many points)
- * or -ENOMEM.
+ * A question for the aggregator's thread, the only one that reads the pane
+ * history, so no other thread holds a lock the aggregator needs (an HTTP
+ * thread running at a lower priority could otherwise stall it).
+ *
+ * A series: rule's counts over the last range_s seconds in buckets of
+ * step_s (see tiers_series), as JSON
+ * {"rule","range_s","step_s","points":[[unix_second, count], ...]}
+ * appended to out.
  */
-int agg_series(struct aggregator *a, const char *rule, uint32_t range_s, uint32_t step_s,
-	       struct strbuf *out);
+struct agg_query {
+	const char *rule; /* in; the caller's until done */
+	uint32_t range_s, step_s;
+	/* out: 0, -ENOENT (no such rule), -ERANGE (longer than the history),
+	 * -E2BIG (too many points), -ENOMEM, or -ESHUTDOWN (the aggregator
+	 * stopped before answering) */
+	int rc;
+	struct strbuf out; /* out: the JSON, when rc is 0 */
+	/* Called once with the answer, on the aggregator's thread; q is the
+	 * caller's again from then on. */
+	void (*done)(struct agg_query *q);
+	struct agg_query *next; /* the aggregator's */
+};
+/*
+ * Hand q to the aggregator from any thread: it answers at its next pass
+ * (woken now; within the tick). 0: done will be called; -ESHUTDOWN: the
+ * aggregator has stopped, done will not be called.
+ */
+int agg_query_post(struct aggregator *a, struct agg_query *q);
 
 /* Render the per-rule totals of a snapshot as the JSON `weir scan` prints. */
 void agg_render_totals(const struct pipeline *p, const struct snapshot *s, struct strbuf *out);

@@ -14,6 +14,7 @@
  * consistent cut: core/stats.h). The throughput compares this tick's
  * snapshot with earlier ones (hist).
  */
+#include "core/version.h"
 #include "aggregate/metrics_text.h"
 
 #include "aggregate/aggcore.h"
@@ -39,9 +40,6 @@
 
 /* core/main.c has the same default: `weir version` must say what /metrics
  * and /api/v1/stats say (the e2e test compares them). */
-#ifndef WEIR_VERSION
-#define WEIR_VERSION "0.1.0"
-#endif
 
 /* jemalloc's control interface, if jemalloc is linked (the Makefile links
  * it except in sanitizer builds, whose runtimes bring their own malloc):

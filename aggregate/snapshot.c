@@ -2,6 +2,7 @@
 #include "aggregate/snapshot.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +47,8 @@ void snap_release(struct snapshot *s)
 	free(s->wextra);
 	free(s->metrics);
 	free(s->stats_json);
+	for (int i = 0; i < SNAP_NBODIES; i++)
+		free(atomic_load_explicit(&s->gz[i], memory_order_acquire));
 	free(s);
 }
 
@@ -67,7 +70,9 @@ void snap_store_init(struct snap_store *st)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&st->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	st->cur = NULL;
+	atomic_init(&st->cur, NULL);
+	atomic_init(&st->readers, 0);
+	st->nretired = 0;
 	st->woken = false;
 	st->following = false;
 	st->nbacklog = 0;
@@ -76,10 +81,28 @@ void snap_store_init(struct snap_store *st)
 void snap_store_destroy(struct snap_store *st)
 {
 	snap_store_unfollow(st);
-	snap_release(st->cur);
-	st->cur = NULL;
+	snap_release(atomic_load(&st->cur));
+	atomic_store(&st->cur, NULL);
+	for (unsigned i = 0; i < st->nretired; i++)
+		snap_release(st->retired[i]);
+	st->nretired = 0;
 	pthread_cond_destroy(&st->cond);
 	pthread_mutex_destroy(&st->mu);
+}
+
+/* Drop the store's references to the retired snapshots if no reader is
+ * between loading cur and taking its reference (see snap_store_acquire);
+ * with wait, yield until none is. Under mu. */
+static void reclaim(struct snap_store *st, bool wait)
+{
+	while (atomic_load(&st->readers)) {
+		if (!wait)
+			return;
+		sched_yield();
+	}
+	for (unsigned i = 0; i < st->nretired; i++)
+		snap_release(st->retired[i]);
+	st->nretired = 0;
 }
 
 void snap_store_publish(struct snap_store *st, struct snapshot *s)
@@ -87,8 +110,13 @@ void snap_store_publish(struct snap_store *st, struct snapshot *s)
 	struct snapshot *old, *dropped = NULL;
 
 	pthread_mutex_lock(&st->mu);
-	old = st->cur;
-	st->cur = s;
+	old = atomic_exchange(&st->cur, s);
+	if (old) {
+		if (st->nretired == SNAP_RETIRED)
+			reclaim(st, true); /* a reader stalled for ticks: wait it out */
+		st->retired[st->nretired++] = old;
+	}
+	reclaim(st, false);
 	if (st->following) {
 		if (st->nbacklog == SNAP_BACKLOG) {
 			dropped = st->backlog[0];
@@ -101,20 +129,36 @@ void snap_store_publish(struct snap_store *st, struct snapshot *s)
 	}
 	pthread_cond_broadcast(&st->cond);
 	pthread_mutex_unlock(&st->mu);
-	snap_release(old);
 	snap_release(dropped);
 }
 
+/*
+ * Lock-free, so that a reader running at a low priority never holds
+ * anything the aggregator waits for. A reader announces itself in readers
+ * before it loads cur and leaves after taking its reference; a replaced
+ * snapshot keeps the store's reference (retired) until a publish sees no
+ * reader in between. All four steps are sequentially consistent: a
+ * publish that reads readers == 0 after its exchange comes after the
+ * reference increment of every reader that loaded the old pointer.
+ */
 struct snapshot *snap_store_acquire(struct snap_store *st)
 {
 	struct snapshot *s;
 
-	pthread_mutex_lock(&st->mu);
-	s = st->cur;
+	atomic_fetch_add(&st->readers, 1);
+	s = atomic_load(&st->cur);
 	if (s)
 		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
-	pthread_mutex_unlock(&st->mu);
+	atomic_fetch_sub(&st->readers, 1);
 	return s;
+}
+
+/* The current snapshot's seq, 0 if none; under mu (no publish meanwhile). */
+static uint64_t cur_seq(struct snap_store *st)
+{
+	struct snapshot *s = atomic_load_explicit(&st->cur, memory_order_relaxed);
+
+	return s ? s->seq : 0;
 }
 
 uint64_t snap_store_wait(struct snap_store *st, uint64_t after_seq, int timeout_ms)
@@ -130,11 +174,11 @@ uint64_t snap_store_wait(struct snap_store *st, uint64_t after_seq, int timeout_
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&st->mu);
-	while (!st->woken && (st->cur ? st->cur->seq : 0) == after_seq)
+	while (!st->woken && cur_seq(st) == after_seq)
 		if (pthread_cond_timedwait(&st->cond, &st->mu, &until) == ETIMEDOUT)
 			break;
 	st->woken = false;
-	seq = st->cur ? st->cur->seq : 0;
+	seq = cur_seq(st);
 	pthread_mutex_unlock(&st->mu);
 	return seq;
 }
@@ -162,8 +206,8 @@ struct snapshot *snap_store_next(struct snap_store *st, uint64_t after_seq)
 	memmove(st->backlog, st->backlog + n, sizeof(*st->backlog) * st->nbacklog);
 	if (st->nbacklog)
 		s = st->backlog[0];
-	else if (st->cur && st->cur->seq > after_seq)
-		s = st->cur;
+	else if (cur_seq(st) > after_seq)
+		s = atomic_load(&st->cur);
 	if (s)
 		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
 	pthread_mutex_unlock(&st->mu);

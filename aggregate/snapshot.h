@@ -4,12 +4,11 @@
  *
  * The aggregator builds a snapshot, renders its JSON once, and publishes it;
  * after that nobody writes to it. Readers (HTTP threads) take a reference
- * under a mutex held only for a pointer copy and a counter increment, so they
- * never block workers or the aggregator for longer than that; the last
- * reference frees the snapshot. A thread that follows every tick (the event
- * stream, http/sse.c) sleeps in snap_store_wait() until the next publish and
- * takes each new snapshot with snap_store_next(); the store keeps the few it
- * has not taken yet, so a follower that lags a few ticks misses none.
+ * without a lock (snap_store_acquire), so a reader descheduled at any point
+ * never holds up the aggregator; the last reference frees the snapshot. A thread that follows every
+ * tick (the event stream, http/sse.c) sleeps in snap_store_wait() until the next publish and takes
+ * each new snapshot with snap_store_next(); the store keeps the few it has not taken yet, so a
+ * follower that lags a few ticks misses none.
  */
 #ifndef WEIR_SNAPSHOT_H
 #define WEIR_SNAPSHOT_H
@@ -39,6 +38,22 @@ struct snap_top {
 	uint32_t n;	  /* items shown */
 	size_t *item_off; /* [n + 1]: item i is json[item_off[i] .. item_off[i + 1]) less a
 			     comma; item_off[n] ends the last (NULL: not a top rule) */
+};
+
+/* The bodies a snapshot carries whole, for the HTTP server's compressed
+ * copies (gz below). */
+enum snap_body {
+	SNAP_BODY_SNAPSHOT,
+	SNAP_BODY_SOURCES,
+	SNAP_BODY_METRICS,
+	SNAP_BODY_STATS,
+	SNAP_NBODIES
+};
+
+/* A body's gzip-compressed copy. */
+struct snap_blob {
+	size_t len;
+	unsigned char data[];
 };
 
 struct snapshot {
@@ -82,15 +97,24 @@ struct snapshot {
 	size_t metrics_len;
 	char *stats_json; /* GET /api/v1/stats body; NULL on ENOMEM */
 	size_t stats_len;
+	/* The one exception to "nobody writes after publish": the HTTP server
+	 * compresses a body the first time a client that takes gzip asks for
+	 * it (http/cached.c) and keeps it here, set once by compare-and-swap,
+	 * freed with the snapshot. NULL until then. */
+	_Atomic(struct snap_blob *) gz[SNAP_NBODIES];
 };
 
 #define SNAP_BACKLOG 16 /* snapshots kept for a lagging follower */
+#define SNAP_RETIRED 64 /* replaced snapshots a stalled reader may still be taking */
 
 struct snap_store {
-	pthread_mutex_t mu;
-	struct snapshot *cur; /* one reference held by the store */
-	pthread_cond_t cond;  /* broadcast on publish and on snap_store_wake() */
-	bool woken;	      /* a snap_store_wake() not yet seen by a wait, under mu */
+	pthread_mutex_t mu;		/* publish and the follower; never snap_store_acquire */
+	_Atomic(struct snapshot *) cur; /* one reference held by the store */
+	_Atomic uint32_t readers;	/* in snap_store_acquire right now */
+	struct snapshot *retired[SNAP_RETIRED]; /* replaced, the store's reference kept; under mu */
+	unsigned nretired;
+	pthread_cond_t cond; /* broadcast on publish and on snap_store_wake() */
+	bool woken;	     /* a snap_store_wake() not yet seen by a wait, under mu */
 	/* While a follower is registered (snap_store_next): the snapshots
 	 * published after the last it took, oldest first, a reference each. */
 	bool following;

@@ -1778,9 +1778,9 @@ static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
 }
 
-static const char *const http_keys[] = {"token_file", "auth_reads",	 "tls_cert",
-					"tls_key",    "max_connections", "timeout"};
-enum { HK_TOKEN, HK_AUTH_READS, HK_CERT, HK_KEY, HK_MAXCONN, HK_TIMEOUT, HK_N };
+static const char *const http_keys[] = {"token_file",	   "auth_reads", "tls_cert", "tls_key",
+					"max_connections", "timeout",	 "nice"};
+enum { HK_TOKEN, HK_AUTH_READS, HK_CERT, HK_KEY, HK_MAXCONN, HK_TIMEOUT, HK_NICE, HK_N };
 
 /* A file path given relative to the config: made relative to its directory. */
 static void get_path(struct ld *ld, const struct ynode *v, const char *key, char **out)
@@ -1840,6 +1840,8 @@ static void do_http(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		else
 			cfg->http_timeout_s = secs;
 	}
+	if (v[HK_NICE])
+		get_uint(ld, v[HK_NICE], "nice", 0, 19, &cfg->http_nice);
 	if (!cfg->http_tls_cert != !cfg->http_tls_key)
 		ld_err(ld, map, "'tls_cert' and 'tls_key' go together: give both or neither");
 	if (cfg->http_auth_reads && !cfg->http_token_file)
@@ -2154,6 +2156,7 @@ static struct cfg *cfg_new_defaults(const char *name)
 	cfg->checkpoint_s = 5;
 	cfg->http_max_connections = 256;
 	cfg->http_timeout_s = 30;
+	cfg->http_nice = 19;
 	cfg->lateness_s = 60;
 	cfg->max_future_s = 300;
 	return cfg;

@@ -210,7 +210,9 @@ struct cfg {
 	 * (surrounding whitespace ignored) that writes (POST) need, and with
 	 * auth_reads every request but /healthz and /readyz; tls_cert/tls_key:
 	 * PEM files, HTTPS instead of HTTP; max_connections (default 256);
-	 * timeout: an idle connection is closed after it (default 30s). Paths
+	 * timeout: an idle connection is closed after it (default 30s); nice:
+	 * the HTTP threads' nice value, 0..19 (default 19: serving takes only
+	 * the CPU that ingest and the machine's own work leave). Paths
 	 * relative to the config file's directory. */
 	char *http_token_file;
 	bool http_auth_reads;
@@ -218,6 +220,7 @@ struct cfg {
 	char *http_tls_key;
 	uint32_t http_max_connections;
 	uint32_t http_timeout_s;
+	uint32_t http_nice;
 	/* `checkpoint_interval:` (top level): seconds between checkpoints of
 	 * file offsets and aggregates to state_dir; 1s..1h, default 5s. */
 	uint32_t checkpoint_s;

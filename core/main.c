@@ -8,6 +8,7 @@
  * Exit status: 0 success; 1 a runtime failure; 2 bad usage or a bad config.
  * scan --expect: 1 also when the result differs, 2 when the golden is unusable.
  */
+#include "core/version.h"
 #include "aggregate/aggregator.h"
 #include "core/config.h"
 #include "core/expect.h"
@@ -25,10 +26,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#ifndef WEIR_VERSION
-#define WEIR_VERSION "0.1.0"
-#endif
 
 static void usage(FILE *f)
 {
@@ -503,11 +500,10 @@ static int reload(void *arg, char **msg)
 	return 0;
 }
 
-/* GET /api/v1/series: from the aggregator's history (arg: the pipeline). */
-static int series(void *arg, const char *rule, uint32_t range_s, uint32_t step_s,
-		  struct strbuf *out)
+/* GET /api/v1/series: asked of the aggregator (arg: the pipeline). */
+static int series(void *arg, struct agg_query *q)
 {
-	return agg_series(((struct pipeline *)arg)->agg, rule, range_s, step_s, out);
+	return agg_query_post(((struct pipeline *)arg)->agg, q);
 }
 
 static int cmd_serve(const struct opts *o)

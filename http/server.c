@@ -3,7 +3,8 @@
  *
  * Routes: GET /api/v1/snapshot, /api/v1/sources, /api/v1/rules,
  * /api/v1/series/{rule}?range=&step=, /healthz;
- * GET /metrics (Prometheus text 0.0.4), /api/v1/stats (both pre-rendered);
+ * GET /metrics (Prometheus text 0.0.4), /api/v1/stats (the snapshot's bodies,
+ * gzip and ETag included, are sent by http/cached.c);
  * GET /api/v1/stream (server-sent events, http/sse.c);
  * POST /api/v1/reload.
  * Anything else is a JSON error: 404 for an unknown path, 405 for a known
@@ -15,6 +16,7 @@
 
 #include "http/internal.h"
 
+#include "aggregate/aggregator.h"
 #include "aggregate/snapshot.h"
 #include "core/config.h"
 #include "core/json.h"
@@ -30,6 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAX_BODY (64u * 1024u) /* request bodies: larger is 413 */
 #define THREADS 2	       /* MHD's polling threads */
@@ -50,8 +56,12 @@ struct http_server {
 	char *token; /* NULL: no token configured */
 	size_t token_len;
 	bool auth_reads;
+	uint32_t nonce;		  /* this process's, in ETags (http/cached.c) */
 	char *tls_cert, *tls_key; /* PEM, held while the daemon runs */
+	int nice;		  /* the MHD threads' (cfg http_nice) */
 	_Atomic bool ready;
+	_Atomic bool stopping;		 /* http_stop has begun */
+	_Atomic uint32_t series_pending; /* series requests the aggregator holds */
 };
 
 static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
@@ -92,70 +102,6 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 	if (allow)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	return send_body(c, status, r);
-}
-
-static void snap_free_cb(void *cls)
-{
-	snap_release(cls);
-}
-
-/* Serve the latest snapshot's /api/v1/snapshot (sources false) or
- * /api/v1/sources body. */
-static enum MHD_Result serve_snapshot(struct http_server *h, struct MHD_Connection *c, bool sources)
-{
-	struct snapshot *s = snap_store_acquire(h->store);
-	struct MHD_Response *r;
-
-	if (!s)
-		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet", NULL);
-	/* The body is the snapshot's own JSON; the reference is dropped when
-	 * MHD is done with the response. */
-	r = MHD_create_response_from_buffer_with_free_callback_cls(
-	    sources ? s->sources_len : s->json_len, sources ? s->sources_json : s->json,
-	    snap_free_cb, s);
-	if (!r) {
-		snap_release(s);
-		return MHD_NO;
-	}
-	return send_body(c, MHD_HTTP_OK, r);
-}
-
-/* GET /metrics and /api/v1/stats: bodies the aggregator rendered into the
- * latest snapshot, sent from it like serve_snapshot's. */
-static enum MHD_Result serve_rendered(struct http_server *h, struct MHD_Connection *c,
-				      const char *url, const char *method, bool get)
-{
-	bool metrics = !strcmp(url, "/metrics");
-	struct snapshot *s;
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-	char msg[160];
-
-	if (!get) {
-		snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method, url);
-		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
-	}
-	s = snap_store_acquire(h->store);
-	if (!s || !(metrics ? s->metrics : s->stats_json)) {
-		snap_release(s);
-		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  s ? "out of memory rendering it" : "no snapshot yet", NULL);
-	}
-	r = MHD_create_response_from_buffer_with_free_callback_cls(
-	    metrics ? s->metrics_len : s->stats_len, metrics ? s->metrics : s->stats_json,
-	    snap_free_cb, s);
-	if (!r) {
-		snap_release(s);
-		return MHD_NO;
-	}
-	if (!metrics)
-		return send_body(c, MHD_HTTP_OK, r);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/plain; version=0.0.4; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
 }
 
 static enum MHD_Result serve_static(struct MHD_Connection *c, const char *body, size_t len)
@@ -221,17 +167,50 @@ static int duration_arg(struct MHD_Connection *c, const char *name, uint32_t def
 	return 0;
 }
 
-/* GET /api/v1/series/{rule}?range=15m&step=10s */
-static enum MHD_Result serve_series(struct http_server *h, struct MHD_Connection *c,
-				    const char *rule)
+/* The request's state between calls, in the pointer itself: an even number,
+ * REQ_STATE(the body bytes seen so far, capped) or REQ_REFUSED; or a
+ * series_req pointer tagged with SERIES_TAG (below). */
+#define REQ_STATE(seen) ((void *)(2 * (1 + (uintptr_t)(seen))))
+#define REQ_SEEN(v) ((uintptr_t)(v) / 2 - 1)
+#define REQ_REFUSED ((uintptr_t)-2)
+
+/*
+ * GET /api/v1/series/{rule}?range=15m&step=10s is answered by the
+ * aggregator's thread (agg_query_post): the connection is suspended
+ * meanwhile, and the request's state is a series_req in *req_cls, tagged
+ * by its low bit (the other states are even numbers, see REQ_STATE).
+ */
+struct series_req {
+	struct agg_query q;
+	struct http_server *h;
+	struct MHD_Connection *c;
+	char rule[];
+};
+
+#define SERIES_TAG ((uintptr_t)1)
+#define IS_SERIES(v) ((uintptr_t)(v)&SERIES_TAG)
+#define SERIES_OF(v) ((struct series_req *)((uintptr_t)(v) & ~SERIES_TAG))
+
+/* On the aggregator's thread (or the poster's when refused). */
+static void series_done(struct agg_query *q)
 {
-	struct strbuf sb = {0};
+	struct series_req *sr = (struct series_req *)q;
+	struct http_server *h = sr->h;
+
+	MHD_resume_connection(sr->c);
+	/* last: http_stop waits for this before it stops the daemon */
+	atomic_fetch_sub_explicit(&h->series_pending, 1, memory_order_release);
+}
+
+static enum MHD_Result start_series(struct http_server *h, struct MHD_Connection *c,
+				    const char *rule, void **req_cls)
+{
 	enum MHD_Result ret = MHD_NO;
-	uint32_t range, step;
+	struct series_req *sr;
 	http_series_fn fn;
+	uint32_t range, step;
 	void *arg;
-	char msg[200];
-	int rc;
+	size_t n = strlen(rule);
 
 	if (duration_arg(c, "range", 900, &range, &ret) || duration_arg(c, "step", 0, &step, &ret))
 		return ret;
@@ -241,29 +220,78 @@ static enum MHD_Result serve_series(struct http_server *h, struct MHD_Connection
 	fn = h->series;
 	arg = h->series_arg;
 	pthread_mutex_unlock(&h->mu);
-	if (!fn)
+	/* seq_cst, with http_stop's store and load: either it sees this
+	 * request pending, or this request sees it stopping */
+	atomic_fetch_add(&h->series_pending, 1);
+	if (!fn || atomic_load(&h->stopping)) {
+		atomic_fetch_sub_explicit(&h->series_pending, 1, memory_order_release);
 		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no series yet", NULL);
-	rc = fn(arg, rule, range, step, &sb);
-	if (rc) {
-		strbuf_free(&sb);
-		if (rc == -ENOENT) {
-			snprintf(msg, sizeof(msg), "no such rule: %.120s", rule);
-			return send_error(c, MHD_HTTP_NOT_FOUND, msg, NULL);
-		}
-		if (rc == -ERANGE || rc == -E2BIG) {
-			snprintf(msg, sizeof(msg),
-				 rc == -ERANGE ? "bad range: longer than the history (30d)"
-					       : "bad step: too many points for the range");
-			return send_error(c, MHD_HTTP_BAD_REQUEST, msg, NULL);
-		}
+	}
+	sr = calloc(1, sizeof(*sr) + n + 1);
+	if (!sr) {
+		atomic_fetch_sub_explicit(&h->series_pending, 1, memory_order_release);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
 	}
-	if (sb.oom) {
-		strbuf_free(&sb);
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
+	memcpy(sr->rule, rule, n + 1);
+	sr->q.rule = sr->rule;
+	sr->q.range_s = range;
+	sr->q.step_s = step;
+	sr->q.done = series_done;
+	sr->h = h;
+	sr->c = c;
+	*req_cls = (void *)((uintptr_t)sr | SERIES_TAG);
+	/* Suspend before posting: the answer may come at once. */
+	MHD_suspend_connection(c);
+	if (fn(arg, &sr->q)) {
+		sr->q.rc = -ESHUTDOWN;
+		series_done(&sr->q);
 	}
+	return MHD_YES;
+}
+
+/* The aggregator has answered: send it. sr stays in *req_cls, freed when
+ * MHD is done with the request (on_completed). */
+static enum MHD_Result finish_series(struct MHD_Connection *c, struct series_req *sr)
+{
+	char msg[200];
+	int rc = sr->q.rc;
+	size_t len;
+	char *body;
+
+	if (rc == -ENOENT) {
+		snprintf(msg, sizeof(msg), "no such rule: %.120s", sr->rule);
+		return send_error(c, MHD_HTTP_NOT_FOUND, msg, NULL);
+	}
+	if (rc == -ERANGE || rc == -E2BIG)
+		return send_error(c, MHD_HTTP_BAD_REQUEST,
+				  rc == -ERANGE ? "bad range: longer than the history (30d)"
+						: "bad step: too many points for the range",
+				  NULL);
+	if (rc == -ESHUTDOWN)
+		return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting down", NULL);
+	if (rc)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
+	len = sr->q.out.len;
+	body = strbuf_take(&sr->q.out);
+	if (!body)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
 	return send_body(c, MHD_HTTP_OK,
-			 MHD_create_response_from_buffer(sb.len, sb.buf, MHD_RESPMEM_MUST_FREE));
+			 MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE));
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode why)
+{
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (IS_SERIES(*req_cls)) {
+		struct series_req *sr = SERIES_OF(*req_cls);
+
+		strbuf_free(&sr->q.out);
+		free(sr);
+		*req_cls = NULL;
+	}
 }
 
 void http_set_series(struct http_server *h, http_series_fn fn, void *arg)
@@ -367,10 +395,6 @@ static enum MHD_Result refuse_auth(struct MHD_Connection *c, unsigned status)
 	return send_body(c, status, r);
 }
 
-/* The request's state between calls, in the pointer itself: 1 + the body
- * bytes seen so far (capped), or REQ_REFUSED. */
-#define REQ_REFUSED ((uintptr_t)-1)
-
 /* GET /api/v1/stream: the response streams until the client or shutdown ends it. */
 static enum MHD_Result serve_stream(struct http_server *h, struct MHD_Connection *c)
 {
@@ -389,6 +413,31 @@ static enum MHD_Result serve_stream(struct http_server *h, struct MHD_Connection
 	return ret;
 }
 
+/*
+ * Run this MHD thread at the configured nice value, once per thread (MHD
+ * starts its threads itself; the first request on each is the first time
+ * weir's code runs there). Only ever lowers the priority; a process
+ * started nicer than that keeps its own. The HTTP threads hold no lock
+ * that ingest or the aggregator wait for (snap_store_acquire is lock-free,
+ * series are asked of the aggregator), so a low priority cannot stall them.
+ */
+static void lower_priority(int nice)
+{
+	static _Thread_local bool done;
+	pid_t tid;
+	int cur;
+
+	if (done)
+		return;
+	done = true;
+	tid = gettid();
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (!errno && cur < nice && setpriority(PRIO_PROCESS, (id_t)tid, nice))
+		log_warn("http: cannot lower the HTTP thread's priority to nice %d: %s", nice,
+			 strerror(errno));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **req_cls)
@@ -404,11 +453,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!*req_cls) {
 		/* First call for this request: headers only. Refuse here what
 		 * needs no body to refuse; answer the rest on the next call. */
+		lower_priority(h->nice);
 		const char *cl =
 		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		unsigned st = check_auth(h, c, url, !get);
 
-		*req_cls = (void *)(uintptr_t)1;
+		*req_cls = REQ_STATE(0);
 		if (st) {
 			*req_cls = (void *)REQ_REFUSED;
 			return refuse_auth(c, st);
@@ -421,19 +471,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		return MHD_YES;
 	}
+	if (IS_SERIES(*req_cls)) /* resumed: the aggregator has answered */
+		return finish_series(c, SERIES_OF(*req_cls));
 	if ((uintptr_t)*req_cls == REQ_REFUSED) {
 		*upload_data_size = 0; /* answered already: discard the rest */
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		/* no route takes a body yet: count it and discard it */
-		uintptr_t seen = (uintptr_t)*req_cls - 1 + *upload_data_size;
+		uintptr_t seen = REQ_SEEN(*req_cls) + *upload_data_size;
 
-		*req_cls = (void *)(1 + (seen > MAX_BODY + 1 ? MAX_BODY + 1 : seen));
+		*req_cls = REQ_STATE(seen > MAX_BODY + 1 ? MAX_BODY + 1 : seen);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if ((uintptr_t)*req_cls - 1 > MAX_BODY) {
+	if (REQ_SEEN(*req_cls) > MAX_BODY) {
 		snprintf(msg, sizeof(msg), "request body too large (at most %u bytes)", MAX_BODY);
 		return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL);
 	}
@@ -451,7 +503,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				 url);
 			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
 		}
-		return serve_series(h, c, url + 15);
+		return start_series(h, c, url + 15, req_cls);
 	}
 	if ((!strncmp(url, "/api/v1/rules/", 14) && url[14]) ||
 	    (!strncmp(url, "/api/v1/top/", 12) && url[12])) {
@@ -475,8 +527,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting", NULL);
 		return serve_static(c, ready, sizeof(ready) - 1);
 	}
-	if (!strcmp(url, "/metrics") || !strcmp(url, "/api/v1/stats"))
-		return serve_rendered(h, c, url, method, get);
+	if (!strcmp(url, "/metrics") || !strcmp(url, "/api/v1/stats")) {
+		if (!get) {
+			snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method,
+				 url);
+			return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
+		}
+		return http_serve_cached(h, c, url[1] == 'm' ? SNAP_BODY_METRICS : SNAP_BODY_STATS);
+	}
 	if (!strcmp(url, "/api/v1/stream")) {
 		if (!get) {
 			snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method,
@@ -496,9 +554,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg, "GET, HEAD");
 	}
 	if (!strcmp(url, "/api/v1/snapshot"))
-		return serve_snapshot(h, c, false);
+		return http_serve_cached(h, c, SNAP_BODY_SNAPSHOT);
 	if (!strcmp(url, "/api/v1/sources"))
-		return serve_snapshot(h, c, true);
+		return http_serve_cached(h, c, SNAP_BODY_SOURCES);
 	if (!strcmp(url, "/api/v1/rules"))
 		return serve_rules(h, c);
 	return serve_static(c, health, sizeof(health) - 1);
@@ -656,6 +714,8 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 		return -ENOMEM;
 	h->store = store;
 	pthread_mutex_init(&h->mu, NULL);
+	if (getrandom(&h->nonce, sizeof(h->nonce), GRND_NONBLOCK) != sizeof(h->nonce))
+		h->nonce = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
 	h->rules_json = render_rules(cfg, &h->rules_len);
 	if (!h->rules_json) {
 		server_free(h);
@@ -664,6 +724,7 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	h->windows.n = (uint32_t)(cfg->nwindows < 16 ? cfg->nwindows : 16);
 	memcpy(h->windows.secs, cfg->windows, h->windows.n * sizeof(uint32_t));
 	h->auth_reads = cfg->http_auth_reads;
+	h->nice = (int)cfg->http_nice;
 	if (cfg->http_token_file && load_token(h, cfg->http_token_file)) {
 		server_free(h);
 		return -EINVAL;
@@ -706,20 +767,21 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	}
 	if (h->tls_cert)
 		h->d = MHD_start_daemon(
-		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
-		    on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		    MHD_OPTION_CONNECTION_LIMIT, per_thread, MHD_OPTION_CONNECTION_TIMEOUT,
-		    (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		    (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-		    MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, h->tls_key,
-		    MHD_OPTION_END);
+		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_NOTIFY_COMPLETED,
+		    on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		    per_thread, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE,
+		    (unsigned)THREADS, MHD_OPTION_HTTPS_MEM_CERT, h->tls_cert,
+		    MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
 	else
 		h->d = MHD_start_daemon(
-		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
-		    on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		    MHD_OPTION_CONNECTION_LIMIT, per_thread, MHD_OPTION_CONNECTION_TIMEOUT,
-		    (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		    (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS, MHD_OPTION_END);
+		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_NOTIFY_COMPLETED,
+		    on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		    per_thread, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE,
+		    (unsigned)THREADS, MHD_OPTION_END);
 	if (!h->d) {
 		log_error("http: cannot listen on %s:%u (in use, not permitted, or a bad "
 			  "certificate or key?)",
@@ -752,6 +814,11 @@ void http_stop(struct http_server *h)
 	if (!h)
 		return;
 	sse_shutdown(h->sse); /* MHD must not stop with a stream suspended */
+	/* Nor with a series request suspended: the aggregator answers within
+	 * its pass (or refuses once stopped), then they are resumed. */
+	atomic_store(&h->stopping, true);
+	while (atomic_load(&h->series_pending))
+		usleep(1000);
 	MHD_stop_daemon(h->d);
 	server_free(h);
 }
@@ -764,6 +831,11 @@ void http_set_ready(struct http_server *h, bool ready)
 const struct http_windows *http_windows(const struct http_server *h)
 {
 	return &h->windows;
+}
+
+uint32_t http_nonce(const struct http_server *h)
+{
+	return h->nonce;
 }
 
 struct snapshot *http_snapshot(struct http_server *h)

@@ -30,11 +30,11 @@ void http_set_reload(struct http_server *h, int (*fn)(void *arg, char **msg), vo
 /* Serve GET /api/v1/rules from cfg's rules from now on (after a reload). */
 int http_set_rules(struct http_server *h, const struct cfg *cfg);
 
-/* GET /api/v1/series/{rule}: fn appends the JSON (see agg_series) and
- * returns 0, -ENOENT, -ERANGE, -E2BIG or -ENOMEM. */
-struct strbuf;
-typedef int (*http_series_fn)(void *arg, const char *rule, uint32_t range_s, uint32_t step_s,
-			      struct strbuf *out);
+/* GET /api/v1/series/{rule}: fn hands q to the aggregator (agg_query_post:
+ * 0, or -ESHUTDOWN). The request waits suspended, off the HTTP threads,
+ * until q->done. */
+struct agg_query;
+typedef int (*http_series_fn)(void *arg, struct agg_query *q);
 void http_set_series(struct http_server *h, http_series_fn fn, void *arg);
 
 /* GET /readyz answers 200 once set (the pipeline runs), 503 before. */

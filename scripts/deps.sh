@@ -4,7 +4,7 @@
 # Idempotent and quiet when everything is present; needs root only to install.
 set -eu
 
-build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev"
+build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev zlib1g-dev"
 test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-14-dev logrotate rsyslog bsdutils prometheus"
 bench="ripgrep grep hyperfine rsyslog mtail wrk"
 fuzz="clang libclang-rt-14-dev"

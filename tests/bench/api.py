@@ -88,11 +88,13 @@ LOSS_BAR = env("BENCH_API_LOSS_BAR", "0.10", float)
 WORKERS = env("BENCH_API_WORKERS", "2", positive(int))
 TIMEOUT = env("BENCH_API_TIMEOUT", "300", positive(float))
 WRK = env("BENCH_API_WRK", "wrk")
-# An experiment, not weir's behaviour: renice weir's HTTP (MHD) threads to
-# this nice value (-20..19), or "idle" (SCHED_IDLE), once weir listens.
+# wrk asks for gzip as browsers, curl --compressed and Prometheus do (weir
+# compresses each body once per tick); 0: plain bodies.
+GZIP = env("BENCH_API_GZIP", "1", lambda v: {"0": False, "1": True}[v])
+# weir's `http: nice:` (0..19) for the runs; empty: weir's default (19).
 HTTP_NICE = env("BENCH_API_HTTP_NICE", "")
-if HTTP_NICE not in ("", "idle") and not re.fullmatch(r"-?[0-9]+", HTTP_NICE):
-    print(f"api.py: BENCH_API_HTTP_NICE={HTTP_NICE!r}: a nice value or idle", file=sys.stderr)
+if HTTP_NICE and not (re.fullmatch(r"[0-9]+", HTTP_NICE) and int(HTTP_NICE) <= 19):
+    print(f"api.py: BENCH_API_HTTP_NICE={HTTP_NICE!r}: a nice value 0..19", file=sys.stderr)
     sys.exit(2)
 QUIET = env("BENCH_QUIET", "0.10", float)
 QUIET_WAIT = env("BENCH_QUIET_WAIT", "20", float)
@@ -326,6 +328,7 @@ def parse_wrk(out):
 
 def wrk_argv(port, path, seconds):
     return [WRK, f"-t{THREADS}", f"-c{CONNS}", f"-d{seconds}s", "--latency",
+            *(["-H", "Accept-Encoding: gzip"] if GZIP else []),
             f"http://127.0.0.1:{port}{path}"]
 
 
@@ -367,20 +370,10 @@ def start_weir(work, tag, corpus, rules_file):
     the API on a free port; returns the WeirServe once it listens."""
     w = WeirServe(work, tag, ["sources:", f"  - {{name: corpus, type: file, path: {yq(corpus)}, "
                               "start: beginning}", f"tuning: {{workers: {WORKERS}}}",
-                              f"include: {yq(rules_file)}"], [], None)
+                              f"include: {yq(rules_file)}",
+                              *([f"http: {{nice: {HTTP_NICE}}}"] if HTTP_NICE else [])],
+                  [], None)
     w.wait_listening(START_S)
-    if HTTP_NICE:
-        for tid in os.listdir(f"/proc/{w.proc.pid}/task"):
-            try:
-                with open(f"/proc/{w.proc.pid}/task/{tid}/comm") as f:
-                    if not f.read().startswith("MHD"):
-                        continue
-                if HTTP_NICE == "idle":
-                    os.sched_setscheduler(int(tid), os.SCHED_IDLE, os.sched_param(0))
-                else:
-                    os.setpriority(os.PRIO_PROCESS, int(tid), int(HTTP_NICE))
-            except OSError as e:
-                raise Setup(f"BENCH_API_HTTP_NICE={HTTP_NICE}: thread {tid}: {e}")
     return w
 
 
@@ -707,10 +700,9 @@ def main(what):
         say(f"rules:    {plain + fields} ({plain} count-only: rules50.yaml and 40 of "
             f"rules1000.yaml; {fields} with value:/top:/distinct: on named captures); "
             f"default windows and tick; {WORKERS} workers")
-        if HTTP_NICE:
-            say(f"EXPERIMENT: weir's HTTP (MHD) threads run at "
-                f"{'SCHED_IDLE' if HTTP_NICE == 'idle' else f'nice {HTTP_NICE}'} "
-                "(BENCH_API_HTTP_NICE), which weir does not do itself")
+        say(f"http:     weir's HTTP threads at nice {HTTP_NICE or '19 (the default)'}"
+            f"{' (BENCH_API_HTTP_NICE)' if HTTP_NICE else ''}; wrk "
+            f"{'asks for gzip' if GZIP else 'takes plain bodies (BENCH_API_GZIP=0)'}")
         say()
         for part, fn in (("alone", alone), ("ingest", ingest)):
             if what not in ("all", part):

@@ -194,11 +194,11 @@ class Daemon:
         assert m, f"log line /{pattern}/ not seen within {timeout}s:\n{self.stderr()}"
         return m
 
-    def request(self, path, method="GET", body=None, timeout=DEADLINE):
+    def request(self, path, method="GET", body=None, timeout=DEADLINE, headers=None):
         """One HTTP request; returns (status, headers dict lower-cased, raw body)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request(method, path, body=body)
+            conn.request(method, path, body=body, headers=headers or {})
             r = conn.getresponse()
             raw = r.read()
             headers = {k.lower(): v for k, v in r.getheaders()}

@@ -5,6 +5,7 @@ invalid UTF-8 and control bytes."""
 
 import http.client
 import json
+import os
 import select
 import socket
 import ssl
@@ -292,3 +293,47 @@ def test_json_stays_valid_for_invalid_utf8_and_control_bytes(weir, tmp_path):
     assert all(i["count"] == 3 for i in top["items"])
     src = strict_json(d.request("/api/v1/sources")[2])["sources"][0]
     assert any("no key here" in u["text"] for u in src["unmatched_recent"])
+
+
+def http_thread_nices(pid):
+    """{tid: nice} of weir's libmicrohttpd threads (their names start MHD)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if not f.read().startswith("MHD"):
+                    continue
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                out[tid] = int(f.read().rsplit(")", 1)[1].split()[16])  # field 19: nice
+        except OSError:
+            continue
+    return out
+
+
+def test_http_threads_run_at_the_configured_nice(weir, tmp_path):
+    """The threads that answer requests lower their own priority (default
+    19, `http: nice:`); the pipeline's threads keep the process's."""
+    log = tmp_path / "a.log"
+    log.write_text("ip=1 x\n")
+    for lines, want in (([], 19), (["http: {nice: 7}"], 7)):
+        d = weir.start(write_config(tmp_path, log, lines, name=f"n{want}.yaml"))
+
+        def all_lowered():
+            # a few requests, so each MHD thread has served one
+            for _ in range(20):
+                d.request("/healthz")
+            n = http_thread_nices(d.proc.pid)
+            return n if n and all(v == want for v in n.values()) else None
+        assert poll(all_lowered)
+        others = []
+        for tid in os.listdir(f"/proc/{d.proc.pid}/task"):
+            with open(f"/proc/{d.proc.pid}/task/{tid}/comm") as f:
+                if f.read().startswith("MHD"):
+                    continue
+            with open(f"/proc/{d.proc.pid}/task/{tid}/stat") as f:
+                others.append(int(f.read().rsplit(")", 1)[1].split()[16]))
+        assert others and all(v == os.getpriority(os.PRIO_PROCESS, 0) for v in others), others
+        d.stop()
+    cfg = write_config(tmp_path, log, ["http: {nice: 20}"], name="bad.yaml")
+    r = subprocess.run([d_bin(weir), "check", "-c", str(cfg)], capture_output=True, text=True)
+    assert r.returncode != 0 and "bad.yaml:4:" in r.stderr and "nice" in r.stderr, r.stderr

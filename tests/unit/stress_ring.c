@@ -8,6 +8,7 @@
 #include "core/batch.h"
 #include "core/ring.h"
 #include "core/wake.h"
+#include "tests/unit/stress.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -16,20 +17,6 @@
 
 #define ITEMS 1000000u
 #define BATCH_ROUNDS 100000u
-
-static int failed, passed;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			failed++;                                                                  \
-		} else {                                                                           \
-			passed++;                                                                  \
-		}                                                                                  \
-	} while (0)
 
 struct stress {
 	struct ring r;

@@ -38,9 +38,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* core/main.c has the same default: `weir version` must say what /metrics
- * and /api/v1/stats say (the e2e test compares them). */
-
 /* jemalloc's control interface, if jemalloc is linked (the Makefile links
  * it except in sanitizer builds, whose runtimes bring their own malloc):
  * weak, so it is NULL otherwise. */

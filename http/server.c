@@ -767,8 +767,8 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	}
 	if (h->tls_cert)
 		h->d = MHD_start_daemon(
-		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_NOTIFY_COMPLETED,
-		    on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+		    on_mhd_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 		    per_thread, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE,
@@ -776,8 +776,8 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 		    MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
 	else
 		h->d = MHD_start_daemon(
-		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_NOTIFY_COMPLETED,
-		    on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+		    flags, cfg->listen_port, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+		    on_mhd_log, NULL, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 		    per_thread, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768, MHD_OPTION_THREAD_POOL_SIZE,

@@ -113,6 +113,10 @@ def weir_config(tmp_path, port5424, port3164):
 
 
 def rsyslog_config(d, in_port, port5424, port3164):
+    # In-memory action queues big enough for every message: with the
+    # default 1,000 and a queue.filename, a slow (sanitizer) weir pushed
+    # rsyslog into disk-assisted mode, whose disk part then sat on a
+    # hundred messages for minutes (seen under ASan in CI rehearsal).
     return f"""
 global(workDirectory="{d}" maxMessageSize="64k")
 module(load="imtcp")
@@ -120,10 +124,10 @@ input(type="imtcp" address="127.0.0.1" port="{in_port}" ruleset="relay")
 ruleset(name="relay") {{
   action(type="omfwd" target="127.0.0.1" port="{port5424}" protocol="tcp"
          TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"
-         queue.type="LinkedList" queue.filename="q5424" action.resumeRetryCount="-1")
+         queue.type="LinkedList" queue.size="100000" action.resumeRetryCount="-1")
   action(type="omfwd" target="127.0.0.1" port="{port3164}" protocol="tcp"
          template="RSYSLOG_ForwardFormat"
-         queue.type="LinkedList" queue.filename="q3164" action.resumeRetryCount="-1")
+         queue.type="LinkedList" queue.size="100000" action.resumeRetryCount="-1")
 }}
 """
 

@@ -29,6 +29,10 @@ ingest  weir reads a corpus (BENCH_API_BYTES, 1 GiB: about 10 s or more of
         loss <= BENCH_API_LOSS_BAR (0.10). wrk's requests/s and p99 during
         the ingest are reported.
 
+wrk sends Accept-Encoding: gzip as real clients do (BENCH_API_GZIP=0: plain
+bodies); weir's HTTP threads run at its default nice 19, or at
+BENCH_API_HTTP_NICE (written as `http: {nice: N}` in weir's config).
+
 Every run also shows the CPU each side used (weir's threads by kind: HTTP
 (MHD), workers, aggregator, ingest; wrk) and the share of the machine other
 processes used meanwhile (busy), as scan.py does; before each run the

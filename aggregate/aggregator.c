@@ -166,10 +166,12 @@ static bool drain_once(struct aggregator *a)
 	return any;
 }
 
+/* Drain until the rings are empty, answering queries between passes (a
+ * busy pipeline may keep this going for a while). */
 static void drain(struct aggregator *a)
 {
 	while (drain_once(a))
-		;
+		answer_queries(a, false);
 }
 
 /* The current rules' names, for the checkpoint. NULL on ENOMEM. */

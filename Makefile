@@ -48,8 +48,8 @@ else
 Q := @
 endif
 
-LIB_SRCS := $(sort $(wildcard core/*.c ingest/*.c pattern/*.c aggregate/*.c http/*.c))
-LIB_SRCS := $(filter-out core/main.c,$(LIB_SRCS))
+LIB_SRCS := $(sort $(wildcard core/*.c config/*.c pattern/*.c pipeline/*.c ingest/*.c aggregate/*.c http/*.c alert/*.c app/*.c))
+LIB_SRCS := $(filter-out app/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -81,7 +81,7 @@ $(B)/%.o: %.c
 $(B)/libweir.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/weir: $(B)/core/main.o $(B)/libweir.a
+$(B)/weir: $(B)/app/main.o $(B)/libweir.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -244,4 +244,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(B)/core/main.d $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(B)/app/main.d $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)

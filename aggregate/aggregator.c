@@ -10,13 +10,13 @@
 #include "aggregate/sources_json.h"
 #include "aggregate/tiers.h"
 #include "aggregate/topk.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
 #include "core/log.h"
-#include "core/pipeline.h"
-#include "core/state.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/state.h"
 #include "pattern/pattern.h"
-#include "pattern/worker.h"
+#include "aggregate/worker.h"
 
 #include <errno.h>
 #include <stdio.h>

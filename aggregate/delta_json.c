@@ -2,7 +2,7 @@
 #include "aggregate/delta_json.h"
 
 #include "aggregate/snapshot.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
 #include "core/strbuf.h"
 

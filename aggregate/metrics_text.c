@@ -23,9 +23,9 @@
 #include "aggregate/snapshot.h"
 #include "aggregate/sources_json.h"
 #include "aggregate/tiers.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "core/strbuf.h"
 
 #include <dirent.h>

@@ -23,7 +23,7 @@
 #include "aggregate/hll.h"
 #include "aggregate/psketch.h"
 #include "aggregate/topk.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/strbuf.h"
 
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* sources_json.c - see sources_json.h. */
 #include "aggregate/sources_json.h"
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
 #include "core/peer.h"
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "core/strbuf.h"
 
 #include <pthread.h>

@@ -6,7 +6,7 @@
 #include "http/internal.h"
 
 #include "aggregate/snapshot.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
 #include "core/strbuf.h"
 

@@ -18,7 +18,7 @@
 
 #include "aggregate/aggregator.h"
 #include "aggregate/snapshot.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/json.h"
 #include "core/log.h"
 

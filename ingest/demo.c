@@ -2,7 +2,7 @@
 #include "ingest/demo.h"
 
 #include "core/log.h"
-#include "core/loggen.h"
+#include "ingest/loggen.h"
 
 #include <errno.h>
 #include <fcntl.h>

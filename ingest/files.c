@@ -18,9 +18,9 @@
  */
 #include "ingest/internal.h"
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/log.h"
-#include "core/state.h"
+#include "pipeline/state.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -29,9 +29,9 @@
  */
 #include "ingest/ingest.h"
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/log.h"
-#include "core/state.h"
+#include "pipeline/state.h"
 #include "ingest/internal.h"
 
 #include <errno.h>

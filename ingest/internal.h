@@ -8,8 +8,8 @@
 #define WEIR_INGEST_INTERNAL_H
 
 #include "core/batch.h"
-#include "core/config.h"
-#include "core/pipeline.h"
+#include "config/config.h"
+#include "pipeline/pipeline.h"
 #include "ingest/frame.h"
 #include "ingest/idmap.h"
 #include "ingest/octet.h"

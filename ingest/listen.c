@@ -23,7 +23,7 @@
  */
 #include "ingest/internal.h"
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/log.h"
 
 #include <arpa/inet.h>

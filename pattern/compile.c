@@ -23,7 +23,7 @@
  */
 #include "pattern/internal.h"
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/strbuf.h"
 
 #include <errno.h>

@@ -27,11 +27,11 @@
 
 #include "core/batch.h"
 #include "core/calendar.h"
-#include "core/config.h"
-#include "ingest/syslog.h"
+#include "config/config.h"
+#include "pattern/syslog.h"
 #include "pattern/parsers.h"
 #include "pattern/timestamp.h"
-#include "pattern/tzone.h"
+#include "core/tzone.h"
 
 #include <errno.h>
 #include <stdlib.h>

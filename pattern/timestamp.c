@@ -11,7 +11,7 @@
 #include "pattern/timestamp.h"
 
 #include "core/calendar.h"
-#include "pattern/tzone.h"
+#include "core/tzone.h"
 
 #include <stdbool.h>
 #include <string.h>

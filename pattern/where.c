@@ -4,7 +4,7 @@
 #include "pattern/internal.h"
 
 #include "core/peer.h"
-#include "ingest/syslog.h"
+#include "pattern/syslog.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

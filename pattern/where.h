@@ -7,7 +7,7 @@
 #ifndef WEIR_PATTERN_WHERE_H
 #define WEIR_PATTERN_WHERE_H
 
-#include "core/config.h"
+#include "config/config.h"
 #include "pattern/pattern.h"
 
 #include <stdbool.h>

@@ -51,7 +51,7 @@
 #include "aggregate/pane.h"
 #include "aggregate/tiers.h"
 #include "aggregate/topk.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "pattern/pattern.h"
 
 #include <errno.h>

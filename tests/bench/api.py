@@ -114,7 +114,7 @@ SNAPSHOT, METRICS = "/api/v1/snapshot", "/metrics"
 # --- the rules: 90 count-only, 10 on fields -------------------------------------
 
 # Named captures over the raw corpus (access log and syslog lines from
-# core/loggen.c), the way one reads fields out of a mixed file.
+# ingest/loggen.c), the way one reads fields out of a mixed file.
 FIELD_RULES = """\
   - name: f_request_time
     match: '" [0-9]{3} [0-9]+ "[^"]*" "[^"]*" (?<rt>[0-9]+\\.[0-9]{3})$'
@@ -226,7 +226,7 @@ def weir_threads(pid, workers):
     """weir's CPU seconds so far by kind of thread, and in all ("total",
     exited threads included). MHD names its threads MHD-*; io_uring's
     helpers are iou-*; the others are weir's, created in this order
-    (core/pipeline.c): the workers, the aggregator, the ingest thread."""
+    (app/run.c): the workers, the aggregator, the ingest thread."""
     out = dict.fromkeys(KINDS, 0.0)
     try:
         out["total"] = _stat_cpu(f"/proc/{pid}/stat")[1]

@@ -8,7 +8,7 @@
  * file: the clock starts at a fixed instant (2026-11-21 06:12:01 UTC) and
  * advances 5 ms per line on average. "-o -" writes to standard output.
  */
-#include "core/loggen.h"
+#include "ingest/loggen.h"
 
 #include <errno.h>
 #include <fcntl.h>

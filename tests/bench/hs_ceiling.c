@@ -49,7 +49,7 @@
  *          counts. For information (run it by hand).
  * Hyperscan calls stay here and in pattern/ only.
  */
-#include "core/config.h"
+#include "config/config.h"
 #include "pattern/pattern.h"
 
 #include <hs.h>

@@ -10,7 +10,7 @@ code, per API resource and method, per page, per asset, per probe path,
 client blocklists, user agents, sshd users and messages, sudo, kernel,
 systemd units, cron jobs, application logs, mail, the nginx error log, and
 rules for services this corpus never logs (MySQL, PostgreSQL, HAProxy,
-Kubernetes, ...). Against the corpus of gen.c (core/loggen.c) a few rules
+Kubernetes, ...). Against the corpus of gen.c (ingest/loggen.c) a few rules
 match often, most rarely, many never - as on a real host.
 
 Deterministic: no randomness, no clock; the output depends only on this

@@ -41,7 +41,7 @@
  * time.monotonic()), rate offered and achieved. Exit 0, or 1 on a send
  * error (the JSON line still says what was sent), 2 on bad usage.
  */
-#include "core/loggen.h"
+#include "ingest/loggen.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

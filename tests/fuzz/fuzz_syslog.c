@@ -12,7 +12,7 @@
  *   cc -DWEIR_FUZZ_REPLAY -I. tests/fuzz/fuzz_syslog.c ingest/syslog.c -o replay
  *   ./replay crash-file...
  */
-#include "ingest/syslog.h"
+#include "pattern/syslog.h"
 
 #include <errno.h>
 #include <stdint.h>

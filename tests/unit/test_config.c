@@ -6,8 +6,8 @@
  * real file is the point. Line and column numbers in expectations are
  * 1-based and exact.
  */
-#include "core/config.h"
-#include "pattern/tzone.h"
+#include "config/config.h"
+#include "core/tzone.h"
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>

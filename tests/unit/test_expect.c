@@ -1,7 +1,7 @@
 /* test_expect.c - the golden comparison of `weir scan --expect`: every
  * difference is one exact line, recursion needs no knowledge of the keys,
  * and a bad golden is refused with its position. */
-#include "core/expect.h"
+#include "app/expect.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>

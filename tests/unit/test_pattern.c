@@ -1,5 +1,5 @@
 /* test_pattern.c - rule compilation and per-record match semantics. */
-#include "core/config.h"
+#include "config/config.h"
 #include "pattern/pattern.h"
 
 #include <criterion/criterion.h>
@@ -166,7 +166,7 @@ Test(pattern, compile_errors_name_every_bad_rule_with_position)
  * Event time: rules that count each record at its own second.
  */
 
-#include "pattern/tzone.h"
+#include "core/tzone.h"
 
 #define OBS_MAX 64
 

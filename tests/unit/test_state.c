@@ -2,7 +2,7 @@
  * detection, atomic save and load with a corrupt file set aside, the state
  * directory lock; and the ingest identity map. */
 #include "core/crc32c.h"
-#include "core/state.h"
+#include "pipeline/state.h"
 #include "ingest/idmap.h"
 
 #include <criterion/criterion.h>

@@ -3,7 +3,7 @@
  * or be on the commented list of deliberate differences), plus hand-written
  * cases: year inference across new year, BOM, SD escapes and the iterator,
  * field limits, PRI edge cases, and every case input cut at every length. */
-#include "ingest/syslog.h"
+#include "pattern/syslog.h"
 #include "tests/unit/testdata.h"
 
 #include <criterion/criterion.h>

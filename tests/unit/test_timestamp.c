@@ -273,7 +273,7 @@ Test(timestamp, every_day_1899_to_2101_matches_timegm)
  * stamp at the start of a raw line.
  */
 
-#include "pattern/tzone.h"
+#include "core/tzone.h"
 
 #include <stdlib.h>
 #include <unistd.h>

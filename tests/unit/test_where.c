@@ -1,7 +1,7 @@
 /* test_where.c - `where:` conditions on syslog fields, the sender and the
  * source: loaded from YAML, compiled, and tested record by record. */
 #include "core/batch.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/peer.h"
 #include "pattern/pattern.h"
 

@@ -7,7 +7,7 @@
  * not be NUL-terminated. Dates are computed with integer arithmetic (no
  * mktime, no locale, no tz database), so the parser is reentrant and fast.
  */
-#include "ingest/syslog.h"
+#include "pattern/syslog.h"
 
 #include "core/calendar.h"
 
@@ -23,25 +23,6 @@
 /* Clamp "now" to years 1..9999 so date arithmetic cannot overflow. */
 #define NOW_MIN_MS (-62135596800000LL)
 #define NOW_MAX_MS (253402300799999LL)
-
-static const char *const facility_names[24] = {
-    "kern",   "user",	"mail",	    "daemon", "auth",	"syslog",   "lpr",     "news",
-    "uucp",   "cron",	"authpriv", "ftp",    "ntp",	"security", "console", "solaris-cron",
-    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7",
-};
-static const char *const severity_names[8] = {
-    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
-};
-
-const char *syslog_facility_name(int facility)
-{
-	return facility >= 0 && facility < 24 ? facility_names[facility] : NULL;
-}
-
-const char *syslog_severity_name(int severity)
-{
-	return severity >= 0 && severity < 8 ? severity_names[severity] : NULL;
-}
 
 /* ---- dates ---- */
 

@@ -10,7 +10,7 @@
  * and POSIX ERE, so `grep -E` (with -i for caseless rules) counts the same
  * lines weir does.
  */
-#include "core/config.h"
+#include "config/config.h"
 
 const char cfg_default_yaml[] =
     "# weir default configuration (embedded; `weir serve` without -c).\n"

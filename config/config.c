@@ -19,10 +19,10 @@
  * ld_finish() joins them into the caller's string. Out-of-memory is a sticky flag in the loader,
  * turned into -ENOMEM at the API edge.
  */
-#include "core/config.h"
+#include "config/config.h"
 
-#include "ingest/syslog.h"
-#include "pattern/tzone.h"
+#include "config/syslog_names.h"
+#include "core/tzone.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

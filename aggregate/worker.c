@@ -10,14 +10,14 @@
  * Records longer than max_line arrive whole when a single read held them;
  * they are scanned over their first max_line bytes only (see frame.h).
  */
-#include "pattern/worker.h"
+#include "aggregate/worker.h"
 
 #include "aggregate/pane.h"
 #include "core/batch.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/log.h"
-#include "core/pipeline.h"
-#include "core/state.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/state.h"
 #include "pattern/pattern.h"
 
 #include <errno.h>

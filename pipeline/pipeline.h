@@ -17,9 +17,10 @@
 #define WEIR_PIPELINE_H
 
 #include "aggregate/snapshot.h"
+#include "core/clock.h"
 #include "core/peer.h"
 #include "core/ring.h"
-#include "core/stats.h"
+#include "pipeline/stats.h"
 #include "core/wake.h"
 
 #include <pthread.h>
@@ -204,8 +205,5 @@ void pipeline_free(struct pipeline *p);
  * most timeout_ms). 0, or -errno (message logged).
  */
 int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int timeout_ms);
-
-/* Wall clock in ms (CLOCK_REALTIME). */
-int64_t now_ms(void);
 
 #endif

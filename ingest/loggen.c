@@ -14,7 +14,7 @@
  *    writes past cap; a line that would not fit is cut and still ends in
  *    '\n' (cap >= 1024 always fits: the longest template is ~450 bytes).
  */
-#include "core/loggen.h"
+#include "ingest/loggen.h"
 
 #include <string.h>
 

@@ -12,7 +12,7 @@
  * file. Offsets are looked up by binary search; the POSIX rule is worked
  * out per year with the calendar arithmetic of core/calendar.h.
  */
-#include "pattern/tzone.h"
+#include "core/tzone.h"
 
 #include "core/calendar.h"
 

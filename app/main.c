@@ -10,10 +10,10 @@
  */
 #include "core/version.h"
 #include "aggregate/aggregator.h"
-#include "core/config.h"
-#include "core/expect.h"
+#include "config/config.h"
+#include "app/expect.h"
 #include "core/log.h"
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "core/strbuf.h"
 #include "http/server.h"
 #include "pattern/pattern.h"

@@ -1,14 +1,14 @@
 /* pipeline.c - see pipeline.h. */
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 
 #include "aggregate/aggregator.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/log.h"
-#include "core/state.h"
+#include "pipeline/state.h"
 #include "ingest/demo.h"
 #include "ingest/ingest.h"
 #include "pattern/pattern.h"
-#include "pattern/worker.h"
+#include "aggregate/worker.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -18,14 +18,6 @@
 
 #define BATCHES_PER_WORKER 8 /* ring depth: enough to keep a worker busy */
 #define SPARE_BATCHES 24     /* for files reading or holding records at once */
-
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int add_source(struct pipeline *p, const char *name, char *const *patterns, size_t n,
 		      bool at_end, bool follow)

@@ -64,6 +64,8 @@
 #ifndef WEIR_SYSLOG_H
 #define WEIR_SYSLOG_H
 
+#include "config/syslog_names.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,10 +139,6 @@ static inline bool syslog_str_nil(struct syslog_str s)
 {
 	return s.p == NULL;
 }
-
-/* "kern".."local7" for 0..23, "emerg".."debug" for 0..7; NULL otherwise. */
-const char *syslog_facility_name(int facility);
-const char *syslog_severity_name(int severity);
 
 /*
  * Walking STRUCTURED-DATA. syslog_sd_next() returns SYSLOG_SD_ELEMENT (item

@@ -7,7 +7,7 @@
  * by name through a name -> rule object built for the comparison; it holds
  * references to the rules, dropped with it.
  */
-#include "core/expect.h"
+#include "app/expect.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,7 +14,7 @@
  *   u32 nfiles, then per file: str source, str path, u64 dev, u64 ino,
  *       u64 offset, u64 fp, u32 fp_len, u32 flags (bit 0: discarding)
  */
-#include "core/state.h"
+#include "pipeline/state.h"
 
 #include "core/crc32c.h"
 #include "core/log.h"

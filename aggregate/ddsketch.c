@@ -11,6 +11,7 @@
  */
 #include "aggregate/ddsketch.h"
 
+#include "core/le.h"
 #include "core/crc32c.h"
 
 #include <errno.h>
@@ -253,8 +254,7 @@ static void wr_u64(struct wr *w, uint64_t v)
 {
 	uint8_t b[8];
 
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
+	le_put64(b, v);
 	wr_bytes(w, b, 8);
 }
 
@@ -262,8 +262,7 @@ static void wr_u32(struct wr *w, uint32_t v)
 {
 	uint8_t b[4];
 
-	for (int i = 0; i < 4; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
+	le_put32(b, v);
 	wr_bytes(w, b, 4);
 }
 
@@ -337,28 +336,26 @@ struct rd {
 
 static uint64_t rd_u64(struct rd *r)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
 	if (r->err || r->len - r->off < 8) {
 		r->err = -EBADMSG;
 		return 0;
 	}
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | r->p[r->off + (size_t)i];
+	v = le_get64(r->p + r->off);
 	r->off += 8;
 	return v;
 }
 
 static uint32_t rd_u32(struct rd *r)
 {
-	uint32_t v = 0;
+	uint32_t v;
 
 	if (r->err || r->len - r->off < 4) {
 		r->err = -EBADMSG;
 		return 0;
 	}
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | r->p[r->off + (size_t)i];
+	v = le_get32(r->p + r->off);
 	r->off += 4;
 	return v;
 }

@@ -8,6 +8,7 @@
  */
 #include "aggregate/hll.h"
 
+#include "core/le.h"
 #include "core/crc32c.h"
 
 #include <endian.h>
@@ -194,28 +195,6 @@ double hll_estimate(const struct hll *h)
 #define HDR_LEN 8
 enum { FORM_DENSE = 0, FORM_SPARSE = 1 };
 
-static void put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	put_u16(p, (uint16_t)v);
-	put_u16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t get_u16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return get_u16(p) | get_u16(p + 2) << 16;
-}
-
 int hll_encode(const struct hll *h, void *buf, size_t cap, size_t *len)
 {
 	uint8_t *out = buf;
@@ -243,16 +222,16 @@ int hll_encode(const struct hll *h, void *buf, size_t cap, size_t *len)
 	} else {
 		out[6] = FORM_SPARSE;
 		out[7] = 0;
-		put_u16(out + off, (uint16_t)n);
+		le_put16(out + off, (uint16_t)n);
 		off += 2;
 		for (i = 0; i < HLL_M; i++)
 			if (h->reg[i]) {
-				put_u16(out + off, (uint16_t)i);
+				le_put16(out + off, (uint16_t)i);
 				out[off + 2] = h->reg[i];
 				off += 3;
 			}
 	}
-	put_u32(out + off, crc32c(0, out, off));
+	le_put32(out + off, crc32c(0, out, off));
 	*len = off + 4;
 	return 0;
 }
@@ -268,7 +247,7 @@ int hll_decode(struct hll *h, const void *buf, size_t len)
 	    in[5] != HLL_HASH_ID || in[7] != 0)
 		return -EBADMSG;
 	body = len - 4;
-	if (get_u32(in + body) != crc32c(0, in, body))
+	if (le_get32(in + body) != crc32c(0, in, body))
 		return -EBADMSG;
 	if (in[6] == FORM_DENSE) {
 		if (body != HDR_LEN + HLL_M)
@@ -281,13 +260,13 @@ int hll_decode(struct hll *h, const void *buf, size_t len)
 	}
 	if (in[6] != FORM_SPARSE || body < HDR_LEN + 2)
 		return -EBADMSG;
-	n = get_u16(in + HDR_LEN);
+	n = le_get16(in + HDR_LEN);
 	if (n > HLL_M || body != HDR_LEN + 2 + 3 * (size_t)n)
 		return -EBADMSG;
 	for (i = 0, prev = 0; i < n; i++) {
 		const uint8_t *e = in + HDR_LEN + 2 + 3 * (size_t)i;
 
-		idx = get_u16(e);
+		idx = le_get16(e);
 		if (idx >= HLL_M || (i && idx <= prev) || e[2] == 0 || e[2] > HLL_RHO_MAX)
 			return -EBADMSG;
 		prev = idx;
@@ -296,7 +275,7 @@ int hll_decode(struct hll *h, const void *buf, size_t len)
 	for (i = 0; i < n; i++) {
 		const uint8_t *e = in + HDR_LEN + 2 + 3 * (size_t)i;
 
-		h->reg[get_u16(e)] = e[2];
+		h->reg[le_get16(e)] = e[2];
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "aggregate/psketch.h"
 #include "aggregate/topk.h"
 #include "config/config.h"
+#include "core/le.h"
 #include "core/strbuf.h"
 
 #include <errno.h>
@@ -128,8 +129,7 @@ static void put_raw(struct strbuf *sb, uint64_t v, int n)
 {
 	unsigned char b[8];
 
-	for (int i = 0; i < n; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
+	le_put(b, v, (unsigned)n);
 	strbuf_append(sb, b, (size_t)n);
 }
 
@@ -309,14 +309,13 @@ struct rd {
 
 static uint64_t get_raw(struct rd *r, int n)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
 	if (r->bad || r->end - r->p < n) {
 		r->bad = true;
 		return 0;
 	}
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
+	v = le_get(r->p, (unsigned)n);
 	r->p += n;
 	return v;
 }

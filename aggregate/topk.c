@@ -29,6 +29,7 @@
 #include "aggregate/topk.h"
 
 #include "aggregate/hll.h"
+#include "core/le.h"
 #include "core/crc32c.h"
 
 #include <errno.h>
@@ -471,36 +472,6 @@ uint32_t topk_sorted(const struct topk *t, struct topk_entry *out, uint32_t cap)
 #define HDR_LEN 28
 #define ENTRY_FIXED 18
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 size_t topk_encoded_max(const struct topk *t)
 {
 	return HDR_LEN + (size_t)t->n * (ENTRY_FIXED + TOPK_KEY_MAX) + 4;
@@ -518,21 +489,21 @@ int topk_encode(const struct topk *t, void *buf, size_t cap, size_t *len)
 		return -ENOSPC;
 	memcpy(out, "WTK", 3);
 	out[3] = TOPK_VERSION;
-	put_u32(out + 4, t->k);
-	put_u32(out + 8, t->n);
-	put_u64(out + 12, t->total);
-	put_u64(out + 20, topk_bound(t));
+	le_put32(out + 4, t->k);
+	le_put32(out + 8, t->n);
+	le_put64(out + 12, t->total);
+	le_put64(out + 20, topk_bound(t));
 	for (i = 0; i < t->n; i++) {
 		const struct topk_counter *c = &t->ctr[t->heap[i].ctr];
 
-		put_u64(out + off, t->heap[i].count);
-		put_u64(out + off + 8, c->err);
+		le_put64(out + off, t->heap[i].count);
+		le_put64(out + off + 8, c->err);
 		out[off + 16] = c->truncated;
 		out[off + 17] = c->len;
 		memcpy(out + off + ENTRY_FIXED, c->key, c->len);
 		off += ENTRY_FIXED + c->len;
 	}
-	put_u32(out + off, crc32c(0, out, off));
+	le_put32(out + off, crc32c(0, out, off));
 	*len = off + 4;
 	return 0;
 }
@@ -547,19 +518,19 @@ static int decode_check(const uint8_t *in, size_t len)
 	if (len < HDR_LEN + 4 || memcmp(in, "WTK", 3) || in[3] != TOPK_VERSION)
 		return -EBADMSG;
 	body = len - 4;
-	if (get_u32(in + body) != crc32c(0, in, body))
+	if (le_get32(in + body) != crc32c(0, in, body))
 		return -EBADMSG;
-	k = get_u32(in + 4);
-	n = get_u32(in + 8);
-	total = get_u64(in + 12);
-	bound = get_u64(in + 20);
+	k = le_get32(in + 4);
+	n = le_get32(in + 8);
+	total = le_get64(in + 12);
+	bound = le_get64(in + 20);
 	if (k < 1 || k > TOPK_K_MAX || n > k)
 		return -EBADMSG;
 	for (i = 0; i < n; i++) {
 		if (body - off < ENTRY_FIXED)
 			return -EBADMSG;
-		count = get_u64(in + off);
-		err = get_u64(in + off + 8);
+		count = le_get64(in + off);
+		err = le_get64(in + off + 8);
 		if (in[off + 16] > 1 || in[off + 17] > TOPK_KEY_MAX ||
 		    (in[off + 16] && in[off + 17] != TOPK_KEY_MAX))
 			return -EBADMSG;
@@ -588,9 +559,9 @@ int topk_decode(struct topk *t, const void *buf, size_t len)
 	if (rc)
 		goto err;
 	topk_reset(t);
-	n = get_u32(in + 8);
+	n = le_get32(in + 8);
 	for (i = 0; i < n; i++) {
-		uint64_t count = get_u64(in + off), h;
+		uint64_t count = le_get64(in + off), h;
 		bool truncated = in[off + 16];
 		uint8_t klen = in[off + 17];
 		const char *key = (const char *)in + off + ENTRY_FIXED;
@@ -603,11 +574,11 @@ int topk_decode(struct topk *t, const void *buf, size_t len)
 		/* in heap order, so with room for all the layout is the same */
 		reserve(t);
 		if (t->n < t->k || count > t->heap[0].count)
-			place(t, h, key, klen, truncated, count, get_u64(in + off + 8));
+			place(t, h, key, klen, truncated, count, le_get64(in + off + 8));
 		off += ENTRY_FIXED + klen;
 	}
-	t->total = get_u64(in + 12);
-	t->floor = get_u64(in + 20);
+	t->total = le_get64(in + 12);
+	t->floor = le_get64(in + 20);
 	return 0;
 err:
 	topk_reset(t);

@@ -13,6 +13,7 @@
 #include "aggregate/worker.h"
 
 #include "aggregate/pane.h"
+#include "core/clock.h"
 #include "core/batch.h"
 #include "config/config.h"
 #include "core/log.h"
@@ -57,9 +58,7 @@ static struct pane *pane_take(struct worker *w, int64_t sec)
 
 	panes_reclaim(w);
 	while (!w->nfree) {
-		struct timespec ts = {0, 1000000L};
-
-		nanosleep(&ts, NULL);
+		sleep_ms(1);
 		panes_reclaim(w);
 	}
 	pn = w->free[--w->nfree];
@@ -75,11 +74,7 @@ static void pane_ship(struct worker *w, int64_t t)
 {
 	if (!w->cur || !w->dirty)
 		return;
-	while (!ring_push(&w->p->pane_rings[w->id], w->cur)) {
-		struct timespec ts = {0, 1000000L};
-
-		nanosleep(&ts, NULL);
-	}
+	ring_push_wait(&w->p->pane_rings[w->id], w->cur);
 	w->cur = NULL;
 	w->dirty = false;
 	w->shipped_ms = t;
@@ -144,9 +139,7 @@ static void switch_rules(struct worker *w, struct ruleset *rs)
 	}
 	panes_reclaim(w);
 	while (w->nfree < WORKER_PANES) {
-		struct timespec ts = {0, 1000000L};
-
-		nanosleep(&ts, NULL);
+		sleep_ms(1);
 		panes_reclaim(w);
 	}
 	/* the old ones go where the new ones were, for pipeline_reload to free */
@@ -174,11 +167,7 @@ static void pass_barrier(struct worker *w, struct batch *b)
 	pane_ship(w, b->arrival_ms);
 	pn = pane_take(w, w->cur ? w->cur->sec : 0);
 	pn->barrier = b->payload;
-	while (!ring_push(&w->p->pane_rings[w->id], pn)) {
-		struct timespec ts = {0, 1000000L};
-
-		nanosleep(&ts, NULL);
-	}
+	ring_push_wait(&w->p->pane_rings[w->id], pn);
 	wake_signal(&w->p->agg_wake);
 	if (rules)
 		switch_rules(w, rules);

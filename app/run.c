@@ -336,11 +336,8 @@ int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int 
 	deadline = now_ms() + timeout_ms;
 	while ((atomic_load_explicit(&p->reloads_applied, memory_order_acquire) < want ||
 		atomic_load_explicit(&rs->switched, memory_order_acquire) < p->nworkers) &&
-	       now_ms() < deadline) {
-		struct timespec ts = {0, 2000000L};
-
-		nanosleep(&ts, NULL);
-	}
+	       now_ms() < deadline)
+		sleep_ms(2);
 	if (atomic_load_explicit(&p->reloads_applied, memory_order_acquire) < want ||
 	    atomic_load_explicit(&rs->switched, memory_order_acquire) < p->nworkers) {
 		/* still under way: it is freed with the pipeline */

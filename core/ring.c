@@ -1,6 +1,8 @@
 /* ring.c - see ring.h. */
 #include "core/ring.h"
 
+#include "core/clock.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,4 +27,10 @@ void ring_destroy(struct ring *r)
 {
 	free(r->slots);
 	r->slots = NULL;
+}
+
+void ring_push_wait(struct ring *r, void *p)
+{
+	while (!ring_push(r, p))
+		sleep_ms(1);
 }

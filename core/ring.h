@@ -53,6 +53,10 @@ static inline bool ring_push(struct ring *r, void *p)
 	return true;
 }
 
+/* Producer: append p, sleeping 1 ms at a time while the ring is full
+ * (for the few pushes whose consumer is known to make room soon). */
+void ring_push_wait(struct ring *r, void *p);
+
 /* Consumer: take the oldest pointer, or NULL when the ring is empty. */
 static inline void *ring_pop(struct ring *r)
 {

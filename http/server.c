@@ -19,6 +19,7 @@
 #include "aggregate/aggregator.h"
 #include "aggregate/snapshot.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/json.h"
 #include "core/log.h"
 
@@ -818,7 +819,7 @@ void http_stop(struct http_server *h)
 	 * its pass (or refuses once stopped), then they are resumed. */
 	atomic_store(&h->stopping, true);
 	while (atomic_load(&h->series_pending))
-		usleep(1000);
+		sleep_ms(1);
 	MHD_stop_daemon(h->d);
 	server_free(h);
 }

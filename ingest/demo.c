@@ -1,6 +1,7 @@
 /* demo.c - see demo.h. */
 #include "ingest/demo.h"
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "ingest/loggen.h"
 
@@ -27,34 +28,25 @@ struct demo {
 	pthread_t thread;
 };
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *demo_main(void *arg)
 {
 	struct demo *d = arg;
 	struct loggen g;
 	char *buf = malloc(1 << 20);
 	double owed = 0;
-	unsigned seed = (unsigned)wall_ms();
+	unsigned seed = (unsigned)now_ms();
 
 	if (!buf)
 		return NULL;
-	loggen_init(&g, (uint64_t)wall_ms(), wall_ms(), 0);
+	loggen_init(&g, (uint64_t)now_ms(), now_ms(), 0);
 	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
-		struct timespec ts = {0, DEMO_STEP_MS * 1000000L};
 		struct stat st;
 		size_t len = 0;
 
 		/* Real traffic is bursty: between half and 1.5x the mean rate. */
 		owed += d->rate * DEMO_STEP_MS / 1000.0 *
 			(0.5 + (double)(rand_r(&seed) % 1000) / 1000.0);
-		g.now_ms = wall_ms();
+		g.now_ms = now_ms();
 		while (owed >= 1.0 && len < (1 << 20) - 2048) {
 			len += loggen_line(&g, buf + len, (1 << 20) - len);
 			owed -= 1.0;
@@ -64,7 +56,7 @@ static void *demo_main(void *arg)
 		if (fstat(d->fd, &st) == 0 && st.st_size > (off_t)DEMO_MAX_BYTES &&
 		    ftruncate(d->fd, 0) < 0)
 			log_warn("demo: truncate %s: %s", d->path, strerror(errno));
-		nanosleep(&ts, NULL);
+		sleep_ms(DEMO_STEP_MS);
 	}
 	free(buf);
 	return NULL;

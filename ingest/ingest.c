@@ -30,6 +30,7 @@
 #include "ingest/ingest.h"
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "pipeline/state.h"
 #include "ingest/internal.h"
@@ -540,19 +541,17 @@ static void ckpt_push(struct ingest *ing)
 /* At the end: one last checkpoint, after the last record shipped. */
 static void ckpt_final(struct ingest *ing)
 {
-	struct timespec ms = {0, 1000000L};
-
 	while (ing->npending || ing->barriers_out) {
 		drain_returns(ing);
 		ckpt_push(ing);
 		if (ing->npending || ing->barriers_out)
-			nanosleep(&ms, NULL);
+			sleep_ms(1);
 	}
 	ckpt_begin(ing, true, NULL);
 	while (ing->npending) {
 		ckpt_push(ing);
 		if (ing->npending)
-			nanosleep(&ms, NULL);
+			sleep_ms(1);
 	}
 }
 

@@ -16,6 +16,7 @@
  */
 #include "pipeline/state.h"
 
+#include "core/le.h"
 #include "core/crc32c.h"
 #include "core/log.h"
 #include "core/strbuf.h"
@@ -79,20 +80,16 @@ void state_free(struct state *st)
 static void put_u32(struct strbuf *sb, uint32_t v)
 {
 	unsigned char b[4];
-	int i;
 
-	for (i = 0; i < 4; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
+	le_put32(b, v);
 	strbuf_append(sb, b, 4);
 }
 
 static void put_u64(struct strbuf *sb, uint64_t v)
 {
 	unsigned char b[8];
-	int i;
 
-	for (i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
+	le_put64(b, v);
 	strbuf_append(sb, b, 8);
 }
 
@@ -135,11 +132,7 @@ int state_encode(const struct state *st, char **buf, size_t *len)
 		strbuf_free(&sb);
 		return -ENOMEM;
 	}
-	{
-		uint64_t plen = sb.len - HEADER_LEN;
-		for (i = 0; i < 8; i++)
-			sb.buf[16 + i] = (char)(plen >> (8 * i));
-	}
+	le_put64(sb.buf + 16, sb.len - HEADER_LEN);
 	crc = crc32c(0, sb.buf, sb.len);
 	put_u32(&sb, crc);
 	if (sb.oom) {
@@ -160,15 +153,13 @@ struct rd {
 
 static uint64_t get_n(struct rd *r, int n)
 {
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
 	if (r->bad || r->end - r->p < n) {
 		r->bad = true;
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
+	v = le_get(r->p, (unsigned)n);
 	r->p += n;
 	return v;
 }

@@ -7,6 +7,8 @@
 #include "aggregate/hll.h"
 #include "aggregate/metrics_text.h"
 #include "aggregate/pane.h"
+#include "aggregate/snapshot.h"
+#include "core/clock.h"
 #include "aggregate/sources_json.h"
 #include "aggregate/tiers.h"
 #include "aggregate/topk.h"
@@ -19,6 +21,7 @@
 #include "aggregate/worker.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +33,10 @@ static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
 #define NQUANTILES (sizeof(quantiles) / sizeof(quantiles[0]))
 
 struct aggregator {
-	struct pipeline *p; /* borrowed */
+	struct pipeline *p;	 /* borrowed */
+	struct snap_store store; /* what this thread publishes; HTTP reads it */
 	struct agg_core c;
+	struct unmatched_recent *recent; /* [nsources], from the workers' mailboxes */
 	/* Series queries posted by other threads (agg_query_post), newest
 	 * first; QUERIES_CLOSED once the aggregator has stopped answering.
 	 * Only this thread reads the tiers, so it needs no lock. */
@@ -168,8 +173,24 @@ static bool drain_once(struct aggregator *a)
 
 /* Drain until the rings are empty, answering queries between passes (a
  * busy pipeline may keep this going for a while). */
+/* The workers' unmatched samples (their mailboxes hold UNMATCHED_MAILBOX
+ * between two drains, every DRAIN_MS at most). */
+static void take_unmatched(struct aggregator *a)
+{
+	struct pipeline *p = a->p;
+	const struct unmatched_sample *u;
+
+	for (uint32_t w = 0; w < p->nworkers; w++)
+		while ((u = mailbox_peek(&p->unmatched[w]))) {
+			if (u->source < p->nsources)
+				unmatched_keep(&a->recent[u->source], u);
+			mailbox_done(&p->unmatched[w]);
+		}
+}
+
 static void drain(struct aggregator *a)
 {
+	take_unmatched(a);
 	while (drain_once(a))
 		answer_queries(a, false);
 }
@@ -519,11 +540,23 @@ static void render_rule(struct aggregator *a, struct snapshot *s, struct strbuf 
 	strbuf_puts(sb, "}}");
 }
 
+/* The newest tables ingest published (triple buffers), and the unmatched
+ * records kept from the workers' samples. */
+static struct sources_view read_published(struct aggregator *a)
+{
+	struct pipeline *p = a->p;
+
+	return (struct sources_view){.files = tribuf_read(&p->files_pub),
+				     .tops = tribuf_read(&p->peers_pub),
+				     .recent = a->recent};
+}
+
 static void render(struct aggregator *a, struct snapshot *s)
 {
 	struct pipeline *p = a->p;
 	const struct cfg *cfg = p->cfg;
 	struct strbuf sb = {0}, srcs = {0}, files = {0};
+	struct sources_view v = read_published(a);
 	char dur[16];
 	uint32_t r, w;
 	uint64_t batches = 0;
@@ -537,8 +570,8 @@ static void render(struct aggregator *a, struct snapshot *s)
 			strbuf_putc(&srcs, ',');
 			strbuf_putc(&files, ',');
 		}
-		render_source(&srcs, p, r, false);
-		render_source(&files, p, r, true);
+		render_source(&srcs, p, &v, r, false);
+		render_source(&files, p, &v, r, true);
 	}
 	strbuf_putc(&srcs, ']');
 	strbuf_putc(&files, ']');
@@ -663,7 +696,7 @@ static void publish(struct aggregator *a, int64_t t)
 	metrics_render(&a->mhist, p, a->rcfg, &a->c, a->checkpoints, a->checkpoint_errors, s);
 	delta_render(&a->delta, s, a->rcfg, p->cfg,
 		     atomic_load_explicit(&p->reloads_applied, memory_order_relaxed));
-	snap_store_publish(&p->store, s);
+	snap_store_publish(&a->store, s);
 }
 
 void *agg_main(void *arg)
@@ -672,6 +705,7 @@ void *agg_main(void *arg)
 	struct pipeline *p = a->p;
 	int64_t tick = p->cfg->tick_ms, next;
 
+	pthread_setname_np(pthread_self(), "weir-agg");
 	next = (now_ms() / tick + 1) * tick;
 	for (;;) {
 		/* Read the flag before draining: a worker ships its last pane
@@ -825,6 +859,11 @@ int agg_query_post(struct aggregator *a, struct agg_query *q)
 	return 0;
 }
 
+struct snap_store *agg_store(struct aggregator *a)
+{
+	return &a->store;
+}
+
 int agg_new(struct pipeline *p, struct aggregator **out)
 {
 	struct aggregator *a;
@@ -835,9 +874,11 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 		return -ENOMEM;
 	a->p = p;
 	a->rcfg = p->cfg;
+	snap_store_init(&a->store);
+	a->recent = calloc(p->nsources ? p->nsources : 1, sizeof(*a->recent));
 	a->held = calloc(p->nworkers, sizeof(*a->held));
 	a->entries = calloc(TOPK_ENTRIES, sizeof(*a->entries));
-	if (!a->held || !a->entries || agg_core_init(&a->c, p->cfg, p->cfg) ||
+	if (!a->held || !a->entries || !a->recent || agg_core_init(&a->c, p->cfg, p->cfg) ||
 	    tiers_scratch_init(&a->scratch, &a->c.tiers)) {
 		agg_free(a);
 		return -ENOMEM;
@@ -861,6 +902,8 @@ void agg_free(struct aggregator *a)
 		free(a->cut);
 	}
 	delta_prev_free(&a->delta);
+	snap_store_destroy(&a->store);
+	free(a->recent);
 	free(a->entries);
 	free(a->held);
 	free(a);

@@ -17,8 +17,11 @@ struct pipeline;
 struct aggregator;
 struct snapshot;
 struct strbuf;
+struct snap_store;
 
 int agg_new(struct pipeline *p, struct aggregator **out);
+/* The snapshots it publishes: any thread may acquire them (snapshot.h). */
+struct snap_store *agg_store(struct aggregator *a);
 
 struct ruleset;
 /* Make the aggregator's tables for rs ready before a reload switches to

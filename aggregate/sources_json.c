@@ -7,7 +7,6 @@
 #include "pipeline/pipeline.h"
 #include "core/strbuf.h"
 
-#include <pthread.h>
 #include <string.h>
 
 void put_u64_field(struct strbuf *sb, const char *key, uint64_t v)
@@ -47,10 +46,23 @@ struct src_totals source_totals(const struct pipeline *p, uint32_t i)
 
 static const char *const file_states[] = {"free", "open", "draining", "error"};
 
-/* One file slot; called under files_lock. */
-static void render_file(struct strbuf *sb, const struct pipeline *p, uint32_t f)
+void unmatched_keep(struct unmatched_recent *u, const struct unmatched_sample *s)
 {
-	const struct file_info *fi = &p->files[f];
+	uint32_t keep = s->len < UNMATCHED_TEXT ? s->len : UNMATCHED_TEXT;
+
+	memcpy(u->text[u->next], s->text, keep);
+	u->len[u->next] = keep;
+	u->full_len[u->next] = s->full_len;
+	u->next = (u->next + 1) % UNMATCHED_KEEP;
+	if (u->n < UNMATCHED_KEEP)
+		u->n++;
+}
+
+/* One file, as ingest published it. */
+static void render_file(struct strbuf *sb, const struct pipeline *p, const struct files_table *t,
+			const struct file_view *fi)
+{
+	uint32_t f = fi->slot;
 	struct file_stats *st = &p->file_stats[f];
 	uint64_t size = stat_get(&st->size), offset = stat_get(&st->offset);
 	uint64_t lines = 0, cut_lines = stat_get(&st->lines_truncated);
@@ -63,7 +75,7 @@ static void render_file(struct strbuf *sb, const struct pipeline *p, uint32_t f)
 		cut_bytes += stat_get(&p->worker_stats[w].file_bytes_discarded[f]);
 	}
 	strbuf_puts(sb, "{\"path\":");
-	json_cstr(sb, fi->path ? fi->path : "");
+	json_cstr(sb, t->paths + fi->path);
 	strbuf_puts(sb, ",\"state\":");
 	json_cstr(sb, file_states[fi->state]);
 	put_u64_field(sb, "inode", stat_get(&st->inode));
@@ -86,13 +98,13 @@ static void render_file(struct strbuf *sb, const struct pipeline *p, uint32_t f)
 }
 
 /* One syslog listener: its counters and, in full, its top senders. */
-static void render_listener(struct strbuf *sb, struct pipeline *p, uint32_t li, const char *url,
-			    bool full)
+static void render_listener(struct strbuf *sb, const struct pipeline *p,
+			    const struct sources_view *v, uint32_t li, const char *url, bool full)
 {
 	struct listener_stats *st = &p->listener_stats[li];
 	struct cfg_listen a;
 	char why[8], peer[PEER_TEXT_MAX];
-	struct listener_top top;
+	const struct listener_top *top = &v->tops[li];
 	uint32_t k;
 
 	strbuf_puts(sb, "{\"url\":");
@@ -112,23 +124,20 @@ static void render_listener(struct strbuf *sb, struct pipeline *p, uint32_t li, 
 		put_u64_field(sb, "framing_errors", stat_get(&st->framing_errors));
 	}
 	if (full) {
-		pthread_mutex_lock(&p->listeners_lock);
-		top = p->listener_top[li];
-		pthread_mutex_unlock(&p->listeners_lock);
 		/* Space-Saving: a sender with more than total / K messages is
 		 * listed; each count may be high by its error. */
-		put_u64_field(sb, "top_peers_bound", top.total / PEER_TOP_K);
+		put_u64_field(sb, "top_peers_bound", top->total / PEER_TOP_K);
 		strbuf_puts(sb, ",\"top_peers\":[");
-		for (k = 0; k < top.n; k++) {
+		for (k = 0; k < top->n; k++) {
 			if (k)
 				strbuf_putc(sb, ',');
-			peer_format(&top.e[k].host, false, peer, sizeof(peer));
+			peer_format(&top->e[k].host, false, peer, sizeof(peer));
 			strbuf_puts(sb, "{\"peer\":");
 			json_cstr(sb, peer);
-			put_u64_field(sb, "messages", top.e[k].messages);
-			put_u64_field(sb, "bytes", top.e[k].bytes);
-			put_u64_field(sb, "dropped", top.e[k].dropped);
-			put_u64_field(sb, "error", top.e[k].err);
+			put_u64_field(sb, "messages", top->e[k].messages);
+			put_u64_field(sb, "bytes", top->e[k].bytes);
+			put_u64_field(sb, "dropped", top->e[k].dropped);
+			put_u64_field(sb, "error", top->e[k].err);
 			strbuf_putc(sb, '}');
 		}
 		strbuf_putc(sb, ']');
@@ -137,13 +146,11 @@ static void render_listener(struct strbuf *sb, struct pipeline *p, uint32_t li, 
 }
 
 /* The last records of source i that no rule counted, oldest first. */
-static void render_unmatched(struct strbuf *sb, struct pipeline *p, uint32_t i)
+static void render_unmatched(struct strbuf *sb, const struct unmatched_recent *u)
 {
-	struct unmatched_recent *u = &p->unmatched[i];
 	uint32_t k;
 
 	strbuf_puts(sb, ",\"unmatched_recent\":[");
-	pthread_mutex_lock(&p->unmatched_lock);
 	for (k = 0; k < u->n; k++) {
 		uint32_t j = (u->next + UNMATCHED_KEEP - u->n + k) % UNMATCHED_KEEP;
 
@@ -154,12 +161,12 @@ static void render_unmatched(struct strbuf *sb, struct pipeline *p, uint32_t i)
 		put_u64_field(sb, "length", u->full_len[j]);
 		strbuf_putc(sb, '}');
 	}
-	pthread_mutex_unlock(&p->unmatched_lock);
 	strbuf_putc(sb, ']');
 }
 
 /* A source; with_files adds its files (GET /api/v1/sources). */
-void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, bool with_files)
+void render_source(struct strbuf *sb, const struct pipeline *p, const struct sources_view *v,
+		   uint32_t i, bool with_files)
 {
 	const struct pipe_source *src = &p->sources[i];
 	struct source_stats *st = &p->source_stats[i];
@@ -203,28 +210,26 @@ void render_source(struct strbuf *sb, struct pipeline *p, uint32_t i, bool with_
 	if (src->time == CFG_TIME_EVENT)
 		put_u64_field(sb, "no_timestamp", t.no_timestamp);
 	if (with_files)
-		render_unmatched(sb, p, i);
+		render_unmatched(sb, &v->recent[i]);
 	if (src->syslog) {
 		strbuf_puts(sb, ",\"listeners\":[");
 		for (k = 0; k < src->npatterns; k++) {
 			if (k)
 				strbuf_putc(sb, ',');
-			render_listener(sb, p, src->first_listener + k, src->patterns[k],
+			render_listener(sb, p, v, src->first_listener + k, src->patterns[k],
 					with_files);
 		}
 		strbuf_putc(sb, ']');
 	}
 	if (with_files) {
 		strbuf_puts(sb, ",\"files\":[");
-		pthread_mutex_lock(&p->files_lock);
-		for (f = 0; f < p->max_files; f++) {
-			if (p->files[f].state == FILE_FREE || p->files[f].source != i)
+		for (f = 0; f < v->files->n; f++) {
+			if (v->files->v[f].source != i)
 				continue;
 			if (n++)
 				strbuf_putc(sb, ',');
-			render_file(sb, p, f);
+			render_file(sb, p, v->files, &v->files->v[f]);
 		}
-		pthread_mutex_unlock(&p->files_lock);
 		strbuf_putc(sb, ']');
 	}
 	strbuf_putc(sb, '}');

@@ -23,6 +23,8 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -194,21 +196,20 @@ static int on_obs(struct pat_sink *sk, uint32_t rule, enum pat_obs kind, const c
 	return pane_obs_put(w->cur, &o, key) ? -EOVERFLOW : 0;
 }
 
-/* Keep the batch's last record no rule counted, for the API. */
+/* Post the batch's last record no rule counted to the aggregator (for the
+ * API); a full mailbox drops it (only a sample). */
 static void keep_unmatched(struct worker *w, uint32_t source)
 {
-	struct unmatched_recent *u = &w->p->unmatched[source];
-	uint32_t len = w->sink.last_unmatched_len, keep;
+	struct unmatched_sample *u = mailbox_slot(&w->p->unmatched[w->id]);
+	uint32_t len = w->sink.last_unmatched_len;
 
-	keep = len < UNMATCHED_TEXT ? len : UNMATCHED_TEXT;
-	pthread_mutex_lock(&w->p->unmatched_lock);
-	memcpy(u->text[u->next], w->sink.last_unmatched, keep);
-	u->len[u->next] = keep;
-	u->full_len[u->next] = len;
-	u->next = (u->next + 1) % UNMATCHED_KEEP;
-	if (u->n < UNMATCHED_KEEP)
-		u->n++;
-	pthread_mutex_unlock(&w->p->unmatched_lock);
+	if (!u)
+		return;
+	u->source = source;
+	u->full_len = len;
+	u->len = len < UNMATCHED_TEXT ? len : UNMATCHED_TEXT;
+	memcpy(u->text, w->sink.last_unmatched, u->len);
+	mailbox_post(&w->p->unmatched[w->id]);
 }
 
 static void process(struct worker *w, struct batch *b)
@@ -279,7 +280,10 @@ void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct pipeline *p = w->p;
 	struct batch *b;
+	char name[16];
 
+	snprintf(name, sizeof(name), "weir-worker-%u", w->id);
+	pthread_setname_np(pthread_self(), name);
 	for (;;) {
 		uint32_t seq = wake_seq(&p->worker_wakes[w->id]);
 

@@ -10,10 +10,11 @@
  */
 #include "core/version.h"
 #include "aggregate/aggregator.h"
+#include "aggregate/snapshot.h"
 #include "config/config.h"
 #include "app/expect.h"
 #include "core/log.h"
-#include "pipeline/pipeline.h"
+#include "app/run.h"
 #include "core/strbuf.h"
 #include "http/server.h"
 #include "pattern/pattern.h"
@@ -119,7 +120,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 /* scan reads its files with the `time:` all the config's sources share (or
  * arrival) and the `timezone:` they all share (or UTC). */
-static void scan_time(const struct cfg *cfg, struct pipe_opts *po)
+static void scan_time(const struct cfg *cfg, struct run_opts *po)
 {
 	bool same_time = cfg->nsources > 0, same_zone = cfg->nsources > 0;
 
@@ -334,8 +335,8 @@ static int cmd_check(const struct opts *o)
 static int cmd_scan(const struct opts *o, int nfiles, char **files)
 {
 	static const char *const stdin_file[] = {"/dev/stdin"};
-	struct pipe_opts po = {.scan = true, .workers = o->workers};
-	struct pipeline *p = NULL;
+	struct run_opts po = {.scan = true, .workers = o->workers};
+	struct run *r = NULL;
 	struct snapshot *s;
 	struct strbuf out = {0};
 	struct expect *golden = NULL;
@@ -378,24 +379,24 @@ static int cmd_scan(const struct opts *o, int nfiles, char **files)
 	block_signals(&set);
 	po.scan_format = (uint8_t)(o->format >= 0 ? o->format : (int)scan_format(cfg));
 	scan_time(cfg, &po);
-	if (pipeline_new(cfg, db, &po, &p) || pipeline_start(p))
+	if (run_new(cfg, db, &po, &r) || run_start(r))
 		goto out;
-	pipeline_join(p);
-	s = snap_store_acquire(&p->store);
+	run_join(r);
+	s = snap_store_acquire(run_store(r));
 	if (!s)
 		goto out;
-	agg_render_totals(p, s, &out);
+	agg_render_totals(&r->p, s, &out);
 	snap_release(s);
 	if (golden)
 		rc = expect_report(golden, out.oom ? NULL : out.buf, out.len, "weir scan", stderr);
 	else if (!out.oom && fwrite(out.buf, 1, out.len, stdout) == out.len && fflush(stdout) == 0)
 		rc = 0;
 	strbuf_free(&out);
-	for (i = 0; i < (int)p->nsources; i++)
-		if (stat_get(&p->source_stats[i].errors))
+	for (i = 0; i < (int)r->p.nsources; i++)
+		if (stat_get(&r->p.source_stats[i].errors))
 			rc = 1;
 out:
-	pipeline_free(p);
+	run_free(r);
 	expect_free(golden);
 	pat_db_free(db);
 	cfg_free(cfg);
@@ -420,7 +421,7 @@ static void raise_nofile(void)
 struct reloader {
 	const struct opts *o;
 	const struct cfg *first; /* the config serve started with (sources, listen, ...) */
-	struct pipeline *p;
+	struct run *r;
 	struct http_server *h;
 	pthread_mutex_t mu;
 };
@@ -484,7 +485,7 @@ static int reload(void *arg, char **msg)
 	/* The rendering reads cfg, which the pipeline owns once it is handed over. */
 	rc = http_set_rules(rl->h, cfg);
 	if (!rc)
-		rc = pipeline_reload(rl->p, cfg, db, 10000);
+		rc = run_reload(rl->r, cfg, db, 10000);
 	else {
 		pat_db_free(db);
 		cfg_free(cfg);
@@ -500,16 +501,16 @@ static int reload(void *arg, char **msg)
 	return 0;
 }
 
-/* GET /api/v1/series: asked of the aggregator (arg: the pipeline). */
+/* GET /api/v1/series: asked of the aggregator (arg: the run). */
 static int series(void *arg, struct agg_query *q)
 {
-	return agg_query_post(((struct pipeline *)arg)->agg, q);
+	return agg_query_post(((struct run *)arg)->agg, q);
 }
 
 static int cmd_serve(const struct opts *o)
 {
-	struct pipe_opts po = {.workers = o->workers};
-	struct pipeline *p = NULL;
+	struct run_opts po = {.workers = o->workers};
+	struct run *r = NULL;
 	struct http_server *h = NULL;
 	struct cfg *cfg;
 	struct pat_db *db;
@@ -521,21 +522,21 @@ static int cmd_serve(const struct opts *o)
 		return 2;
 	block_signals(&set);
 	raise_nofile();
-	if (pipeline_new(cfg, db, &po, &p))
+	if (run_new(cfg, db, &po, &r))
 		goto out;
-	if (http_start(cfg, &p->store, &h))
+	if (http_start(cfg, run_store(r), &h))
 		goto out;
-	if (pipeline_start(p))
+	if (run_start(r))
 		goto out;
 	rl.o = o;
 	rl.first = cfg;
-	rl.p = p;
+	rl.r = r;
 	rl.h = h;
 	http_set_reload(h, reload, &rl);
-	http_set_series(h, series, p);
+	http_set_series(h, series, r);
 	http_set_ready(h, true);
 	log_info("weir %s: %zu rules, %u workers, %u sources; Ctrl-C to stop", WEIR_VERSION,
-		 cfg->nrules, p->nworkers, p->nsources);
+		 cfg->nrules, r->p.nworkers, r->p.nsources);
 	for (;;) {
 		if (sigwait(&set, &sig))
 			continue;
@@ -553,13 +554,13 @@ static int cmd_serve(const struct opts *o)
 	/* Answer no more requests, stop reading, drain the rings. */
 	http_stop(h);
 	h = NULL;
-	pipeline_stop(p);
-	pipeline_join(p);
+	run_stop(r);
+	run_join(r);
 	log_info("stopped cleanly");
 	rc = 0;
 out:
 	http_stop(h);
-	pipeline_free(p);
+	run_free(r);
 	pat_db_free(db);
 	cfg_free(cfg);
 	return rc;

@@ -1,10 +1,17 @@
-/* pipeline.c - see pipeline.h. */
-#include "pipeline/pipeline.h"
+/*
+ * run.c - build, start, stop and reload the threads (see run.h).
+ *
+ * The shared tables (struct pipeline) are filled here before any thread
+ * starts; each thread object is made from them; threads are named so
+ * `top -H`, perf and gdb show who is who.
+ */
+#include "app/run.h"
 
 #include "aggregate/aggregator.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "pipeline/state.h"
+#include "core/clock.h"
 #include "ingest/demo.h"
 #include "ingest/ingest.h"
 #include "pattern/pattern.h"
@@ -29,7 +36,7 @@ static int add_source(struct pipeline *p, const char *name, char *const *pattern
 	s->patterns = calloc(n ? n : 1, sizeof(char *));
 	if (!s->name || !s->patterns)
 		return -ENOMEM;
-	p->nsources++; /* from here on pipeline_free frees what was set */
+	p->nsources++; /* from here on run_free frees what was set */
 	for (i = 0; i < n; i++) {
 		s->patterns[i] = strdup(patterns[i]);
 		if (!s->patterns[i])
@@ -41,8 +48,9 @@ static int add_source(struct pipeline *p, const char *name, char *const *pattern
 	return 0;
 }
 
-static int build_sources(struct pipeline *p, const struct pipe_opts *o)
+static int build_sources(struct run *r, const struct run_opts *o)
 {
+	struct pipeline *p = &r->p;
 	size_t n = o->scan ? o->nfiles : p->cfg->nsources, i;
 	int rc;
 
@@ -69,12 +77,12 @@ static int build_sources(struct pipeline *p, const struct pipe_opts *o)
 		if (cs->type == CFG_SOURCE_DEMO) {
 			const char *path;
 
-			if (p->demo) {
+			if (r->demo) {
 				log_error("%s:%d:%d: only one demo source is supported",
 					  cs->pos.file, cs->pos.line, cs->pos.col);
 				return -EINVAL;
 			}
-			rc = demo_new(cs->rate, &p->demo, &path);
+			rc = demo_new(cs->rate, &r->demo, &path);
 			if (rc)
 				return rc;
 			rc = add_source(p, cs->name, (char *const *)&path, 1,
@@ -140,18 +148,21 @@ static _Atomic uint64_t *counters(size_t n)
 	return calloc(n ? n : 1, sizeof(_Atomic uint64_t));
 }
 
-int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pipe_opts *o,
-		 struct pipeline **out)
+int run_new(const struct cfg *cfg, const struct pat_db *db, const struct run_opts *o,
+	    struct run **out)
 {
+	struct run *r;
 	struct pipeline *p;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint32_t i;
 	int rc = -ENOMEM;
 
 	*out = NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
+	r = calloc(1, sizeof(*r));
+	if (!r)
 		return -ENOMEM;
+	pthread_mutex_init(&r->reload_lock, NULL);
+	p = &r->p;
 	p->cfg = cfg;
 	p->db = db;
 	p->scan = o->scan;
@@ -160,42 +171,38 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 	if (!p->nworkers)
 		p->nworkers = ncpu > 0 ? (uint32_t)ncpu : 1;
 	p->start_ms = now_ms();
-	snap_store_init(&p->store);
 	p->batch_rings = calloc(p->nworkers, sizeof(struct ring));
 	p->return_rings = calloc(p->nworkers, sizeof(struct ring));
 	p->pane_rings = calloc(p->nworkers, sizeof(struct ring));
 	p->pane_returns = calloc(p->nworkers, sizeof(struct ring));
 	p->worker_wakes = calloc(p->nworkers, sizeof(struct wake));
 	p->worker_stats = calloc(p->nworkers, sizeof(struct worker_stats));
-	p->workers = calloc(p->nworkers, sizeof(*p->workers));
-	p->worker_threads = calloc(p->nworkers, sizeof(pthread_t));
+	p->unmatched = calloc(p->nworkers, sizeof(struct mailbox));
+	r->workers = calloc(p->nworkers, sizeof(*r->workers));
+	r->worker_threads = calloc(p->nworkers, sizeof(pthread_t));
 	if (!p->batch_rings || !p->return_rings || !p->pane_rings || !p->pane_returns ||
-	    !p->worker_wakes || !p->worker_stats || !p->workers || !p->worker_threads)
+	    !p->worker_wakes || !p->worker_stats || !p->unmatched || !r->workers ||
+	    !r->worker_threads)
 		goto err;
-	rc = build_sources(p, o);
+	rc = build_sources(r, o);
 	if (rc)
 		goto err;
 	p->listener_stats = calloc(p->nlisteners ? p->nlisteners : 1, sizeof(*p->listener_stats));
-	p->listener_top = calloc(p->nlisteners ? p->nlisteners : 1, sizeof(*p->listener_top));
-	p->unmatched = calloc(p->nsources ? p->nsources : 1, sizeof(*p->unmatched));
-	if (!p->listener_stats || !p->listener_top || !p->unmatched) {
+	if (!p->listener_stats) {
 		rc = -ENOMEM;
 		goto err;
 	}
-	pthread_mutex_init(&p->listeners_lock, NULL);
-	p->listeners_lock_ok = true;
-	pthread_mutex_init(&p->unmatched_lock, NULL);
-	p->unmatched_lock_ok = true;
+	if ((rc = tribuf_init(&p->peers_pub,
+			      (p->nlisteners ? p->nlisteners : 1) * sizeof(struct listener_top))))
+		goto err;
 	p->max_files = o->scan ? (uint32_t)(o->nfiles ? o->nfiles : 1) : cfg->max_files;
-	p->files = calloc(p->max_files, sizeof(*p->files));
 	p->file_stats = calloc(p->max_files, sizeof(*p->file_stats));
-	if (!p->files || !p->file_stats) {
+	if (!p->file_stats) {
 		rc = -ENOMEM;
 		goto err;
 	}
-	pthread_mutex_init(&p->reload_lock, NULL);
-	pthread_mutex_init(&p->files_lock, NULL);
-	p->files_lock_ok = true;
+	if ((rc = pipe_files_pub_init(p)))
+		goto err;
 	if (!o->scan && (rc = open_state(p)))
 		goto err_quiet;
 	/* Every batch can sit in any one return ring, so pushes there never
@@ -228,36 +235,41 @@ int pipeline_new(const struct cfg *cfg, const struct pat_db *db, const struct pi
 		    (rc = ring_init(&p->pane_rings[i], WORKER_PANES)) ||
 		    (rc = ring_init(&p->pane_returns[i], WORKER_PANES)))
 			goto err;
-		if ((rc = worker_new(p, i, &p->workers[i])))
+		if ((rc = mailbox_init(&p->unmatched[i], UNMATCHED_MAILBOX,
+				       sizeof(struct unmatched_sample))))
+			goto err;
+		if ((rc = worker_new(p, i, &r->workers[i])))
 			goto err;
 	}
-	if ((rc = ing_new(p, &p->ingest)) || (rc = agg_new(p, &p->agg)))
+	if ((rc = ing_new(p, &r->ingest)) || (rc = agg_new(p, &r->agg)))
 		goto err;
-	*out = p;
+	*out = r;
 	return 0;
 err:
 	log_error("cannot set up the pipeline: %s", strerror(-rc));
 err_quiet:
-	pipeline_free(p);
+	run_free(r);
 	return rc;
 }
 
-int pipeline_start(struct pipeline *p)
+/* Each thread names itself (pthread_setname_np) in its main function. */
+int run_start(struct run *r)
 {
+	struct pipeline *p = &r->p;
 	uint32_t i;
 	int rc;
 
 	atomic_store(&p->workers_running, p->nworkers);
-	if (p->demo && (rc = demo_start(p->demo)))
+	if (r->demo && (rc = demo_start(r->demo)))
 		return rc;
 	for (i = 0; i < p->nworkers; i++)
-		if ((rc = pthread_create(&p->worker_threads[i], NULL, worker_main, p->workers[i])))
+		if ((rc = pthread_create(&r->worker_threads[i], NULL, worker_main, r->workers[i])))
 			goto fail;
-	if ((rc = pthread_create(&p->agg_thread, NULL, agg_main, p->agg)))
+	if ((rc = pthread_create(&r->agg_thread, NULL, agg_main, r->agg)))
 		goto fail;
-	if ((rc = pthread_create(&p->ingest_thread, NULL, ing_main, p->ingest)))
+	if ((rc = pthread_create(&r->ingest_thread, NULL, ing_main, r->ingest)))
 		goto fail;
-	p->started = true;
+	r->started = true;
 	return 0;
 fail:
 	/* Threads already started: no clean way back; this is start-up only. */
@@ -265,23 +277,28 @@ fail:
 	abort();
 }
 
-void pipeline_stop(struct pipeline *p)
+void run_stop(struct run *r)
 {
-	if (p->started)
-		ing_stop(p->ingest);
+	if (r->started)
+		ing_stop(r->ingest);
 }
 
-void pipeline_join(struct pipeline *p)
+void run_join(struct run *r)
 {
 	uint32_t i;
 
-	if (!p->started)
+	if (!r->started)
 		return;
-	pthread_join(p->ingest_thread, NULL);
-	for (i = 0; i < p->nworkers; i++)
-		pthread_join(p->worker_threads[i], NULL);
-	pthread_join(p->agg_thread, NULL);
-	p->started = false;
+	pthread_join(r->ingest_thread, NULL);
+	for (i = 0; i < r->p.nworkers; i++)
+		pthread_join(r->worker_threads[i], NULL);
+	pthread_join(r->agg_thread, NULL);
+	r->started = false;
+}
+
+struct snap_store *run_store(struct run *r)
+{
+	return agg_store(r->agg);
 }
 
 /* Free a ruleset and what it still holds (made-ready or replaced parts). */
@@ -303,8 +320,9 @@ static void ruleset_free(struct pipeline *p, struct ruleset *rs)
 	free(rs);
 }
 
-int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int timeout_ms)
+int run_reload(struct run *r, struct cfg *cfg, struct pat_db *db, int timeout_ms)
 {
+	struct pipeline *p = &r->p;
 	struct ruleset *rs = calloc(1, sizeof(*rs));
 	uint64_t want;
 	int64_t deadline;
@@ -329,10 +347,10 @@ int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int 
 			goto fail;
 	if (agg_prepare(p, rs))
 		goto fail;
-	pthread_mutex_lock(&p->reload_lock);
-	want = rs->gen = ++p->reloads_asked;
+	pthread_mutex_lock(&r->reload_lock);
+	want = rs->gen = ++r->reloads_asked;
 	atomic_store_explicit(&p->reload_req, rs, memory_order_release);
-	ing_wake(p->ingest);
+	ing_wake(r->ingest);
 	deadline = now_ms() + timeout_ms;
 	while ((atomic_load_explicit(&p->reloads_applied, memory_order_acquire) < want ||
 		atomic_load_explicit(&rs->switched, memory_order_acquire) < p->nworkers) &&
@@ -341,9 +359,9 @@ int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int 
 	if (atomic_load_explicit(&p->reloads_applied, memory_order_acquire) < want ||
 	    atomic_load_explicit(&rs->switched, memory_order_acquire) < p->nworkers) {
 		/* still under way: it is freed with the pipeline */
-		rs->prev = p->rules_cur;
-		p->rules_cur = rs;
-		pthread_mutex_unlock(&p->reload_lock);
+		rs->prev = r->rules_cur;
+		r->rules_cur = rs;
+		pthread_mutex_unlock(&r->reload_lock);
 		log_error("reload: not applied after %d ms; it will be when ingest gets to it",
 			  timeout_ms);
 		return -ETIMEDOUT;
@@ -356,8 +374,8 @@ int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int 
 		memset(rs->panes[w], 0, WORKER_PANES * sizeof(struct pane *));
 	}
 	agg_unprepare(rs);
-	rs->prev = p->rules_cur;
-	p->rules_cur = rs;
+	rs->prev = r->rules_cur;
+	r->rules_cur = rs;
 	while (rs->prev) {
 		struct ruleset *old = rs->prev;
 
@@ -365,7 +383,7 @@ int pipeline_reload(struct pipeline *p, struct cfg *cfg, struct pat_db *db, int 
 		old->prev = NULL;
 		ruleset_free(p, old);
 	}
-	pthread_mutex_unlock(&p->reload_lock);
+	pthread_mutex_unlock(&r->reload_lock);
 	return 0;
 fail:
 	ruleset_free(p, rs);
@@ -373,19 +391,21 @@ fail:
 	return rc;
 }
 
-void pipeline_free(struct pipeline *p)
+void run_free(struct run *r)
 {
+	struct pipeline *p;
 	uint32_t i;
 
-	if (!p)
+	if (!r)
 		return;
-	pipeline_join(p);
+	p = &r->p;
+	run_join(r);
 
-	demo_free(p->demo);
-	ing_free(p->ingest); /* takes the batches back from the return rings */
-	agg_free(p->agg);
+	demo_free(r->demo);
+	ing_free(r->ingest); /* takes the batches back from the return rings */
+	agg_free(r->agg);
 	for (i = 0; i < p->nworkers; i++) {
-		worker_free(p->workers ? p->workers[i] : NULL);
+		worker_free(r->workers ? r->workers[i] : NULL);
 		if (p->batch_rings)
 			ring_destroy(&p->batch_rings[i]);
 		if (p->return_rings)
@@ -394,6 +414,8 @@ void pipeline_free(struct pipeline *p)
 			ring_destroy(&p->pane_rings[i]);
 		if (p->pane_returns)
 			ring_destroy(&p->pane_returns[i]);
+		if (p->unmatched)
+			mailbox_destroy(&p->unmatched[i]);
 	}
 	for (i = 0; p->worker_stats && i < p->nworkers; i++) {
 		struct worker_stats *ws = &p->worker_stats[i];
@@ -416,12 +438,9 @@ void pipeline_free(struct pipeline *p)
 			free(p->sources[i].patterns[k]);
 		free(p->sources[i].patterns);
 	}
-	for (i = 0; p->files && i < p->max_files; i++)
-		free(p->files[i].path);
-	free(p->files);
+	pipe_files_pub_destroy(p);
+	tribuf_destroy(&p->peers_pub);
 	free(p->file_stats);
-	if (p->files_lock_ok)
-		pthread_mutex_destroy(&p->files_lock);
 	if (p->restored) {
 		state_free(p->restored);
 		free(p->restored);
@@ -429,27 +448,21 @@ void pipeline_free(struct pipeline *p)
 	free(p->sources);
 	free(p->source_stats);
 	free(p->listener_stats);
-	free(p->listener_top);
-	if (p->listeners_lock_ok)
-		pthread_mutex_destroy(&p->listeners_lock);
 	free(p->unmatched);
-	if (p->unmatched_lock_ok)
-		pthread_mutex_destroy(&p->unmatched_lock);
 	free(p->batch_rings);
 	free(p->return_rings);
 	free(p->pane_rings);
 	free(p->pane_returns);
 	free(p->worker_wakes);
 	free(p->worker_stats);
-	free(p->workers);
-	free(p->worker_threads);
-	snap_store_destroy(&p->store);
-	while (p->rules_cur) {
-		struct ruleset *rs = p->rules_cur;
+	free(r->workers);
+	free(r->worker_threads);
+	while (r->rules_cur) {
+		struct ruleset *rs = r->rules_cur;
 
-		p->rules_cur = rs->prev;
+		r->rules_cur = rs->prev;
 		ruleset_free(p, rs);
 	}
-	pthread_mutex_destroy(&p->reload_lock);
-	free(p);
+	pthread_mutex_destroy(&r->reload_lock);
+	free(r);
 }

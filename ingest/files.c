@@ -16,6 +16,7 @@
  * while weir was down) is looked for in its old directory by inode, and
  * drained from its saved offset.
  */
+#include "core/clock.h"
 #include "ingest/internal.h"
 
 #include "config/config.h"
@@ -65,19 +66,58 @@ static struct idkey wd_key(int wd)
 	return (struct idkey){(uint64_t)(uint32_t)wd, 0, UINT32_MAX};
 }
 
-/* Publish a slot's description for the API. */
-void file_publish(struct ingest *ing, struct file *f)
+/* A file was opened, renamed, failed or closed: the table others read is
+ * published again at the loop's next turn (files_publish), not per change. */
+void file_changed(struct ingest *ing, struct file *f)
 {
-	struct file_info *fi = &ing->p->files[f->idx];
-	char *path = f->path ? strdup(f->path) : NULL;
+	(void)f;
+	ing->files_dirty = true;
+}
 
-	pthread_mutex_lock(&ing->p->files_lock);
-	free(fi->path);
-	fi->path = path;
-	fi->state = (uint8_t)f->state;
-	fi->source = f->source;
-	fi->err = f->err;
-	pthread_mutex_unlock(&ing->p->files_lock);
+static int by_slot(const void *a, const void *b)
+{
+	const struct file_view *x = a, *y = b;
+
+	return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+void files_publish(struct ingest *ing)
+{
+	struct files_table *t;
+	uint32_t i;
+
+	if (!ing->files_dirty)
+		return;
+	ing->files_dirty = false;
+	t = tribuf_back(&ing->p->files_pub);
+	t->n = 0;
+	t->paths_len = 0;
+	for (i = 0; i < ing->nactive; i++) {
+		const struct file *f = &ing->files[ing->active[i]];
+		struct file_view *v = &t->v[t->n++];
+		const char *path = f->path ? f->path : "";
+		size_t len = strlen(path), room = t->paths_cap - t->paths_len;
+
+		if (!room) { /* paths longer than FILES_PATHS_PER_FILE on average */
+			t->n--;
+			break;
+		}
+		if (len >= room)
+			len = room - 1;
+		*v = (struct file_view){.slot = f->idx,
+					.source = f->source,
+					.state = (uint8_t)f->state,
+					.err = f->err,
+					.path = t->paths_len,
+					.base_lines = f->base_lines,
+					.base_cut_lines = f->base_cut_lines,
+					.base_cut_bytes = f->base_cut_bytes};
+		memcpy(t->paths + t->paths_len, path, len);
+		t->paths[t->paths_len + len] = '\0';
+		t->paths_len += (uint32_t)len + 1;
+	}
+	qsort(t->v, t->n, sizeof(t->v[0]), by_slot);
+	tribuf_publish(&ing->p->files_pub);
 }
 
 static void set_path(struct file *f, const char *path)
@@ -95,7 +135,6 @@ static void set_path(struct file *f, const char *path)
 static struct file *slot_alloc(struct ingest *ing, uint32_t si, const char *path, bool literal)
 {
 	struct pipeline *p = ing->p;
-	struct file_info *fi;
 	struct file *f;
 	uint32_t idx, w;
 
@@ -129,15 +168,11 @@ static struct file *slot_alloc(struct ingest *ing, uint32_t si, const char *path
 	memset(f->st, 0, sizeof(*f->st));
 	/* The workers' per-slot counters go on from the slot's last use; every
 	 * batch of that use is back, so their counts are all visible here. */
-	fi = &p->files[idx];
-	pthread_mutex_lock(&p->files_lock);
-	fi->base_lines = fi->base_cut_lines = fi->base_cut_bytes = 0;
 	for (w = 0; w < p->nworkers; w++) {
-		fi->base_lines += stat_get(&p->worker_stats[w].file_records[idx]);
-		fi->base_cut_lines += stat_get(&p->worker_stats[w].file_lines_truncated[idx]);
-		fi->base_cut_bytes += stat_get(&p->worker_stats[w].file_bytes_discarded[idx]);
+		f->base_lines += stat_get(&p->worker_stats[w].file_records[idx]);
+		f->base_cut_lines += stat_get(&p->worker_stats[w].file_lines_truncated[idx]);
+		f->base_cut_bytes += stat_get(&p->worker_stats[w].file_bytes_discarded[idx]);
 	}
-	pthread_mutex_unlock(&p->files_lock);
 	f->apos = ing->nactive;
 	ing->active[ing->nactive++] = idx;
 	return f;
@@ -155,7 +190,7 @@ static void slot_free(struct ingest *ing, struct file *f)
 	f->carry = NULL;
 	f->state = FILE_FREE;
 	f->closing = false;
-	file_publish(ing, f);
+	file_changed(ing, f);
 	ing->freelist[ing->nfree++] = f->idx;
 }
 
@@ -199,7 +234,7 @@ static void error_state(struct ingest *ing, struct file *f, int err)
 	f->err = err;
 	if (!f->desc->follow)
 		f->done = true;
-	file_publish(ing, f);
+	file_changed(ing, f);
 }
 
 static void fingerprint(int fd, uint64_t size, uint32_t want, uint64_t *fp, uint32_t *fp_len)
@@ -343,7 +378,7 @@ static void file_open(struct ingest *ing, struct file *f, bool draining,
 			 idmap_put(&ing->wds, wd_key(wd), f->idx))
 			f->wd = wd; /* else another source watches the same file: poll */
 	}
-	file_publish(ing, f);
+	file_changed(ing, f);
 	log_msg(f->desc->follow ? LOG_INFO : LOG_DEBUG,
 		"source '%s': %s %s from offset %llu (inode %llu)", f->desc->name,
 		draining ? "draining" : "reading", f->path, (unsigned long long)off,
@@ -464,14 +499,14 @@ static void consider(struct ingest *ing, uint32_t si, const char *path, bool lit
 		f->gen = ing->gen;
 		if (f->state == FILE_DRAINING) {
 			f->state = FILE_OPEN;
-			file_publish(ing, f);
+			file_changed(ing, f);
 		}
 		if (strcmp(f->path, path) &&
 		    (stat(f->path, &old) < 0 || old.st_dev != f->dev || old.st_ino != f->ino)) {
 			log_info("source '%s': %s was renamed to %s; reading on at offset %llu",
 				 d->name, f->path, path, (unsigned long long)f->offset);
 			set_path(f, path);
-			file_publish(ing, f);
+			file_changed(ing, f);
 		}
 		return;
 	}
@@ -632,7 +667,7 @@ void files_rescan(struct ingest *ing)
 				f->rotated = true;
 				stat_add(&f->sst->rotations, 1);
 			}
-			file_publish(ing, f);
+			file_changed(ing, f);
 		} else if (f->state == FILE_ERROR && !f->literal) {
 			f->closing = true;
 			maybe_free(ing, f);

@@ -315,7 +315,7 @@ static void on_read(struct ingest *ing, uint32_t idx, int res)
 			stat_add(&f->st->errors, 1);
 			stat_add(&f->sst->errors, 1);
 			f->err = -res;
-			file_publish(ing, f);
+			file_changed(ing, f);
 		}
 		if (!f->desc->follow) {
 			file_finish(ing, f);
@@ -340,7 +340,7 @@ static void on_read(struct ingest *ing, uint32_t idx, int res)
 	if (f->err) {
 		log_info("source '%s': %s can be read again", f->desc->name, f->path);
 		f->err = 0;
-		file_publish(ing, f);
+		file_changed(ing, f);
 	}
 	f->offset += (uint64_t)res;
 	f->data_ms = t;
@@ -597,6 +597,7 @@ void *ing_main(void *arg)
 		int rc;
 
 		drain_returns(ing);
+		files_publish(ing);
 		if (ing->npending)
 			ckpt_push(ing);
 		if (ing->nlisteners) {
@@ -715,6 +716,7 @@ void *ing_main(void *arg)
 
 	if (p->durable)
 		ckpt_final(ing);
+	files_publish(ing);
 	/* Workers may leave once their rings are empty. */
 	atomic_store_explicit(&p->ingest_done, true, memory_order_release);
 	for (i = 0; i < p->nworkers; i++)

@@ -121,6 +121,8 @@ struct file {
 	uint32_t outstanding; /* batches shipped and not yet back */
 	int err;	      /* errno of the current failure (FILE_ERROR) */
 	uint32_t apos;	      /* position in ing->active */
+	/* the workers' per-slot counters when this use of the slot began */
+	uint64_t base_lines, base_cut_lines, base_cut_bytes;
 };
 
 struct dirwatch {
@@ -150,6 +152,7 @@ struct ingest {
 	struct state_file *registry; /* saved offsets of the last run, until the first scan */
 	uint32_t nregistry;
 	bool refused_logged;
+	bool files_dirty; /* a file changed since the table was last published */
 
 	uint32_t next_worker; /* round-robin start */
 	int inotify_fd;
@@ -252,7 +255,9 @@ void file_close(struct ingest *ing, struct file *f);
 /* A batch of f came back; frees a closing slot once all have. */
 void file_batch_back(struct ingest *ing, struct file *f);
 /* Publish f's path, state and error for the API (after changing them). */
-void file_publish(struct ingest *ing, struct file *f);
+void file_changed(struct ingest *ing, struct file *f);
+/* Publish the file table for the aggregator if a file changed since. */
+void files_publish(struct ingest *ing);
 /* The offsets to checkpoint now (malloc'd struct ckpt_files), or NULL. */
 void *files_checkpoint(struct ingest *ing);
 

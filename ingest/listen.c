@@ -21,6 +21,7 @@
  * When the provided buffers run out, the multishot ends with ENOBUFS and is
  * re-armed by the loop; the kernel queue absorbs the gap.
  */
+#include "core/clock.h"
 #include "ingest/internal.h"
 
 #include "config/config.h"
@@ -443,18 +444,16 @@ bool listeners_settled(struct ingest *ing)
 
 void listeners_poll(struct ingest *ing, int64_t t)
 {
-	struct pipeline *p = ing->p;
+	struct listener_top *pub = tribuf_back(&ing->p->peers_pub);
 	uint32_t i;
 
-	pthread_mutex_lock(&p->listeners_lock);
 	for (i = 0; i < ing->nlisteners; i++) {
 		struct listener *l = &ing->listeners[i];
-		struct listener_top *pub = &p->listener_top[i];
 
-		pub->n = peer_top_sorted(&l->top, pub->e, LISTENER_TOP_PUB);
-		pub->total = l->top.total;
+		pub[i].n = peer_top_sorted(&l->top, pub[i].e, LISTENER_TOP_PUB);
+		pub[i].total = l->top.total;
 	}
-	pthread_mutex_unlock(&p->listeners_lock);
+	tribuf_publish(&ing->p->peers_pub);
 	tcp_poll(ing, t);
 }
 

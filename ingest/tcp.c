@@ -23,6 +23,7 @@
  * At the end of a connection (close, reset, idle, shutdown) a partial frame
  * becomes a record, cut or not, as the framer's octet_finish says.
  */
+#include "core/clock.h"
 #include "ingest/internal.h"
 
 #include "core/log.h"

@@ -575,12 +575,7 @@ static void render(struct aggregator *a, struct snapshot *s)
 	}
 	strbuf_putc(&srcs, ']');
 	strbuf_putc(&files, ']');
-	strbuf_puts(&sb, "{\"seq\":");
-	json_u64(&sb, s->seq);
-	strbuf_puts(&sb, ",\"time\":");
-	json_time_ms(&sb, s->time_ms);
-	strbuf_puts(&sb, ",\"time_ms\":");
-	json_i64(&sb, s->time_ms);
+	snap_json_open(&sb, s, true);
 	strbuf_puts(&sb, ",\"uptime_s\":");
 	json_double(&sb, (double)(s->time_ms - p->start_ms) / 1000.0);
 	strbuf_puts(&sb, ",\"tick_ms\":");

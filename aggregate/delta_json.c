@@ -100,12 +100,7 @@ void delta_render(struct delta_prev *prev, struct snapshot *s, const struct cfg 
 		   prev->nrules != s->nrules || prev->nwindows != s->nwindows;
 	bool first = true;
 
-	strbuf_puts(&sb, "{\"seq\":");
-	json_u64(&sb, s->seq);
-	strbuf_puts(&sb, ",\"time\":");
-	json_time_ms(&sb, s->time_ms);
-	strbuf_puts(&sb, ",\"time_ms\":");
-	json_i64(&sb, s->time_ms);
+	snap_json_open(&sb, s, true);
 	strbuf_puts(&sb, ",\"ingest\":{");
 	for (unsigned i = 0; i < DELTA_NINGEST; i++) {
 		uint64_t v = ingest_value(s, i);

@@ -585,10 +585,7 @@ static void render_stats(struct strbuf *sb, const struct metrics_hist *h,
 		full += stat_get(&p->source_stats[i].dropped_full);
 		kernel += stat_get(&p->source_stats[i].dropped_kernel);
 	}
-	strbuf_puts(sb, "{\"time\":");
-	json_time_ms(sb, s->time_ms);
-	strbuf_puts(sb, ",\"time_ms\":");
-	json_i64(sb, s->time_ms);
+	snap_json_open(sb, s, false);
 	strbuf_puts(sb, ",\"version\":");
 	json_cstr(sb, WEIR_VERSION);
 	strbuf_puts(sb, ",\"start_time\":");

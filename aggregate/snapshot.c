@@ -1,6 +1,9 @@
 /* snapshot.c - see snapshot.h. */
 #include "aggregate/snapshot.h"
 
+#include "core/json.h"
+#include "core/strbuf.h"
+
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -229,4 +232,18 @@ void snap_store_unfollow(struct snap_store *st)
 	pthread_mutex_unlock(&st->mu);
 	for (i = 0; i < n; i++)
 		snap_release(taken[i]);
+}
+
+void snap_json_open(struct strbuf *sb, const struct snapshot *s, bool with_seq)
+{
+	strbuf_putc(sb, '{');
+	if (with_seq) {
+		strbuf_puts(sb, "\"seq\":");
+		json_u64(sb, s->seq);
+		strbuf_putc(sb, ',');
+	}
+	strbuf_puts(sb, "\"time\":");
+	json_time_ms(sb, s->time_ms);
+	strbuf_puts(sb, ",\"time_ms\":");
+	json_i64(sb, s->time_ms);
 }

@@ -130,6 +130,11 @@ void snap_release(struct snapshot *s);
  * (zeroed) on first use. NULL on ENOMEM (the numbers are then left out). */
 struct snap_wextra *snap_wextra(struct snapshot *s, uint32_t r, uint32_t w);
 
+struct strbuf;
+/* Open a JSON document about s: `{"seq":N,"time":"...","time_ms":N` (no
+ * seq when with_seq is false). Every per-tick body starts this way. */
+void snap_json_open(struct strbuf *sb, const struct snapshot *s, bool with_seq);
+
 void snap_store_init(struct snap_store *st);
 /* Free the current snapshot (readers must be gone). */
 void snap_store_destroy(struct snap_store *st);

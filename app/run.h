@@ -43,7 +43,7 @@ struct run {
 	bool started;
 	/* Reloads, asked by run_reload (the HTTP or signal thread). */
 	pthread_mutex_t reload_lock;
-	uint64_t reloads_asked;	  /* under reload_lock */
+	uint64_t reloads_asked;	   /* under reload_lock */
 	struct ruleset *rules_cur; /* the last reload's (NULL: the original cfg and db) */
 };
 

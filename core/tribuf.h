@@ -22,8 +22,8 @@
 
 struct tribuf {
 	void *slot[3];
-	unsigned back;	     /* writer's slot index */
-	unsigned front;	     /* reader's slot index */
+	unsigned back;	      /* writer's slot index */
+	unsigned front;	      /* reader's slot index */
 	_Atomic unsigned mid; /* middle slot index | TRIBUF_FRESH */
 };
 
@@ -40,8 +40,8 @@ static inline void *tribuf_back(struct tribuf *t)
 /* Writer: make the back slot the newest value. */
 static inline void tribuf_publish(struct tribuf *t)
 {
-	unsigned old = atomic_exchange_explicit(&t->mid, t->back | TRIBUF_FRESH,
-						 memory_order_acq_rel);
+	unsigned old =
+	    atomic_exchange_explicit(&t->mid, t->back | TRIBUF_FRESH, memory_order_acq_rel);
 
 	t->back = old & 3u;
 }

@@ -62,8 +62,8 @@ struct listener_top {
 };
 
 /* A record of a source that no rule counted, as a worker posts it. */
-#define UNMATCHED_KEEP 10  /* the aggregator keeps this many per source */
-#define UNMATCHED_TEXT 512 /* bytes kept of each; longer ones are cut */
+#define UNMATCHED_KEEP 10    /* the aggregator keeps this many per source */
+#define UNMATCHED_TEXT 512   /* bytes kept of each; longer ones are cut */
 #define UNMATCHED_MAILBOX 64 /* samples a worker may post between two drains */
 struct unmatched_sample {
 	uint32_t source;

@@ -302,25 +302,7 @@ done:
 
 /* --- reading --- */
 
-struct rd {
-	const unsigned char *p, *end;
-	bool bad;
-};
-
-static uint64_t get_raw(struct rd *r, int n)
-{
-	uint64_t v;
-
-	if (r->bad || r->end - r->p < n) {
-		r->bad = true;
-		return 0;
-	}
-	v = le_get(r->p, (unsigned)n);
-	r->p += n;
-	return v;
-}
-
-static uint64_t get_v(struct rd *r)
+static uint64_t get_v(struct le_reader *r)
 {
 	uint64_t v = 0;
 
@@ -340,9 +322,9 @@ static uint64_t get_v(struct rd *r)
 	return 0;
 }
 
-static double get_f64(struct rd *r)
+static double get_f64(struct le_reader *r)
 {
-	uint64_t u = get_raw(r, 8);
+	uint64_t u = le_read(r, 8);
 	double d;
 
 	memcpy(&d, &u, 8);
@@ -350,7 +332,7 @@ static double get_f64(struct rd *r)
 }
 
 /* A length-prefixed span; NULL (and *len 0) for an empty one. */
-static const unsigned char *get_span(struct rd *r, size_t *len)
+static const unsigned char *get_span(struct le_reader *r, size_t *len)
 {
 	uint64_t n = get_v(r);
 	const unsigned char *p = r->p;
@@ -371,7 +353,7 @@ struct sk_in {
 	size_t dds_len, top_len, hll_len;
 };
 
-static void get_sks(struct rd *r, struct sk_in *in)
+static void get_sks(struct le_reader *r, struct sk_in *in)
 {
 	in->dds = get_span(r, &in->dds_len);
 	in->top = get_span(r, &in->top_len);
@@ -389,7 +371,7 @@ static int find_rule(const char *const *names, uint32_t n, const unsigned char *
 int agg_persist_decode(struct agg_core *c, const char *const *names, const void *buf, size_t len,
 		       char *why, size_t whylen)
 {
-	struct rd r = {buf, (const unsigned char *)buf + len, false};
+	struct le_reader r = {buf, (const unsigned char *)buf + len, false};
 	struct tiers *ts = &c->tiers;
 	struct dds *dd = malloc(sizeof(*dd));
 	struct hll *hh = malloc(sizeof(*hh));
@@ -405,12 +387,12 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 		goto bad;
 	}
 	r.p += 4;
-	if (get_raw(&r, 4) != PERSIST_VERSION) {
+	if (le_read(&r, 4) != PERSIST_VERSION) {
 		what = "unknown aggregate version";
 		goto bad;
 	}
 	c->records = get_v(&r);
-	c->max_sec = (int64_t)get_raw(&r, 8);
+	c->max_sec = (int64_t)le_read(&r, 8);
 	c->late = get_v(&r);
 	c->too_old = get_v(&r);
 	c->future = get_v(&r);
@@ -424,7 +406,7 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 	for (uint64_t i = 0; i < n && !r.bad; i++) {
 		size_t nlen;
 		const unsigned char *name = get_span(&r, &nlen);
-		uint64_t sig = get_raw(&r, 8);
+		uint64_t sig = le_read(&r, 8);
 		int k = r.bad ? -1 : find_rule(names, c->nrules, name, nlen);
 		struct agg_rule tmp = {0}, *ar = k >= 0 ? &c->rules[k] : &tmp;
 		struct sk_in in;
@@ -464,7 +446,7 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 			goto bad;
 		}
 		for (uint64_t u = 0; u < used && !r.bad; u++) {
-			int64_t idx = (int64_t)get_raw(&r, 8);
+			int64_t idx = (int64_t)le_read(&r, 8);
 			int64_t m = idx % (int64_t)t->nslots;
 			uint32_t s = (uint32_t)(m < 0 ? m + t->nslots : m);
 			uint64_t nz, nc;

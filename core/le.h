@@ -6,6 +6,8 @@
 #ifndef WEIR_LE_H
 #define WEIR_LE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The low n (1..8) bytes of v at p, least significant first. */
@@ -56,6 +58,30 @@ static inline uint32_t le_get32(const void *p)
 static inline uint64_t le_get64(const void *p)
 {
 	return le_get(p, 8);
+}
+
+/*
+ * A bounded reader of bytes that came from disk: a read past the end
+ * returns 0 and sets bad, which stays set (check it once at the end, as
+ * SQLite does with its sticky out-of-memory flag).
+ */
+struct le_reader {
+	const unsigned char *p, *end;
+	bool bad;
+};
+
+/* The next n (1..8) bytes as a little-endian integer. */
+static inline uint64_t le_read(struct le_reader *r, unsigned n)
+{
+	uint64_t v;
+
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return 0;
+	}
+	v = le_get(r->p, n);
+	r->p += n;
+	return v;
 }
 
 #endif

@@ -146,27 +146,9 @@ int state_encode(const struct state *st, char **buf, size_t *len)
 
 /* --- decoding --- */
 
-struct rd {
-	const unsigned char *p, *end;
-	bool bad;
-};
-
-static uint64_t get_n(struct rd *r, int n)
+static char *get_str(struct le_reader *r)
 {
-	uint64_t v;
-
-	if (r->bad || r->end - r->p < n) {
-		r->bad = true;
-		return 0;
-	}
-	v = le_get(r->p, (unsigned)n);
-	r->p += n;
-	return v;
-}
-
-static char *get_str(struct rd *r)
-{
-	uint32_t n = (uint32_t)get_n(r, 4);
+	uint32_t n = (uint32_t)le_read(r, 4);
 	char *s;
 
 	if (r->bad || (size_t)(r->end - r->p) < n) {
@@ -187,9 +169,9 @@ static char *get_str(struct rd *r)
 /* A count read from the file, checked against the bytes left (each item
  * takes at least min_item bytes), so a corrupt count cannot make us
  * allocate without bound. */
-static uint32_t get_count(struct rd *r, size_t min_item)
+static uint32_t get_count(struct le_reader *r, size_t min_item)
 {
-	uint32_t n = (uint32_t)get_n(r, 4);
+	uint32_t n = (uint32_t)le_read(r, 4);
 
 	if (!r->bad && min_item && (size_t)(r->end - r->p) / min_item < n)
 		r->bad = true;
@@ -197,7 +179,7 @@ static uint32_t get_count(struct rd *r, size_t min_item)
 }
 
 /* Version 1's aggregates: totals and the per-second history. */
-static void decode_v1_agg(struct rd *r, struct state_agg *a)
+static void decode_v1_agg(struct le_reader *r, struct state_agg *a)
 {
 	uint32_t i, k;
 
@@ -208,10 +190,10 @@ static void decode_v1_agg(struct rd *r, struct state_agg *a)
 		r->bad = true;
 	for (i = 0; !r->bad && i < a->nrules; i++) {
 		a->rule_names[i] = get_str(r);
-		a->totals[i] = get_n(r, 8);
+		a->totals[i] = le_read(r, 8);
 	}
-	a->records = get_n(r, 8);
-	a->expired = get_n(r, 8);
+	a->records = le_read(r, 8);
+	a->expired = le_read(r, 8);
 	a->nsecs = get_count(r, 8 + (size_t)a->nrules * 8);
 	if (!r->bad) {
 		a->secs = calloc(a->nsecs + 1, sizeof(int64_t));
@@ -220,16 +202,16 @@ static void decode_v1_agg(struct rd *r, struct state_agg *a)
 			r->bad = true;
 	}
 	for (i = 0; !r->bad && i < a->nsecs; i++) {
-		a->secs[i] = (int64_t)get_n(r, 8);
+		a->secs[i] = (int64_t)le_read(r, 8);
 		for (k = 0; k < a->nrules; k++)
-			a->counts[(size_t)i * a->nrules + k] = get_n(r, 8);
+			a->counts[(size_t)i * a->nrules + k] = le_read(r, 8);
 	}
 }
 
 int state_decode(const char *buf, size_t len, struct state *out, char *why, size_t whylen)
 {
 	const unsigned char *u = (const unsigned char *)buf;
-	struct rd r;
+	struct le_reader r;
 	struct state_agg *a = &out->agg;
 	uint64_t plen;
 	uint32_t version, crc, i;
@@ -240,10 +222,10 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 			 len);
 		return -EBADMSG;
 	}
-	r = (struct rd){u + 8, u + len, false};
-	version = (uint32_t)get_n(&r, 4);
-	get_n(&r, 4);
-	plen = get_n(&r, 8);
+	r = (struct le_reader){u + 8, u + len, false};
+	version = (uint32_t)le_read(&r, 4);
+	le_read(&r, 4);
+	plen = le_read(&r, 8);
 	if (version != STATE_VERSION && version != 1) {
 		snprintf(why, whylen, "version %u, this weir reads version %u", version,
 			 STATE_VERSION);
@@ -261,11 +243,11 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 		snprintf(why, whylen, "checksum mismatch (CRC32C)");
 		return -EBADMSG;
 	}
-	out->written_ms = (int64_t)get_n(&r, 8);
+	out->written_ms = (int64_t)le_read(&r, 8);
 	if (version == 1)
 		decode_v1_agg(&r, a);
 	else {
-		uint64_t n = get_n(&r, 8);
+		uint64_t n = le_read(&r, 8);
 
 		if (!r.bad && (uint64_t)(r.end - r.p) < n)
 			r.bad = true;
@@ -285,12 +267,12 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 
 		f->source = get_str(&r);
 		f->path = get_str(&r);
-		f->dev = get_n(&r, 8);
-		f->ino = get_n(&r, 8);
-		f->offset = get_n(&r, 8);
-		f->fp = get_n(&r, 8);
-		f->fp_len = (uint32_t)get_n(&r, 4);
-		f->discarding = get_n(&r, 4) & 1;
+		f->dev = le_read(&r, 8);
+		f->ino = le_read(&r, 8);
+		f->offset = le_read(&r, 8);
+		f->fp = le_read(&r, 8);
+		f->fp_len = (uint32_t)le_read(&r, 4);
+		f->discarding = le_read(&r, 4) & 1;
 	}
 	if (!r.bad && r.p != r.end)
 		r.bad = true;

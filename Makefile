@@ -2,6 +2,7 @@
 #   make run      install missing packages, build, start weir on its demo config
 #   make test     install missing packages, build, run every test suite
 #   make bench    benchmarks (see tests/bench/README.md)
+#   make lint     clang-format, floors, include circles, banned calls
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (60) each (see tests/fuzz/README.md)
 #   make SANITIZER=address,undefined | thread   sanitizer builds (in build/<name>/)
 #   V=1           show commands
@@ -234,8 +235,12 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/weir $(addprefix $(DESTDIR)$(RULESDIR)/,$(notdir $(RULE_PACKS)))
 	rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)$(DATADIR)/weir 2>/dev/null || true
 
+# make lint: clang-format, then the house rules about structure
+# (scripts/layers.py): no include from a higher floor, no include circle
+# between modules, no banned call (strcpy, sprintf, strcat, atoi, gets...).
 lint:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "lint: clang-format clean"
+	@$(PY) scripts/layers.py lint
 
 
 format:

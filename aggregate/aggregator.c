@@ -18,7 +18,6 @@
 #include "pipeline/pipeline.h"
 #include "pipeline/state.h"
 #include "pattern/pattern.h"
-#include "aggregate/worker.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -43,7 +43,7 @@ struct agg_core {
 	int64_t max_sec;		   /* newest second placed; INT64_MIN before any */
 	uint64_t late, too_old, future;	   /* all rules */
 	uint64_t sketch_oom;		   /* observations a pane sketch had no memory for */
-	uint32_t lateness_s, max_future_s; /* from the config (see core/config.h) */
+	uint32_t lateness_s, max_future_s; /* from the config (see config/config.h) */
 };
 
 /* Tables for rules' rules; lateness and max_future from top (the config

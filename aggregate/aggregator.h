@@ -3,8 +3,11 @@
  * pane history each tick, derives the rolling windows, and publishes an
  * immutable snapshot (with its JSON rendered once) to the snapshot store.
  *
- * Owns: the pane history (aggregate/tiers.h) and the rules' sketches. Touches the pipeline only
- * through the pane rings, the stats (read-only) and the snapshot store.
+ * Owns: the pane history (aggregate/tiers.h), the rules' sketches, the
+ * snapshot store it publishes to, and the recent unmatched records. Touches
+ * the pipeline only through the pane rings, the counters (read-only), what
+ * the other stages published (pipeline/published.h, read-only) and the
+ * reload and shutdown flags.
  */
 #ifndef WEIR_AGGREGATOR_H
 #define WEIR_AGGREGATOR_H

@@ -11,7 +11,7 @@
  * Both bodies are built once per tick, from the snapshot under
  * construction (so rule and window numbers equal its JSON's), the
  * aggregator's core, and the pipeline's relaxed counters (each whole, not a
- * consistent cut: core/stats.h). The throughput compares this tick's
+ * consistent cut: pipeline/stats.h). The throughput compares this tick's
  * snapshot with earlier ones (hist).
  */
 #include "core/version.h"

@@ -5,7 +5,7 @@
  *
  * Runs on the aggregator thread only. Reads the aggregator's core, the
  * snapshot's own numbers, the pipeline's stats and rings (relaxed, see
- * core/stats.h), jemalloc's statistics (when jemalloc is the allocator)
+ * pipeline/stats.h), jemalloc's statistics (when jemalloc is the allocator)
  * and /proc/self. Owns nothing but its throughput history; the bodies it
  * makes belong to the snapshot (freed in snap_release).
  */

@@ -144,7 +144,7 @@ static void switch_rules(struct worker *w, struct ruleset *rs)
 		sleep_ms(1);
 		panes_reclaim(w);
 	}
-	/* the old ones go where the new ones were, for pipeline_reload to free */
+	/* the old ones go where the new ones were, for run_reload to free */
 	for (i = 0; i < WORKER_PANES; i++) {
 		struct pane *pn = rs->panes[w->id][i];
 

@@ -39,7 +39,7 @@ enum cfg_source_type {
 /* How a source's records are parsed into fields (`format:`). */
 enum cfg_format {
 	CFG_FORMAT_RAW,	     /* no fields: rules see the text only */
-	CFG_FORMAT_SYSLOG,   /* RFC 5424 / RFC 3164 (ingest/syslog.h); default for syslog sources */
+	CFG_FORMAT_SYSLOG,   /* RFC 5424 / RFC 3164 (pattern/syslog.h); default for syslog sources */
 	CFG_FORMAT_COMBINED, /* access logs, NCSA combined (and common: both parse either) */
 	CFG_FORMAT_COMMON,
 	CFG_FORMAT_JSON,   /* one JSON object per record; nested keys dotted */
@@ -95,7 +95,7 @@ struct cfg_source {
 	 * loaded). `timezone:` how stamps without a zone are read: UTC (the
 	 * default), local, a fixed offset (+02:00, -0530) or a tz database name
 	 * (Europe/Berlin). timezone is the text as written (NULL: not given);
-	 * zone is it loaded (pattern/tzone.h; owned; NULL: UTC). */
+	 * zone is it loaded (core/tzone.h; owned; NULL: UTC). */
 	enum cfg_time time;
 	char *timezone;
 	struct tz_zone *zone;

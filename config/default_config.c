@@ -1,7 +1,7 @@
 /*
  * default_config.c - the configuration weir runs with when no -c is given
  * (`weir serve`, `make run`): a demo source that generates realistic nginx
- * access-log and syslog traffic (core/loggen.c) and a built-in rule pack
+ * access-log and syslog traffic (ingest/loggen.c) and a built-in rule pack
  * that counts what an operator would watch on such a host.
  *
  * It is ordinary YAML, loaded by cfg_load_string() like any file, so every

@@ -1,7 +1,7 @@
 /*
  * calendar.h - proleptic Gregorian date arithmetic in UTC, without libc's
  * locale or TZ (thread-safe, no allocation). Shared by the syslog stamp
- * parser (ingest/syslog.c) and the timestamp parser (pattern/timestamp.c).
+ * parser (pattern/syslog.c) and the timestamp parser (pattern/timestamp.c).
  */
 #ifndef WEIR_CALENDAR_H
 #define WEIR_CALENDAR_H

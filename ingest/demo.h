@@ -1,6 +1,6 @@
 /*
  * demo.h - the built-in demo source: a thread that writes realistic
- * access-log and syslog lines (core/loggen.h) into a temporary file at a
+ * access-log and syslog lines (ingest/loggen.h) into a temporary file at a
  * steady rate, for weir to tail like any file. Used by `make run`.
  *
  * Owns: its thread and the temporary file, which demo_free() removes.

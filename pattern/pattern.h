@@ -70,7 +70,7 @@ struct pat_time {
 	/* `time: event`: rules without a `time:` of their own count each
 	 * record at its own timestamp */
 	bool event;
-	/* `timezone:` for stamps without a zone (borrowed, pattern/tzone.h);
+	/* `timezone:` for stamps without a zone (borrowed, core/tzone.h);
 	 * NULL: the fixed pat_batch.tz_offset_s */
 	const struct tz_zone *zone;
 };
@@ -117,7 +117,7 @@ int64_t pat_scan_lines(struct pat_scanner *s, const char *buf, size_t len, uint3
 
 /*
  * As pat_scan_lines, over b, with fields: with parse_syslog each record's
- * header is parsed (ingest/syslog.h) and *parse_errors (OUT, added to)
+ * header is parsed (pattern/syslog.h) and *parse_errors (OUT, added to)
  * counts records whose header did not parse (they still match as text);
  * meta gives each record's sender. Returns the number of records, or -errno.
  */

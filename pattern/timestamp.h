@@ -61,7 +61,7 @@ struct tz_zone;
 int ts_parse(const char *p, size_t len, int64_t now_ms, int32_t tz_offset_s,
 	     int64_t *out_ms /* OUT */);
 
-/* As ts_parse, with stamps that carry no zone read in zone (pattern/tzone.h;
+/* As ts_parse, with stamps that carry no zone read in zone (core/tzone.h;
  * borrowed; NULL: UTC). The year of an RFC 3164 stamp is inferred as
  * above, then its offset is the zone's at that wall-clock time. */
 int ts_parse_in(const char *p, size_t len, int64_t now_ms, const struct tz_zone *zone,

@@ -66,7 +66,7 @@ struct listener_stats {
 	_Atomic uint64_t resets;	 /* ended by an error (e.g. reset) instead of a close */
 };
 
-/* Per file slot (struct file_info), reset when the slot is reused.
+/* Per file slot (struct file_view, pipeline/published.h), reset when the slot is reused.
  * Written by the ingest thread. */
 struct file_stats {
 	_Atomic uint64_t bytes;
@@ -91,7 +91,7 @@ struct worker_stats {
 	_Atomic uint64_t *src_records;
 	_Atomic uint64_t *src_lines_truncated;
 	_Atomic uint64_t *src_bytes_discarded;
-	/* format: syslog records whose header did not parse (ingest/syslog.h:
+	/* format: syslog records whose header did not parse (pattern/syslog.h:
 	 * parse_error), per source; they are still matched as raw text. */
 	_Atomic uint64_t *src_parse_errors;
 	/* Records no rule counted, per source. */

@@ -10,7 +10,7 @@
  *    RATE (100,000) a second, the clock advancing with them, and go through
  *    what the pipeline does with them: the worker counts each in its pane
  *    (counts[rule]++) and writes its observations into the pane's obs buffer
- *    (pane_obs_put, as pattern/worker.c's on_obs), shipping the pane when
+ *    (pane_obs_put, as aggregate/worker.c's on_obs), shipping the pane when
  *    the second changes or the buffer is full; the aggregator then takes
  *    the pane with agg_core_take() (aggregate/take.c, what the aggregator
  *    thread calls for every pane): per record, the since-start sketches

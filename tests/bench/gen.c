@@ -1,5 +1,5 @@
 /*
- * gen.c - write a benchmark corpus of realistic log lines (core/loggen.c).
+ * gen.c - write a benchmark corpus of realistic log lines (ingest/loggen.c).
  *
  *   gen -o FILE -b BYTES [-s SEED]
  *

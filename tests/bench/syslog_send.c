@@ -6,7 +6,7 @@
  *               [--batch B] [--chunk BYTES] [--wait]
  *   syslog_send --dump [--count N] [--seed S] [--max-len B] [--rfc5424 PERMILLE]
  *
- * Messages: core/loggen.c's lines made into what real senders put on the
+ * Messages: ingest/loggen.c's lines made into what real senders put on the
  * wire. Its syslog lines get a PRI for their program (sshd authpriv, kernel
  * kern, postfix mail, CRON cron, systemd daemon, apps local0) and stay RFC
  * 3164; its access-log lines are sent the way nginx's `access_log

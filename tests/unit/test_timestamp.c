@@ -269,7 +269,7 @@ Test(timestamp, every_day_1899_to_2101_matches_timegm)
 }
 
 /* ---------------------------------------------------------------------------
- * Year inference across the new year, time zones (pattern/tzone.h) and the
+ * Year inference across the new year, time zones (core/tzone.h) and the
  * stamp at the start of a raw line.
  */
 

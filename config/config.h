@@ -38,8 +38,8 @@ enum cfg_source_type {
 
 /* How a source's records are parsed into fields (`format:`). */
 enum cfg_format {
-	CFG_FORMAT_RAW,	     /* no fields: rules see the text only */
-	CFG_FORMAT_SYSLOG,   /* RFC 5424 / RFC 3164 (pattern/syslog.h); default for syslog sources */
+	CFG_FORMAT_RAW,	   /* no fields: rules see the text only */
+	CFG_FORMAT_SYSLOG, /* RFC 5424 / RFC 3164 (pattern/syslog.h); default for syslog sources */
 	CFG_FORMAT_COMBINED, /* access logs, NCSA combined (and common: both parse either) */
 	CFG_FORMAT_COMMON,
 	CFG_FORMAT_JSON,   /* one JSON object per record; nested keys dotted */

@@ -1,9 +1,10 @@
 /*
- * peer.h - who sent a record: the sender's address, kept with each record a
- * syslog listener receives, and a bounded count of the busiest senders.
+ * peer.h - network peers: an address (IPv4, IPv6 or a local socket) small
+ * enough to keep with every message, its text form, and a bounded count of
+ * the busiest peers (Space-Saving).
  *
- * Owns nothing outside its structs. struct peer_top is used by one thread
- * (the ingest thread); what readers see is a copy (peer_top_sorted).
+ * Owns nothing outside its structs. A struct peer_top belongs to one
+ * thread; others read a copy (peer_top_sorted).
  */
 #ifndef WEIR_PEER_H
 #define WEIR_PEER_H
@@ -46,7 +47,7 @@ struct peer_count {
 	struct peer_addr host; /* port 0 */
 	uint64_t messages;     /* an upper bound of what this host sent */
 	uint64_t bytes;	       /* bytes counted with those messages */
-	uint64_t dropped;      /* of those, dropped by weir (datagrams with no batch room) */
+	uint64_t dropped;      /* of those, dropped by the receiver (no room) */
 	uint64_t err;	       /* messages may be too high by this much */
 };
 

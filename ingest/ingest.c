@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,6 +558,8 @@ static void ckpt_final(struct ingest *ing)
 
 /* --- the loop --- */
 
+/* Let f ship what waits, finish it when done, and start its next read.
+ * Sets *any_blocked while f waits for a ring slot or a batch. */
 static void visit(struct ingest *ing, struct file *f, bool *any_blocked)
 {
 	if (f->closing)
@@ -579,140 +582,298 @@ static void visit(struct ingest *ing, struct file *f, bool *any_blocked)
 	*any_blocked |= f->blocked || f->starved;
 }
 
-void *ing_main(void *arg)
+/* visit() every active file, from a moving start so no file always goes
+ * first. */
+static void visit_files(struct ingest *ing, bool *any_blocked)
 {
-	struct ingest *ing = arg;
-	struct pipeline *p = ing->p;
-	struct io_uring_cqe *cqe;
 	uint32_t i;
+
+	if (ing->nactive) {
+		uint32_t n = ing->nactive, start = ing->rr++ % n;
+
+		for (i = 0; i < n && i < ing->nactive; i++) {
+			struct file *f = &ing->files[ing->active[(start + i) % n]];
+
+			visit(ing, f, any_blocked);
+		}
+	}
+}
+
+/* Start-up: open the sources' files; the first poll and checkpoint are due
+ * one interval from now. */
+static void loop_start(struct ingest *ing)
+{
+	struct pipeline *p = ing->p;
 
 	files_rescan(ing);
 	ing->next_poll_ms = now_ms() + POLL_MS;
 	ing->next_ckpt_ms = now_ms() + (int64_t)p->cfg->checkpoint_s * 1000;
+}
 
-	for (;;) {
-		struct __kernel_timespec ts = {0, 0};
-		bool any_blocked = false;
-		int64_t t, d;
-		int rc;
+/* The work that needs no waiting: take back returned batches, push owed
+ * barriers, ship and re-arm the listeners, let every file ship and read.
+ * Returns true if records wait for a ring slot or a batch. */
+static bool loop_before_wait(struct ingest *ing)
+{
+	bool any_blocked = false;
 
-		drain_returns(ing);
-		files_publish(ing);
-		if (ing->npending)
-			ckpt_push(ing);
-		if (ing->nlisteners) {
-			any_blocked |= !listeners_flush(ing);
-			listeners_arm(ing);
-		}
-		/* Start at a moving point so no file always goes first. */
-		if (ing->nactive) {
-			uint32_t n = ing->nactive, start = ing->rr++ % n;
-
-			for (i = 0; i < n && i < ing->nactive; i++) {
-				struct file *f = &ing->files[ing->active[(start + i) % n]];
-
-				visit(ing, f, &any_blocked);
-			}
-		}
-		if (all_settled(ing) && (ing->stopping || p->scan)) {
-			if (!ing->stopping) {
-				ing->stopping = true;
-				cancel_waits(ing);
-			}
-			if (!ing->inflight)
-				break;
-		}
-		arm_inotify(ing);
-		arm_eventfd(ing);
-
-		t = now_ms();
-		if (p->durable && !ing->stopping && !ing->npending && !ing->barriers_out &&
-		    t >= ing->next_ckpt_ms) {
-			ckpt_begin(ing, false, NULL);
-			ckpt_push(ing);
-			ing->next_ckpt_ms = t + (int64_t)p->cfg->checkpoint_s * 1000;
-		}
-		/* A reload is a barrier that carries the new rules (and writes a
-		 * checkpoint at its cut when state is kept). */
-		if (!ing->stopping && !ing->npending && !ing->barriers_out &&
-		    atomic_load_explicit(&p->reload_req, memory_order_acquire)) {
-			struct ruleset *rs =
-			    atomic_exchange_explicit(&p->reload_req, NULL, memory_order_acq_rel);
-
-			if (rs) {
-				ckpt_begin(ing, false, rs);
-				ckpt_push(ing);
-			}
-		}
-		if (t >= ing->next_poll_ms) {
-			if (!ing->stopping && !p->scan)
-				poll_files(ing);
-			if (ing->nlisteners && !ing->stopping)
-				listeners_poll(ing, t);
-			ing->next_poll_ms = t + POLL_MS;
-			continue;
-		}
-		if (ing->rescan_due && !ing->stopping && t - ing->last_rescan_ms >= RESCAN_MIN_MS) {
-			files_rescan(ing);
-			continue;
-		}
-		if (any_blocked || ing->npending) {
-			d = BLOCKED_RETRY_MS;
-		} else {
-			d = ing->next_poll_ms - t;
-			if (ing->rescan_due && RESCAN_MIN_MS - (t - ing->last_rescan_ms) < d)
-				d = RESCAN_MIN_MS - (t - ing->last_rescan_ms);
-			if (p->durable && ing->next_ckpt_ms - t < d)
-				d = ing->next_ckpt_ms - t;
-			if (d < 1)
-				d = 1;
-		}
-		ts.tv_sec = d / 1000;
-		ts.tv_nsec = (d % 1000) * 1000000L;
-		rc = io_uring_submit_and_wait_timeout(&ing->ring, &cqe, 1, &ts, NULL);
-		if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
-			log_error("io_uring wait: %s", strerror(-rc));
-			break;
-		}
-		unsigned head, seen = 0;
-		io_uring_for_each_cqe(&ing->ring, head, cqe)
-		{
-			uint64_t ud = io_uring_cqe_get_data64(cqe);
-
-			seen++;
-			switch (UD_OP(ud)) {
-			case OP_READ:
-				on_read(ing, UD_IDX(ud), cqe->res);
-				break;
-			case OP_INOTIFY:
-				on_inotify(ing, cqe->res);
-				break;
-			case OP_RECV:
-				listener_on_recv(ing, UD_IDX(ud), cqe->res, cqe->flags);
-				break;
-			case OP_ACCEPT:
-				tcp_on_accept(ing, UD_IDX(ud), cqe->res, cqe->flags);
-				break;
-			case OP_CONN:
-				tcp_on_recv(ing, UD_IDX(ud), cqe->res, cqe->flags);
-				break;
-			case OP_EVENTFD:
-				ing->event_armed = false;
-				ing->inflight--;
-				if (cqe->res > 0 && !ing->stopping &&
-				    atomic_load_explicit(&ing->stop_req, memory_order_acquire)) {
-					ing->stopping = true;
-					cancel_waits(ing);
-				}
-				break;
-			default:
-				break; /* cancel requests */
-			}
-		}
-		io_uring_cq_advance(&ing->ring, seen);
-		if (ing->nlisteners)
-			listeners_flush(ing); /* what stays is retried at the loop's top */
+	drain_returns(ing);
+	files_publish(ing);
+	if (ing->npending)
+		ckpt_push(ing);
+	if (ing->nlisteners) {
+		any_blocked |= !listeners_flush(ing);
+		listeners_arm(ing);
 	}
+	visit_files(ing, &any_blocked);
+	return any_blocked;
+}
+
+/* Once all is settled in a scan or after ing_stop(): stop (cancelling the
+ * endless waits). Returns true when stopping and no request is in flight,
+ * so no memory is the kernel's any more. */
+static bool loop_done(struct ingest *ing)
+{
+	struct pipeline *p = ing->p;
+
+	if (all_settled(ing) && (ing->stopping || p->scan)) {
+		if (!ing->stopping) {
+			ing->stopping = true;
+			cancel_waits(ing);
+		}
+		if (!ing->inflight)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Timers. due() says when a timer next wants to run (TIMER_NEVER: not
+ * armed), which also bounds the wait; a NULL due() is a request looked at
+ * on every pass that does not bound the wait. run() gets the pass's time
+ * and returns true when it left work to do before sleeping (reads, closes):
+ * the loop then goes round again at once, leaving later timers for then.
+ */
+#define TIMER_NEVER INT64_MAX
+
+struct loop_timer {
+	const char *name;			    /* for a reader and a debugger */
+	int64_t (*due)(const struct ingest *ing);   /* next run (ms), or NULL */
+	bool (*run)(struct ingest *ing, int64_t t); /* true: go round first */
+};
+
+/* Every checkpoint_interval, with durable state. */
+static int64_t ckpt_timer_due(const struct ingest *ing)
+{
+	struct pipeline *p = ing->p;
+
+	return p->durable ? ing->next_ckpt_ms : TIMER_NEVER;
+}
+
+/* Begin a checkpoint, unless one is under way (it stays due) or the loop is
+ * stopping (the final one comes at the end). */
+static bool ckpt_timer_run(struct ingest *ing, int64_t t)
+{
+	struct pipeline *p = ing->p;
+
+	if (ing->stopping || ing->npending || ing->barriers_out)
+		return false;
+	ckpt_begin(ing, false, NULL);
+	ckpt_push(ing);
+	ing->next_ckpt_ms = t + (int64_t)p->cfg->checkpoint_s * 1000;
+	return false;
+}
+
+/* A reload is a barrier that carries the new rules (and writes a checkpoint
+ * at its cut when state is kept); it waits for a barrier under way. */
+static bool reload_run(struct ingest *ing, int64_t t)
+{
+	struct pipeline *p = ing->p;
+
+	(void)t;
+	if (!ing->stopping && !ing->npending && !ing->barriers_out &&
+	    atomic_load_explicit(&p->reload_req, memory_order_acquire)) {
+		struct ruleset *rs =
+		    atomic_exchange_explicit(&p->reload_req, NULL, memory_order_acq_rel);
+
+		if (rs) {
+			ckpt_begin(ing, false, rs);
+			ckpt_push(ing);
+		}
+	}
+	return false;
+}
+
+/* Every POLL_MS. */
+static int64_t poll_timer_due(const struct ingest *ing)
+{
+	return ing->next_poll_ms;
+}
+
+/* Look at every file and path (poll_files) and at the listeners. */
+static bool poll_timer_run(struct ingest *ing, int64_t t)
+{
+	struct pipeline *p = ing->p;
+
+	if (!ing->stopping && !p->scan)
+		poll_files(ing);
+	if (ing->nlisteners && !ing->stopping)
+		listeners_poll(ing, t);
+	ing->next_poll_ms = t + POLL_MS;
+	return true;
+}
+
+/* After a directory event, RESCAN_MIN_MS after the last rescan. */
+static int64_t rescan_timer_due(const struct ingest *ing)
+{
+	return ing->rescan_due ? ing->last_rescan_ms + RESCAN_MIN_MS : TIMER_NEVER;
+}
+
+/* Rescan the sources' paths, unless stopping. */
+static bool rescan_timer_run(struct ingest *ing, int64_t t)
+{
+	(void)t;
+	if (ing->stopping)
+		return false;
+	files_rescan(ing);
+	return true;
+}
+
+/* In the order they run: the checkpoint and the reload cut before what the
+ * poll ships, and a reload waits for a checkpoint begun in the same pass
+ * (one barrier at a time). */
+static const struct loop_timer loop_timer_tab[] = {
+    {"checkpoint", ckpt_timer_due, ckpt_timer_run},
+    {"reload", NULL, reload_run},
+    {"poll", poll_timer_due, poll_timer_run},
+    {"rescan", rescan_timer_due, rescan_timer_run},
+};
+#define NTIMERS (sizeof(loop_timer_tab) / sizeof(loop_timer_tab[0]))
+
+/* Run the timers whose time t has reached, in table order. Returns true
+ * when one left work to do before sleeping (the rest wait for the next
+ * pass). */
+static bool loop_timers(struct ingest *ing, int64_t t)
+{
+	size_t i;
+
+	for (i = 0; i < NTIMERS; i++) {
+		const struct loop_timer *tm = &loop_timer_tab[i];
+
+		if (tm->due && t < tm->due(ing))
+			continue;
+		if (tm->run(ing, t))
+			return true;
+	}
+	return false;
+}
+
+/* How long the wait may sleep at time t: BLOCKED_RETRY_MS while records
+ * wait for room (any_blocked) or barriers are owed, else until the nearest
+ * timer, at least 1 ms. */
+static int64_t loop_timeout(const struct ingest *ing, int64_t t, bool any_blocked)
+{
+	int64_t d = TIMER_NEVER, due;
+	size_t i;
+
+	if (any_blocked || ing->npending)
+		return BLOCKED_RETRY_MS;
+	for (i = 0; i < NTIMERS; i++) {
+		const struct loop_timer *tm = &loop_timer_tab[i];
+
+		if (!tm->due || (due = tm->due(ing)) == TIMER_NEVER)
+			continue;
+		if (due - t < d)
+			d = due - t;
+	}
+	if (d < 1)
+		d = 1;
+	return d;
+}
+
+/* Submit what is queued and sleep until a completion or the nearest timer
+ * (see loop_timeout). 0, or -errno (logged) when the ring fails. */
+static int loop_wait(struct ingest *ing, int64_t t, bool any_blocked)
+{
+	struct __kernel_timespec ts = {0, 0};
+	struct io_uring_cqe *cqe;
+	int64_t d = loop_timeout(ing, t, any_blocked);
+	int rc;
+
+	ts.tv_sec = d / 1000;
+	ts.tv_nsec = (d % 1000) * 1000000L;
+	rc = io_uring_submit_and_wait_timeout(&ing->ring, &cqe, 1, &ts, NULL);
+	if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
+		log_error("io_uring wait: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* The eventfd read completed: ing_stop() may have been called (a reload
+ * also wakes us; the reload timer looks at it). */
+static void on_eventfd(struct ingest *ing, int res)
+{
+	ing->event_armed = false;
+	ing->inflight--;
+	if (res > 0 && !ing->stopping &&
+	    atomic_load_explicit(&ing->stop_req, memory_order_acquire)) {
+		ing->stopping = true;
+		cancel_waits(ing);
+	}
+}
+
+/* Hand one completion to the handler of the request its user_data names. */
+static void handle_cqe(struct ingest *ing, const struct io_uring_cqe *cqe)
+{
+	uint64_t ud = io_uring_cqe_get_data64(cqe);
+
+	switch (UD_OP(ud)) {
+	case OP_READ:
+		on_read(ing, UD_IDX(ud), cqe->res);
+		break;
+	case OP_INOTIFY:
+		on_inotify(ing, cqe->res);
+		break;
+	case OP_RECV:
+		listener_on_recv(ing, UD_IDX(ud), cqe->res, cqe->flags);
+		break;
+	case OP_ACCEPT:
+		tcp_on_accept(ing, UD_IDX(ud), cqe->res, cqe->flags);
+		break;
+	case OP_CONN:
+		tcp_on_recv(ing, UD_IDX(ud), cqe->res, cqe->flags);
+		break;
+	case OP_EVENTFD:
+		on_eventfd(ing, cqe->res);
+		break;
+	default:
+		break; /* cancel requests */
+	}
+}
+
+/* Handle every completion reaped, then ship what the listeners received. */
+static void loop_handle(struct ingest *ing)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, seen = 0;
+
+	io_uring_for_each_cqe(&ing->ring, head, cqe)
+	{
+		seen++;
+		handle_cqe(ing, cqe);
+	}
+	io_uring_cq_advance(&ing->ring, seen);
+	if (ing->nlisteners)
+		listeners_flush(ing); /* what stays is retried at the loop's top */
+}
+
+/* Shutdown, after the loop: the final checkpoint, then let the workers
+ * finish. */
+static void loop_end(struct ingest *ing)
+{
+	struct pipeline *p = ing->p;
+	uint32_t i;
 
 	if (p->durable)
 		ckpt_final(ing);
@@ -721,6 +882,37 @@ void *ing_main(void *arg)
 	atomic_store_explicit(&p->ingest_done, true, memory_order_release);
 	for (i = 0; i < p->nworkers; i++)
 		wake_signal(&p->worker_wakes[i]);
+}
+
+/*
+ * The ingest thread (arg: the struct ingest). Each pass: the work that needs
+ * no waiting; the end once all is settled and nothing is in flight; inotify
+ * and the eventfd kept armed; the timers; a wait for completions or the
+ * nearest timer; the completions. A timer that leaves work sends the loop
+ * round again without waiting.
+ */
+void *ing_main(void *arg)
+{
+	struct ingest *ing = arg;
+
+	pthread_setname_np(pthread_self(), "weir-ingest"); /* top -H, perf, gdb */
+	loop_start(ing);
+	for (;;) {
+		bool any_blocked = loop_before_wait(ing);
+		int64_t t;
+
+		if (loop_done(ing))
+			break;
+		arm_inotify(ing);
+		arm_eventfd(ing);
+		t = now_ms();
+		if (loop_timers(ing, t))
+			continue;
+		if (loop_wait(ing, t, any_blocked) < 0)
+			break;
+		loop_handle(ing);
+	}
+	loop_end(ing);
 	return NULL;
 }
 

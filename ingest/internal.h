@@ -256,6 +256,22 @@ void file_close(struct ingest *ing, struct file *f);
 void file_batch_back(struct ingest *ing, struct file *f);
 /* Publish f's path, state and error for the API (after changing them). */
 void file_changed(struct ingest *ing, struct file *f);
+/* read.c: take back the batches the workers returned (and barriers). */
+void ing_take_returns(struct ingest *ing);
+/* read.c: a read of file slot idx completed with res. */
+void file_on_read(struct ingest *ing, uint32_t idx, int res);
+/* read.c: once a second, rescan the paths and look at every file. */
+void files_poll(struct ingest *ing);
+/* read.c: let every active file ship and read (from a moving start);
+ * sets *any_blocked while records wait for a ring slot or a batch. */
+void files_visit(struct ingest *ing, bool *any_blocked);
+/* ckpt.c: owe every worker a barrier with the files' shipped offsets
+ * (final: the last one; rules: a reload's rule set travels with it). */
+void ckpt_begin(struct ingest *ing, bool final, struct ruleset *rules);
+/* ckpt.c: push the barriers owed, where a worker's ring has room. */
+void ckpt_push(struct ingest *ing);
+/* ckpt.c: at the end, the last checkpoint after the last record shipped. */
+void ckpt_final(struct ingest *ing);
 /* Publish the file table for the aggregator if a file changed since. */
 void files_publish(struct ingest *ing);
 /* The offsets to checkpoint now (malloc'd struct ckpt_files), or NULL. */

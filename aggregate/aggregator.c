@@ -550,18 +550,95 @@ static struct sources_view read_published(struct aggregator *a)
 				     .recent = a->recent};
 }
 
+/* The snapshot's "windows" and "event_time" members. */
+static void render_time(struct aggregator *a, struct strbuf *sb, const struct snapshot *s)
+{
+	const struct cfg *cfg = a->p->cfg;
+	char dur[16];
+
+	strbuf_puts(sb, ",\"windows\":[");
+	for (uint32_t w = 0; w < s->nwindows; w++) {
+		cfg_format_duration(cfg->windows[w], dur, sizeof(dur));
+		if (w)
+			strbuf_putc(sb, ',');
+		json_cstr(sb, dur);
+	}
+	strbuf_puts(sb, "],\"event_time\":{\"watermark\":");
+	if (a->c.max_sec == INT64_MIN)
+		strbuf_puts(sb, "null");
+	else
+		json_time_ms(sb, (a->c.max_sec - (int64_t)cfg->lateness_s) * 1000);
+	put_u64_field(sb, "lateness_s", cfg->lateness_s);
+	put_u64_field(sb, "max_future_s", cfg->max_future_s);
+	put_u64_field(sb, "late", a->c.late);
+	put_u64_field(sb, "too_old", a->c.too_old);
+	put_u64_field(sb, "future", a->c.future);
+	strbuf_putc(sb, '}');
+}
+
+/* The snapshot's "ingest" member; srcs is the sources array. */
+static void render_ingest(struct aggregator *a, struct strbuf *sb, const struct snapshot *s,
+			  const struct strbuf *srcs)
+{
+	struct pipeline *p = a->p;
+	uint64_t batches = 0;
+
+	for (uint32_t w = 0; w < p->nworkers; w++)
+		batches += stat_get(&p->worker_stats[w].batches);
+	strbuf_puts(sb, ",\"ingest\":{\"records\":");
+	json_u64(sb, s->records);
+	strbuf_puts(sb, ",\"bytes\":");
+	json_u64(sb, s->bytes);
+	strbuf_puts(sb, ",\"batches\":");
+	json_u64(sb, batches);
+	strbuf_puts(sb, ",\"lines_truncated\":");
+	json_u64(sb, s->lines_truncated);
+	strbuf_puts(sb, ",\"backpressure\":");
+	json_u64(sb, stat_get(&p->ingest_stats.backpressure));
+	/* records too old for any pane (event time); kept for readers of v1 */
+	put_u64_field(sb, "expired", a->c.too_old);
+	put_u64_field(sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
+	put_u64_field(sb, "checkpoints", a->checkpoints);
+	put_u64_field(sb, "checkpoint_errors", a->checkpoint_errors);
+	put_u64_field(sb, "sketch_oom", a->c.sketch_oom);
+	put_u64_field(sb, "aggregate_bytes", s->aggregate_bytes);
+	strbuf_puts(sb, ",\"workers\":");
+	json_u64(sb, p->nworkers);
+	strbuf_puts(sb, ",\"sources\":");
+	strbuf_append(sb, srcs->buf ? srcs->buf : "[]", srcs->buf ? srcs->len : 2);
+	strbuf_putc(sb, '}');
+}
+
+/* The snapshot's "rules" array, noting where each rule's object starts. */
+static void render_rules(struct aggregator *a, struct strbuf *sb, struct snapshot *s)
+{
+	uint32_t r;
+
+	strbuf_puts(sb, ",\"rules\":[");
+	s->rule_off = calloc(s->nrules + 1, sizeof(*s->rule_off));
+	s->win_off = calloc(2 * (size_t)s->nrules * s->nwindows + 1, sizeof(*s->win_off));
+	s->tops = calloc((size_t)s->nrules * s->nwindows + 1, sizeof(*s->tops));
+	for (r = 0; r < s->nrules; r++) {
+		if (r)
+			strbuf_putc(sb, ',');
+		if (s->rule_off)
+			s->rule_off[r] = sb->len;
+		render_rule(a, s, sb, r);
+	}
+	if (s->rule_off)
+		s->rule_off[s->nrules] = sb->len;
+	strbuf_putc(sb, ']');
+}
+
+/* Every body the snapshot carries as JSON, rendered once per tick: the
+ * snapshot itself (s->json) and GET /api/v1/sources (s->sources_json). */
 static void render(struct aggregator *a, struct snapshot *s)
 {
 	struct pipeline *p = a->p;
-	const struct cfg *cfg = p->cfg;
 	struct strbuf sb = {0}, srcs = {0}, files = {0};
 	struct sources_view v = read_published(a);
-	char dur[16];
-	uint32_t r, w;
-	uint64_t batches = 0;
+	uint32_t r;
 
-	for (w = 0; w < p->nworkers; w++)
-		batches += stat_get(&p->worker_stats[w].batches);
 	strbuf_putc(&srcs, '[');
 	strbuf_putc(&files, '[');
 	for (r = 0; r < p->nsources; r++) {
@@ -578,59 +655,11 @@ static void render(struct aggregator *a, struct snapshot *s)
 	strbuf_puts(&sb, ",\"uptime_s\":");
 	json_double(&sb, (double)(s->time_ms - p->start_ms) / 1000.0);
 	strbuf_puts(&sb, ",\"tick_ms\":");
-	json_u64(&sb, cfg->tick_ms);
-	strbuf_puts(&sb, ",\"windows\":[");
-	for (w = 0; w < s->nwindows; w++) {
-		cfg_format_duration(cfg->windows[w], dur, sizeof(dur));
-		if (w)
-			strbuf_putc(&sb, ',');
-		json_cstr(&sb, dur);
-	}
-	strbuf_puts(&sb, "],\"event_time\":{\"watermark\":");
-	if (a->c.max_sec == INT64_MIN)
-		strbuf_puts(&sb, "null");
-	else
-		json_time_ms(&sb, (a->c.max_sec - (int64_t)cfg->lateness_s) * 1000);
-	put_u64_field(&sb, "lateness_s", cfg->lateness_s);
-	put_u64_field(&sb, "max_future_s", cfg->max_future_s);
-	put_u64_field(&sb, "late", a->c.late);
-	put_u64_field(&sb, "too_old", a->c.too_old);
-	put_u64_field(&sb, "future", a->c.future);
-	strbuf_puts(&sb, "},\"ingest\":{\"records\":");
-	json_u64(&sb, s->records);
-	strbuf_puts(&sb, ",\"bytes\":");
-	json_u64(&sb, s->bytes);
-	strbuf_puts(&sb, ",\"batches\":");
-	json_u64(&sb, batches);
-	strbuf_puts(&sb, ",\"lines_truncated\":");
-	json_u64(&sb, s->lines_truncated);
-	strbuf_puts(&sb, ",\"backpressure\":");
-	json_u64(&sb, stat_get(&p->ingest_stats.backpressure));
-	/* records too old for any pane (event time); kept for readers of v1 */
-	put_u64_field(&sb, "expired", a->c.too_old);
-	put_u64_field(&sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
-	put_u64_field(&sb, "checkpoints", a->checkpoints);
-	put_u64_field(&sb, "checkpoint_errors", a->checkpoint_errors);
-	put_u64_field(&sb, "sketch_oom", a->c.sketch_oom);
-	put_u64_field(&sb, "aggregate_bytes", s->aggregate_bytes);
-	strbuf_puts(&sb, ",\"workers\":");
-	json_u64(&sb, p->nworkers);
-	strbuf_puts(&sb, ",\"sources\":");
-	strbuf_append(&sb, srcs.buf ? srcs.buf : "[]", srcs.buf ? srcs.len : 2);
-	strbuf_puts(&sb, "},\"rules\":[");
-	s->rule_off = calloc(s->nrules + 1, sizeof(*s->rule_off));
-	s->win_off = calloc(2 * (size_t)s->nrules * s->nwindows + 1, sizeof(*s->win_off));
-	s->tops = calloc((size_t)s->nrules * s->nwindows + 1, sizeof(*s->tops));
-	for (r = 0; r < s->nrules; r++) {
-		if (r)
-			strbuf_putc(&sb, ',');
-		if (s->rule_off)
-			s->rule_off[r] = sb.len;
-		render_rule(a, s, &sb, r);
-	}
-	if (s->rule_off)
-		s->rule_off[s->nrules] = sb.len;
-	strbuf_puts(&sb, "]}\n");
+	json_u64(&sb, p->cfg->tick_ms);
+	render_time(a, &sb, s);
+	render_ingest(a, &sb, s, &srcs);
+	render_rules(a, &sb, s);
+	strbuf_puts(&sb, "}\n");
 	s->json_len = sb.len;
 	s->json = strbuf_take(&sb);
 	/* GET /api/v1/sources: the same array, with the snapshot's time. */

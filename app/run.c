@@ -143,11 +143,6 @@ static int open_state(struct pipeline *p)
 	return 0;
 }
 
-static _Atomic uint64_t *counters(size_t n)
-{
-	return calloc(n ? n : 1, sizeof(_Atomic uint64_t));
-}
-
 int run_new(const struct cfg *cfg, const struct pat_db *db, const struct run_opts *o,
 	    struct run **out)
 {
@@ -211,32 +206,7 @@ int run_new(const struct cfg *cfg, const struct pat_db *db, const struct run_opt
 	 * number of files; the extra ones keep many files reading at once. */
 	p->nbatches = p->nworkers * BATCHES_PER_WORKER + SPARE_BATCHES;
 	for (i = 0; i < p->nworkers; i++) {
-		struct worker_stats *ws = &p->worker_stats[i];
-
-		ws->src_records = counters(p->nsources);
-		ws->src_lines_truncated = counters(p->nsources);
-		ws->src_bytes_discarded = counters(p->nsources);
-		ws->src_parse_errors = counters(p->nsources);
-		ws->src_unmatched = counters(p->nsources);
-		ws->src_no_timestamp = counters(p->nsources);
-		/* one more slot: batches from syslog listeners, which are not files */
-		ws->file_records = counters(p->max_files + 1);
-		ws->file_lines_truncated = counters(p->max_files + 1);
-		ws->file_bytes_discarded = counters(p->max_files + 1);
-		if (!ws->src_records || !ws->src_lines_truncated || !ws->src_bytes_discarded ||
-		    !ws->src_parse_errors || !ws->src_unmatched || !ws->src_no_timestamp ||
-		    !ws->file_records || !ws->file_lines_truncated || !ws->file_bytes_discarded) {
-			rc = -ENOMEM;
-			goto err;
-		}
-		/* The return ring also takes the worker's checkpoint barrier. */
-		if ((rc = ring_init(&p->batch_rings[i], BATCHES_PER_WORKER)) ||
-		    (rc = ring_init(&p->return_rings[i], p->nbatches + 1)) ||
-		    (rc = ring_init(&p->pane_rings[i], WORKER_PANES)) ||
-		    (rc = ring_init(&p->pane_returns[i], WORKER_PANES)))
-			goto err;
-		if ((rc = mailbox_init(&p->unmatched[i], UNMATCHED_MAILBOX,
-				       sizeof(struct unmatched_sample))))
+		if ((rc = pipe_worker_init(p, i, BATCHES_PER_WORKER, WORKER_PANES)))
 			goto err;
 		if ((rc = worker_new(p, i, &r->workers[i])))
 			goto err;
@@ -406,29 +376,7 @@ void run_free(struct run *r)
 	agg_free(r->agg);
 	for (i = 0; i < p->nworkers; i++) {
 		worker_free(r->workers ? r->workers[i] : NULL);
-		if (p->batch_rings)
-			ring_destroy(&p->batch_rings[i]);
-		if (p->return_rings)
-			ring_destroy(&p->return_rings[i]);
-		if (p->pane_rings)
-			ring_destroy(&p->pane_rings[i]);
-		if (p->pane_returns)
-			ring_destroy(&p->pane_returns[i]);
-		if (p->unmatched)
-			mailbox_destroy(&p->unmatched[i]);
-	}
-	for (i = 0; p->worker_stats && i < p->nworkers; i++) {
-		struct worker_stats *ws = &p->worker_stats[i];
-
-		free(ws->src_records);
-		free(ws->src_lines_truncated);
-		free(ws->src_bytes_discarded);
-		free(ws->src_parse_errors);
-		free(ws->src_unmatched);
-		free(ws->src_no_timestamp);
-		free(ws->file_records);
-		free(ws->file_lines_truncated);
-		free(ws->file_bytes_discarded);
+		pipe_worker_destroy(p, i);
 	}
 	for (i = 0; i < p->nsources; i++) {
 		uint32_t k;

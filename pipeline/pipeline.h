@@ -89,6 +89,12 @@ struct pipeline {
 	_Atomic uint64_t reloads_applied;
 };
 
+/* Worker i's rings (batches, returns, panes, pane returns), mailbox and
+ * counters; the arrays that hold them are allocated. 0 or -errno.
+ * pipe_worker_destroy frees what was made (also after a failure). */
+int pipe_worker_init(struct pipeline *p, uint32_t i, uint32_t ring_batches, uint32_t panes);
+void pipe_worker_destroy(struct pipeline *p, uint32_t i);
+
 /* The file table's slots: n views and paths of files in use (ingest). */
 int pipe_files_pub_init(struct pipeline *p);
 void pipe_files_pub_destroy(struct pipeline *p);

@@ -12,8 +12,11 @@
  *     body. The tag carries a per-process nonce: seq restarts at 1 with
  *     the daemon, the tags do not repeat.
  */
+#include "http/cached.h"
+
 #include "http/internal.h"
 #include "http/negotiate.h"
+#include "http/reply.h"
 
 #include "aggregate/snapshot.h"
 
@@ -121,10 +124,11 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 	return ret;
 }
 
-enum MHD_Result http_serve_cached(struct http_server *h, struct MHD_Connection *c,
-				  enum snap_body which)
+enum MHD_Result http_serve_cached(const struct http_req *rq)
 {
-	struct snapshot *s = http_snapshot(h);
+	struct MHD_Connection *c = rq->c;
+	enum snap_body which = (enum snap_body)rq->arg;
+	struct snapshot *s = snap_store_acquire(rq->h->store);
 	const struct snap_blob *gz = NULL;
 	struct MHD_Response *r;
 	const char *body;
@@ -132,17 +136,17 @@ enum MHD_Result http_serve_cached(struct http_server *h, struct MHD_Connection *
 	char etag[64];
 
 	if (!s)
-		return http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet", NULL);
+		return http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet");
 	body_of(s, which, &body, &len);
 	if (!body) {
 		snap_release(s);
 		return http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-				       "out of memory rendering it", NULL);
+				       "out of memory rendering it");
 	}
 	if (len >= GZIP_MIN && http_accepts_gzip(MHD_lookup_connection_value(
 				   c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING)))
 		gz = gz_of(s, which, body, len); /* NULL (ENOMEM): identity */
-	snprintf(etag, sizeof(etag), "\"%08" PRIx32 "-%" PRIu64 "%s\"", http_nonce(h), s->seq,
+	snprintf(etag, sizeof(etag), "\"%08" PRIx32 "-%" PRIu64 "%s\"", rq->h->nonce, s->seq,
 		 gz ? "-gz" : "");
 	if (http_etag_matches(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),

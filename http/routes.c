@@ -1,200 +1,129 @@
 /*
- * routes.c - the routes answered from slices of the tick's snapshot:
- * GET /api/v1/rules/{name}[?window=W] and /api/v1/top/{name}?window=W&k=N.
- * Nothing is rendered per request beyond a few bytes around the slices.
+ * routes.c - see routes.h. The table, in the manner of nginx's command
+ * tables: a path (exact, or a prefix when it ends in '/', which then needs
+ * a non-empty rest), the methods it takes, whether it is a probe open to
+ * all, its handler and the handler's argument. Paths do not overlap, so
+ * the order is only for the reader. Every body is JSON except /metrics
+ * (Prometheus text 0.0.4) and /api/v1/stream (server-sent events).
  */
+#include "http/routes.h"
+
+#include "http/cached.h"
 #include "http/internal.h"
+#include "http/reply.h"
+#include "http/series.h"
+#include "http/service.h"
+#include "http/slice.h"
 
 #include "aggregate/snapshot.h"
-#include "config/config.h"
-#include "core/json.h"
-#include "core/strbuf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-/* Rule r's object in s->json, less its trailing comma. */
-static void rule_slice(const struct snapshot *s, uint32_t r, const char **p, size_t *len)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+enum { M_READ = 1 /* GET, HEAD */, M_POST = 2 };
+
+/* The methods any route takes, in the order an Allow header lists them. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} methods[] = {
+    {MHD_HTTP_METHOD_GET, M_READ},
+    {MHD_HTTP_METHOD_HEAD, M_READ},
+    {MHD_HTTP_METHOD_POST, M_POST},
+};
+
+struct route {
+	const char *path;
+	unsigned methods; /* M_* */
+	bool open;	  /* a probe: never needs the token */
+	http_handler serve;
+	int arg; /* struct http_req's arg */
+};
+
+static const struct route routes[] = {
+    /* the snapshot's bodies, sent whole (cached.c) */
+    {"/api/v1/snapshot", M_READ, false, http_serve_cached, SNAP_BODY_SNAPSHOT},
+    {"/api/v1/sources", M_READ, false, http_serve_cached, SNAP_BODY_SOURCES},
+    {"/api/v1/stats", M_READ, false, http_serve_cached, SNAP_BODY_STATS},
+    {"/metrics", M_READ, false, http_serve_cached, SNAP_BODY_METRICS},
+    /* slices of it: /api/v1/rules/{name}?window=, /api/v1/top/{name}?window=&k= */
+    {"/api/v1/rules/", M_READ, false, http_serve_rule, 0},
+    {"/api/v1/top/", M_READ, false, http_serve_top, 0},
+    /* /api/v1/series/{name}?range=&step=, answered by the aggregator */
+    {"/api/v1/series/", M_READ, false, http_series_start, 0},
+    /* the server's own state (service.c) */
+    {"/api/v1/rules", M_READ, false, http_serve_rules, 0},
+    {"/api/v1/stream", M_READ, false, http_serve_stream, 0},
+    {"/api/v1/reload", M_POST, false, http_serve_reload, 0},
+    {"/healthz", M_READ, true, http_serve_health, 0},
+    {"/readyz", M_READ, true, http_serve_ready, 0},
+};
+
+/* url's route, or NULL; *tail is what follows a prefix route's path. */
+static const struct route *route_find(const char *url, const char **tail)
 {
-	size_t a = s->rule_off[r], b = s->rule_off[r + 1];
+	for (size_t i = 0; i < ARRAY_LEN(routes); i++) {
+		const char *p = routes[i].path;
+		size_t n = strlen(p);
 
-	while (b > a && s->json[b - 1] != '}')
-		b--; /* the comma before the next rule */
-	*p = s->json + a;
-	*len = b - a;
-}
-
-/* The index of the rule named name, or -1: its object starts with
- * {"name":<name as JSON>, so the JSON text is compared. */
-static int find_rule(const struct snapshot *s, const char *name)
-{
-	struct strbuf key = {0};
-	int found = -1;
-
-	strbuf_puts(&key, "{\"name\":");
-	json_cstr(&key, name);
-	for (uint32_t r = 0; !key.oom && r < s->nrules; r++) {
-		const char *p;
-		size_t len;
-
-		rule_slice(s, r, &p, &len);
-		if (len > key.len && !memcmp(p, key.buf, key.len) && p[key.len] == ',') {
-			found = (int)r;
-			break;
+		if (p[n - 1] == '/' ? !strncmp(url, p, n) && url[n] : !strcmp(url, p)) {
+			*tail = url + n;
+			return &routes[i];
 		}
 	}
-	strbuf_free(&key);
-	return found;
+	return NULL;
 }
 
-/* The window index of ?window=, or the default (-1: none given and def is
- * -1). -2 after sending a 400 naming the parameter. */
-static int window_arg(struct http_server *h, struct MHD_Connection *c, int def,
-		      enum MHD_Result *ret)
+static unsigned method_bit(const char *method)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "window");
-	const struct http_windows *hw = http_windows(h);
-	struct strbuf msg = {0};
-	uint32_t secs;
-	char dur[16];
-
-	if (!v)
-		return def;
-	if (!cfg_parse_duration(v, &secs))
-		for (uint32_t w = 0; w < hw->n; w++)
-			if (hw->secs[w] == secs)
-				return (int)w;
-	strbuf_printf(&msg, "bad window: %.40s (configured:", v);
-	for (uint32_t w = 0; w < hw->n; w++) {
-		cfg_format_duration(hw->secs[w], dur, sizeof(dur));
-		strbuf_printf(&msg, " %s", dur);
-	}
-	strbuf_puts(&msg, ")");
-	*ret = http_send_error(c, MHD_HTTP_BAD_REQUEST, msg.buf ? msg.buf : "bad window", NULL);
-	strbuf_free(&msg);
-	return -2;
+	for (size_t i = 0; i < ARRAY_LEN(methods); i++)
+		if (!strcmp(method, methods[i].name))
+			return methods[i].bit;
+	return 0;
 }
 
-static enum MHD_Result no_rule(struct MHD_Connection *c, const char *name)
+/* The Allow header for a route's methods ("GET, HEAD"), in buf. */
+static const char *allow_of(unsigned bits, char *buf, size_t size)
 {
-	char msg[200];
+	size_t len = 0;
 
-	snprintf(msg, sizeof(msg), "no such rule: %.120s", name);
-	return http_send_error(c, MHD_HTTP_NOT_FOUND, msg, NULL);
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(methods) && len < size; i++)
+		if (bits & methods[i].bit)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+						methods[i].name);
+	return buf;
 }
 
-static enum MHD_Result send_built(struct MHD_Connection *c, struct strbuf *sb)
+enum http_access http_route_access(const char *url, const char *method)
 {
-	if (sb->oom) {
-		strbuf_free(sb);
-		return http_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", NULL);
-	}
-	return http_send_body(
-	    c, MHD_HTTP_OK,
-	    MHD_create_response_from_buffer(sb->len, sb->buf, MHD_RESPMEM_MUST_FREE));
+	const char *tail;
+	const struct route *rt = route_find(url, &tail);
+
+	if (rt && rt->open)
+		return HTTP_ACCESS_OPEN;
+	return method_bit(method) == M_READ ? HTTP_ACCESS_READ : HTTP_ACCESS_WRITE;
 }
 
-enum MHD_Result http_serve_rule(struct http_server *h, struct MHD_Connection *c, const char *name)
+enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, const char *url,
+			   const char *method, void **req_cls)
 {
-	struct snapshot *s = http_snapshot(h);
-	enum MHD_Result ret = MHD_NO;
-	struct strbuf sb = {0};
-	const char *p;
-	size_t len;
-	int r, w;
+	const char *tail;
+	const struct route *rt = route_find(url, &tail);
+	char msg[160], allow[32];
 
-	if (!s)
-		return http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet", NULL);
-	if ((w = window_arg(h, c, -1, &ret)) == -2)
-		goto out;
-	if ((r = find_rule(s, name)) < 0 || !s->rule_off || !s->win_off) {
-		ret = no_rule(c, name);
-		goto out;
+	if (!rt) {
+		snprintf(msg, sizeof(msg), "no such endpoint: %.120s", url);
+		return http_send_error(c, MHD_HTTP_NOT_FOUND, msg);
 	}
-	if (w < 0) { /* the rule's whole object, every window */
-		rule_slice(s, (uint32_t)r, &p, &len);
-		strbuf_append(&sb, p, len);
-		strbuf_putc(&sb, '\n');
-	} else {
-		size_t i = 2 * ((size_t)r * s->nwindows + (size_t)w);
-		char dur[16];
-
-		cfg_format_duration(http_windows(h)->secs[w], dur, sizeof(dur));
-		strbuf_puts(&sb, "{\"name\":");
-		json_cstr(&sb, name);
-		strbuf_puts(&sb, ",\"total\":");
-		json_u64(&sb, s->totals[r]);
-		strbuf_puts(&sb, ",\"window\":");
-		json_cstr(&sb, dur);
-		strbuf_puts(&sb, ",\"aggregates\":");
-		strbuf_append(&sb, s->json + s->win_off[i], s->win_off[i + 1] - s->win_off[i]);
-		strbuf_puts(&sb, "}\n");
+	if (!(method_bit(method) & rt->methods)) {
+		snprintf(msg, sizeof(msg), "method %.20s not allowed on %.100s", method, url);
+		return http_send_error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, msg,
+					    MHD_HTTP_HEADER_ALLOW,
+					    allow_of(rt->methods, allow, sizeof(allow)));
 	}
-	ret = send_built(c, &sb);
-out:
-	snap_release(s);
-	return ret;
-}
-
-enum MHD_Result http_serve_top(struct http_server *h, struct MHD_Connection *c, const char *name)
-{
-	struct snapshot *s = http_snapshot(h);
-	const char *kv = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
-	enum MHD_Result ret = MHD_NO;
-	struct strbuf sb = {0};
-	const struct snap_top *t;
-	unsigned long k;
-	char msg[200], dur[16], *end;
-	int r, w;
-
-	if (!s)
-		return http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no snapshot yet", NULL);
-	/* default: the longest window */
-	if ((w = window_arg(h, c, (int)http_windows(h)->n - 1, &ret)) == -2)
-		goto out;
-	if ((r = find_rule(s, name)) < 0 || !s->tops) {
-		ret = no_rule(c, name);
-		goto out;
-	}
-	t = &s->tops[(size_t)r * s->nwindows + (size_t)w];
-	if (!t->item_off) {
-		snprintf(msg, sizeof(msg), "rule %.120s has no top: field", name);
-		ret = http_send_error(c, MHD_HTTP_NOT_FOUND, msg, NULL);
-		goto out;
-	}
-	k = t->n;
-	if (kv) {
-		k = strtoul(kv, &end, 10);
-		if (!*kv || *end || k < 1 || k > 1000 || kv[0] == '-') {
-			snprintf(msg, sizeof(msg),
-				 "bad k: %.40s (a number from 1 to the rule's top_k)", kv);
-			ret = http_send_error(c, MHD_HTTP_BAD_REQUEST, msg, NULL);
-			goto out;
-		}
-	}
-	if (k > t->n)
-		k = t->n; /* fewer keys seen than asked for */
-	cfg_format_duration(http_windows(h)->secs[w], dur, sizeof(dur));
-	strbuf_puts(&sb, "{\"name\":");
-	json_cstr(&sb, name);
-	strbuf_puts(&sb, ",\"window\":");
-	json_cstr(&sb, dur);
-	strbuf_puts(&sb, ",\"total\":");
-	json_u64(&sb, t->total);
-	strbuf_puts(&sb, ",\"bound\":");
-	json_u64(&sb, t->bound);
-	strbuf_puts(&sb, ",\"items\":[");
-	if (k) {
-		size_t a = t->item_off[0], b = t->item_off[k];
-
-		while (b > a && s->json[b - 1] != '}')
-			b--;
-		strbuf_append(&sb, s->json + a, b - a);
-	}
-	strbuf_puts(&sb, "]}\n");
-	ret = send_built(c, &sb);
-out:
-	snap_release(s);
-	return ret;
+	return rt->serve(&(struct http_req){h, c, tail, rt->arg, req_cls});
 }

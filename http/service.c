@@ -1,0 +1,146 @@
+/*
+ * service.c - see service.h. The handlers read what server.c's setters
+ * wrote: the rules body, the reload function (both under h->mu) and the
+ * ready flag.
+ */
+#include "http/service.h"
+
+#include "http/internal.h"
+#include "http/reply.h"
+#include "http/sse.h"
+
+#include "config/config.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+enum MHD_Result http_serve_health(const struct http_req *rq)
+{
+	static const char health[] = "{\"status\":\"ok\"}\n";
+
+	return http_send_static(rq->c, health, sizeof(health) - 1);
+}
+
+enum MHD_Result http_serve_ready(const struct http_req *rq)
+{
+	static const char ready[] = "{\"status\":\"ready\"}\n";
+
+	if (!atomic_load(&rq->h->ready))
+		return http_send_error(rq->c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting");
+	return http_send_static(rq->c, ready, sizeof(ready) - 1);
+}
+
+enum MHD_Result http_serve_rules(const struct http_req *rq)
+{
+	struct http_server *h = rq->h;
+	struct MHD_Response *r;
+
+	pthread_mutex_lock(&h->mu);
+	r = MHD_create_response_from_buffer(h->rules_len, h->rules_json, MHD_RESPMEM_MUST_COPY);
+	pthread_mutex_unlock(&h->mu);
+	return http_send_body(rq->c, MHD_HTTP_OK, r);
+}
+
+/* The response streams until the client or shutdown ends it. */
+enum MHD_Result http_serve_stream(const struct http_req *rq)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *why;
+	int rc = sse_open(rq->h->sse, rq->c, &r, &why);
+
+	if (rc)
+		return http_send_error(rq->c,
+				       rc == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR
+						     : MHD_HTTP_SERVICE_UNAVAILABLE,
+				       why);
+	ret = MHD_queue_response(rq->c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result http_serve_reload(const struct http_req *rq)
+{
+	struct http_server *h = rq->h;
+	int (*fn)(void *, char **);
+	struct strbuf sb = {0};
+	char *msg = NULL;
+	void *arg;
+	int rc;
+
+	pthread_mutex_lock(&h->mu);
+	fn = h->reload;
+	arg = h->reload_arg;
+	pthread_mutex_unlock(&h->mu);
+	if (!fn)
+		return http_send_error(rq->c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "not ready to reload yet");
+	rc = fn(arg, &msg);
+	if (rc) {
+		enum MHD_Result ret = http_send_error(
+		    rq->c,
+		    rc == -EINVAL ? MHD_HTTP_UNPROCESSABLE_CONTENT : MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    msg ? msg : "reload failed");
+
+		free(msg);
+		return ret;
+	}
+	strbuf_puts(&sb, "{\"status\":\"ok\",\"message\":");
+	json_cstr(&sb, msg ? msg : "reloaded");
+	strbuf_puts(&sb, "}\n");
+	free(msg);
+	if (sb.oom) {
+		strbuf_free(&sb);
+		return MHD_NO;
+	}
+	return http_send_body(
+	    rq->c, MHD_HTTP_OK,
+	    MHD_create_response_from_buffer(sb.len, sb.buf, MHD_RESPMEM_MUST_FREE));
+}
+
+/* A rule's flags, in the order GET /api/v1/rules lists them. */
+static const struct {
+	unsigned bit;
+	const char *name;
+} rule_flags[] = {
+    {CFG_RULE_CASELESS, "caseless"},
+    {CFG_RULE_DOTALL, "dotall"},
+    {CFG_RULE_UTF8, "utf8"},
+};
+
+char *http_rules_render(const struct cfg *cfg, size_t *len)
+{
+	struct strbuf sb = {0};
+	const char *sep;
+	size_t i;
+
+	strbuf_puts(&sb, "{\"rules\":[");
+	for (i = 0; i < cfg->nrules; i++) {
+		const struct cfg_rule *r = &cfg->rules[i];
+
+		if (i)
+			strbuf_putc(&sb, ',');
+		strbuf_puts(&sb, "{\"name\":");
+		json_cstr(&sb, r->name);
+		strbuf_puts(&sb, ",\"match\":");
+		json_cstr(&sb, r->match);
+		strbuf_puts(&sb, ",\"flags\":[");
+		sep = "";
+		for (size_t f = 0; f < sizeof(rule_flags) / sizeof(rule_flags[0]); f++)
+			if (r->flags & rule_flags[f].bit) {
+				strbuf_printf(&sb, "%s\"%s\"", sep, rule_flags[f].name);
+				sep = ",";
+			}
+		strbuf_puts(&sb, "],\"source\":");
+		strbuf_putc(&sb, '"');
+		strbuf_printf(&sb, "%s:%d:%d", r->pos.file ? r->pos.file : "", r->pos.line,
+			      r->pos.col);
+		strbuf_puts(&sb, "\"}");
+	}
+	strbuf_puts(&sb, "]}\n");
+	*len = sb.len;
+	return strbuf_take(&sb);
+}

@@ -32,7 +32,9 @@
 #include "core/log.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +276,55 @@ static int listen_addr(const struct cfg *cfg, struct sockaddr_storage *ss, unsig
 }
 
 /* Start MHD for h on ss. 0 or -EADDRINUSE (logged). */
+/* MHD names its threads "MHD-worker" (or "MHD-listen", ...) as each
+ * starts: rename those that have, weir-http, so top -H, perf and gdb show
+ * them with the other weir-* threads. Only MHD's threads in this process
+ * carry an "MHD-" name. Returns how many it renamed. */
+static unsigned rename_mhd_threads(void)
+{
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *e;
+	unsigned renamed = 0;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char path[300], comm[32] = {0};
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, comm, sizeof(comm) - 1);
+		if (n > 4 && !memcmp(comm, "MHD-", 4) && lseek(fd, 0, SEEK_SET) == 0) {
+			if (write(fd, "weir-http", 9) == 9)
+				renamed++;
+			else
+				log_debug("http: cannot name thread %s", e->d_name);
+		}
+		close(fd);
+	}
+	closedir(dir);
+	return renamed;
+}
+
+/* Each of MHD's THREADS threads, once it has named itself (within 100 ms;
+ * one that has not by then keeps MHD's name). */
+static void name_threads(void)
+{
+	unsigned done = 0;
+
+	for (int i = 0; i < 100 && done < THREADS; i++) {
+		done += rename_mhd_threads();
+		if (done < THREADS)
+			sleep_ms(1);
+	}
+}
+
 static int daemon_start(struct http_server *h, const struct cfg *cfg,
 			const struct sockaddr_storage *ss, unsigned flags)
 {
@@ -302,6 +353,8 @@ static int daemon_start(struct http_server *h, const struct cfg *cfg,
 	}
 	h->d = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, on_request, h,
 				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (h->d)
+		name_threads();
 	if (h->d)
 		return 0;
 	log_error("http: cannot listen on %s:%u (in use, not permitted, or a bad "

@@ -336,6 +336,7 @@ static void *notifier(void *arg)
 	struct sse *m = arg;
 	uint64_t seen = 0;
 
+	pthread_setname_np(pthread_self(), "weir-sse");
 	while (!atomic_load_explicit(&m->quit, memory_order_acquire)) {
 		struct snapshot *s;
 		bool fresh = false;

@@ -33,6 +33,8 @@ static void *demo_main(void *arg)
 	struct demo *d = arg;
 	struct loggen g;
 	char *buf = malloc(1 << 20);
+
+	pthread_setname_np(pthread_self(), "weir-demo");
 	double owed = 0;
 	unsigned seed = (unsigned)now_ms();
 

@@ -301,7 +301,7 @@ def http_thread_nices(pid):
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                if not f.read().startswith("MHD"):
+                if f.read().strip() != "weir-http":
                     continue
             with open(f"/proc/{pid}/task/{tid}/stat") as f:
                 out[tid] = int(f.read().rsplit(")", 1)[1].split()[16])  # field 19: nice
@@ -328,7 +328,7 @@ def test_http_threads_run_at_the_configured_nice(weir, tmp_path):
         others = []
         for tid in os.listdir(f"/proc/{d.proc.pid}/task"):
             with open(f"/proc/{d.proc.pid}/task/{tid}/comm") as f:
-                if f.read().startswith("MHD"):
+                if f.read().strip() == "weir-http":
                     continue
             with open(f"/proc/{d.proc.pid}/task/{tid}/stat") as f:
                 others.append(int(f.read().rsplit(")", 1)[1].split()[16]))
@@ -337,3 +337,21 @@ def test_http_threads_run_at_the_configured_nice(weir, tmp_path):
     cfg = write_config(tmp_path, log, ["http: {nice: 20}"], name="bad.yaml")
     r = subprocess.run([d_bin(weir), "check", "-c", str(cfg)], capture_output=True, text=True)
     assert r.returncode != 0 and "bad.yaml:4:" in r.stderr and "nice" in r.stderr, r.stderr
+
+
+def test_threads_carry_their_names(weir, tmp_path):
+    """top -H, perf and gdb show each thread by its job (issue 15)."""
+    log = tmp_path / "app.log"
+    log.write_text("a=1\n")
+    d = weir.start(sources=[{"name": "app", "path": log}], rules=[{"name": "a", "match": "a="}],
+                   workers=3)
+    d.get("/api/v1/snapshot")  # the HTTP threads have served
+    names = []
+    for task in os.listdir(f"/proc/{d.proc.pid}/task"):
+        with open(f"/proc/{d.proc.pid}/task/{task}/comm") as f:
+            names.append(f.read().strip())
+    for want in ("weir-ingest", "weir-worker-0", "weir-worker-1", "weir-worker-2", "weir-agg",
+                 "weir-http", "weir-sse"):
+        assert want in names, f"{want} not among the threads: {sorted(names)}"
+    assert names.count("weir-http") >= 2, sorted(names)  # MHD's polling threads
+    assert names.count("weir") == 1, sorted(names)  # only the main thread keeps the name

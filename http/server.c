@@ -312,13 +312,13 @@ static unsigned rename_mhd_threads(void)
 	return renamed;
 }
 
-/* Each of MHD's THREADS threads, once it has named itself (within 100 ms;
+/* Each of MHD's THREADS threads, once it has named itself (within 1 s;
  * one that has not by then keeps MHD's name). */
 static void name_threads(void)
 {
 	unsigned done = 0;
 
-	for (int i = 0; i < 100 && done < THREADS; i++) {
+	for (int i = 0; i < 1000 && done < THREADS; i++) {
 		done += rename_mhd_threads();
 		if (done < THREADS)
 			sleep_ms(1);

@@ -328,14 +328,7 @@ static void restore(struct aggregator *a, const struct state *st)
 /* A measured number: enough digits to round-trip what a user compares. */
 static void put_num(struct strbuf *sb, double v)
 {
-	char buf[40];
-
-	if (v != v || v - v != 0) {
-		strbuf_puts(sb, "null");
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%.15g", v);
-	strbuf_puts(sb, buf);
+	json_number(sb, v, 15);
 }
 
 static void put_num_field(struct strbuf *sb, const char *key, double v, bool have)
@@ -653,7 +646,7 @@ static void render(struct aggregator *a, struct snapshot *s)
 	strbuf_putc(&files, ']');
 	snap_json_open(&sb, s, true);
 	strbuf_puts(&sb, ",\"uptime_s\":");
-	json_double(&sb, (double)(s->time_ms - p->start_ms) / 1000.0);
+	json_seconds_ms(&sb, s->time_ms - p->start_ms);
 	strbuf_puts(&sb, ",\"tick_ms\":");
 	json_u64(&sb, p->cfg->tick_ms);
 	render_time(a, &sb, s);

@@ -593,7 +593,7 @@ static void render_stats(struct strbuf *sb, const struct metrics_hist *h,
 	strbuf_puts(sb, ",\"start_time_ms\":");
 	json_i64(sb, p->start_ms);
 	strbuf_puts(sb, ",\"uptime_s\":");
-	json_double(sb, (double)(s->time_ms - p->start_ms) / 1000.0);
+	json_seconds_ms(sb, s->time_ms - p->start_ms);
 	put_u64_field(sb, "workers", p->nworkers);
 	put_u64_field(sb, "rules", s->nrules);
 	put_u64_field(sb, "sources", p->nsources);

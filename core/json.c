@@ -117,16 +117,65 @@ void json_i64(struct strbuf *sb, int64_t v)
 	strbuf_append(sb, b, (size_t)n);
 }
 
-void json_double(struct strbuf *sb, double v)
+void json_number(struct strbuf *sb, double v, int sig)
 {
-	char b[32];
-	int n;
+	char b[400];
+	int n, dec;
 
 	if (!isfinite(v)) {
 		strbuf_puts(sb, "null");
 		return;
 	}
-	n = snprintf(b, sizeof(b), "%.6g", v);
+	if (v == 0) {
+		strbuf_putc(sb, '0');
+		return;
+	}
+	/* decimals that leave sig significant digits; above that, round the
+	 * integer part to sig digits instead (what %g would have printed as
+	 * an exponent) */
+	dec = sig - 1 - (int)floor(log10(fabs(v)));
+	if (dec < 0) {
+		double q = pow(10, -dec);
+
+		v = round(v / q) * q;
+		dec = 0;
+	}
+	if (dec > 40)
+		dec = 40; /* below 1e-40: prints as 0 */
+	n = snprintf(b, sizeof(b), "%.*f", dec, v);
+	if (n <= 0 || n >= (int)sizeof(b)) {
+		strbuf_puts(sb, "null");
+		return;
+	}
+	if (memchr(b, '.', (size_t)n)) {
+		while (b[n - 1] == '0')
+			n--;
+		if (b[n - 1] == '.')
+			n--;
+	}
+	if (n == 2 && b[0] == '-' && b[1] == '0') { /* -0.0000001 rounded */
+		b[0] = '0';
+		n = 1;
+	}
+	strbuf_append(sb, b, (size_t)n);
+}
+
+void json_double(struct strbuf *sb, double v)
+{
+	json_number(sb, v, 6);
+}
+
+void json_seconds_ms(struct strbuf *sb, int64_t ms)
+{
+	uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%s%llu.%03llu", ms < 0 ? "-" : "",
+			 (unsigned long long)(a / 1000), (unsigned long long)(a % 1000));
+
+	while (b[n - 1] == '0')
+		n--;
+	if (b[n - 1] == '.')
+		n--;
 	strbuf_append(sb, b, (size_t)n);
 }
 

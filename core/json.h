@@ -17,8 +17,14 @@ void json_str(struct strbuf *sb, const char *s, size_t len);
 void json_cstr(struct strbuf *sb, const char *s);
 void json_u64(struct strbuf *sb, uint64_t v);
 void json_i64(struct strbuf *sb, int64_t v);
-/* Finite numbers with up to 6 significant decimals; NaN/inf become null. */
+/* v rounded to sig (1..17) significant digits, always in plain decimal
+ * notation (never 1e+06: a reader may take the number for a count), with
+ * no trailing zeros ("2.5", "1002240", "0.000125"); NaN/inf become null. */
+void json_number(struct strbuf *sb, double v, int sig);
+/* json_number with 6 significant digits (rates, spans). */
 void json_double(struct strbuf *sb, double v);
+/* A duration of ms milliseconds in seconds, exactly: "1002240.125". */
+void json_seconds_ms(struct strbuf *sb, int64_t ms);
 /* "key": with the key escaped. */
 void json_key(struct strbuf *sb, const char *key);
 /* An ISO 8601 UTC time with milliseconds: "2026-11-21T06:12:01.123Z". */

@@ -58,3 +58,61 @@ Test(json, numbers_and_times)
 	cr_assert_str_eq(s, "18446744073709551615 0.5 null \"2026-11-21T06:17:56.123Z\"");
 	free(s);
 }
+
+/* Plain decimals, never exponent form: uptime after 11.6 days printed as
+ * 1.00224e+06 with %.6g (issue 16). */
+Test(json, numbers_stay_plain_decimals)
+{
+	static const struct {
+		double v;
+		int sig;
+		const char *out;
+	} cases[] = {
+	    {0.5, 6, "0.5"},
+	    {2.0, 6, "2"},
+	    {1002240.125, 6, "1002240"},
+	    {1234567.8, 6, "1234570"},
+	    {123456789012.0, 6, "123457000000"},
+	    {0.000125, 6, "0.000125"},
+	    {0.0001234567, 6, "0.000123457"},
+	    {1003.456789, 6, "1003.46"},
+	    {-2.5, 6, "-2.5"},
+	    {-0.00000001, 2, "-0.00000001"},
+	    {1e-50, 6, "0"},
+	    {0.1 + 0.2, 15, "0.3"},
+	    {123.456, 15, "123.456"},
+	    {1e20, 15, "100000000000000000000"},
+	    {0.0, 6, "0"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf sb = {0};
+		char *s;
+
+		json_number(&sb, cases[i].v, cases[i].sig);
+		s = strbuf_take(&sb);
+		cr_assert_str_eq(s, cases[i].out, "case %zu: %.17g", i, cases[i].v);
+		cr_assert_null(strchr(s, 'e'), "case %zu", i);
+		free(s);
+	}
+}
+
+Test(json, seconds_from_milliseconds_are_exact)
+{
+	static const struct {
+		int64_t ms;
+		const char *out;
+	} cases[] = {
+	    {0, "0"}, {1500, "1.5"}, {1002240125, "1002240.125"}, {1000, "1"}, {-250, "-0.25"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf sb = {0};
+		char *s;
+
+		json_seconds_ms(&sb, cases[i].ms);
+		s = strbuf_take(&sb);
+		cr_assert_str_eq(s, cases[i].out, "case %zu", i);
+		free(s);
+	}
+}

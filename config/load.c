@@ -165,8 +165,9 @@ enum { HK_TOKEN, HK_AUTH_READS, HK_CERT, HK_KEY, HK_MAXCONN, HK_TIMEOUT, HK_NICE
 /* A file path given relative to the config: made relative to its directory. */
 static void get_path(struct ld *ld, const struct ynode *v, const char *key, char **out)
 {
-	char *s = NULL, *dir, *full;
+	char *s = NULL, *full;
 	const char *slash;
+	size_t dirlen, size;
 
 	if (ld_get_string(ld, v, key, &s))
 		return;
@@ -175,15 +176,14 @@ static void get_path(struct ld *ld, const struct ynode *v, const char *key, char
 	slash = strrchr(ld->file ? ld->file : "", '/');
 	if (s[0] == '/' || !slash)
 		return;
-	dir = strndup(ld->file, (size_t)(slash - ld->file));
-	full = dir ? malloc(strlen(dir) + strlen(s) + 2) : NULL;
+	dirlen = (size_t)(slash - ld->file);
+	size = dirlen + 1 + strlen(s) + 1;
+	full = malloc(size);
 	if (!full) {
-		free(dir);
 		ld->oom = true;
 		return;
 	}
-	sprintf(full, "%s/%s", dir, s);
-	free(dir);
+	snprintf(full, size, "%.*s/%s", (int)dirlen, ld->file, s);
 	free(s);
 	*out = full;
 }

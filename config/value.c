@@ -189,12 +189,13 @@ int cfg_parse_listen(const char *url, struct cfg_listen *out, char *why, size_t 
 				 "unix:///run/weir/log.sock");
 			return -EINVAL;
 		}
-		if (strlen(rest) >= sizeof(out->path)) {
+		hl = strlen(rest);
+		if (hl >= sizeof(out->path)) {
 			snprintf(why, whylen, "the socket path is longer than %zu bytes",
 				 sizeof(out->path) - 1);
 			return -EINVAL;
 		}
-		strcpy(out->path, rest);
+		memcpy(out->path, rest, hl + 1);
 		return 0;
 	}
 	if (!strncmp(url, "udp://", 6)) {

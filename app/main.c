@@ -143,28 +143,6 @@ static enum cfg_format scan_format(const struct cfg *cfg)
 	return cfg->nsources ? cfg->sources[0].format : CFG_FORMAT_RAW;
 }
 
-/* One line of an error report, and where it points. */
-struct errline {
-	const char *text; /* into the joined report, '\n' included */
-	size_t len;
-	size_t file; /* 0 the config, k its include k-1; nincludes+1: no known file:line:col */
-	long line, col;
-	size_t seq; /* ties keep their order */
-};
-
-static int errline_cmp(const void *a, const void *b)
-{
-	const struct errline *x = a, *y = b;
-
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->col != y->col)
-		return x->col < y->col ? -1 : 1;
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
 /* Does line t start with "NAME:LINE:COL: "? Sets *line and *col. */
 static bool errline_at(const char *t, const char *name, long *line, long *col)
 {
@@ -181,7 +159,7 @@ static bool errline_at(const char *t, const char *name, long *line, long *col)
 }
 
 /* Where error line e points: a file of cfg (the longest name that fits). */
-static void errline_place(const struct cfg *cfg, struct errline *e)
+static void errline_place(const struct cfg *cfg, struct cfg_errline *e)
 {
 	size_t best = 0;
 	long line, col;
@@ -202,15 +180,15 @@ static void errline_place(const struct cfg *cfg, struct errline *e)
 /*
  * One report of the config's errors a and its rules' errors b (each
  * "FILE:LINE:COL: message" lines, or NULL; both freed), sorted as the
- * config's own errors are: by file (the config, then its includes in
- * reading order), line and column; lines without a position (the count of
- * errors not shown, out of memory) last. Returns a malloc'd string; NULL
+ * config's own errors are (cfg_errors_sort): by file (the config, then its
+ * includes in reading order), line and column; lines without a position
+ * (the count of errors not shown, out of memory) last. Returns a malloc'd string; NULL
  * when out of memory.
  */
 static char *errs_join(const struct cfg *cfg, char *a, char *b)
 {
 	struct strbuf all = {0}, out = {0};
-	struct errline *v = NULL;
+	struct cfg_errline *v = NULL;
 	size_t n = 0, i;
 	char *p;
 
@@ -231,11 +209,11 @@ static char *errs_join(const struct cfg *cfg, char *a, char *b)
 		char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
 
-		v[n] = (struct errline){.text = p, .len = len, .seq = n};
+		v[n] = (struct cfg_errline){.text = p, .len = len, .seq = n};
 		errline_place(cfg, &v[n]);
 		p += len;
 	}
-	qsort(v, n, sizeof(*v), errline_cmp);
+	cfg_errors_sort(v, n);
 	for (i = 0; i < n; i++)
 		strbuf_append(&out, v[i].text, v[i].len);
 	if (out.len && out.buf[out.len - 1] != '\n')

@@ -247,6 +247,29 @@ int cfg_load_string(const char *name, const char *text, size_t len, struct cfg *
  */
 int cfg_load_file_partial(const char *path, struct cfg **out, char **errs);
 
+/*
+ * One line of an error report and where it points, for cfg_errors_sort.
+ * The loader fills these for its own errors; `weir check` for a report that
+ * adds the rules' regex errors to them. The array and text are the caller's.
+ */
+struct cfg_errline {
+	char *text;  /* "FILE:LINE:COL: message\n" (not owned by the sort) */
+	size_t len;  /* bytes of text */
+	size_t file; /* 0: cfg->file; k: cfg->includes[k - 1] (the order the files
+			were read); greater than cfg->nincludes: after them all */
+	long line;   /* 1-based; 0: no position (first in its file) */
+	long col;    /* 1-based; 0: none */
+	size_t seq;  /* the order the lines were found, which ties keep */
+};
+
+/*
+ * Sort n error lines into document order: by file, then line, then column,
+ * then seq. This is the order of every report cfg_load_* hands out, and of
+ * one a caller joins from it and errors of its own (placed by file, line and
+ * column the same way).
+ */
+void cfg_errors_sort(struct cfg_errline *v, size_t n);
+
 /* The built-in default config (demo source, built-in rule pack), as YAML text. */
 extern const char cfg_default_yaml[];
 

@@ -1,0 +1,711 @@
+/*
+ * load.c - load weir's YAML configuration into a struct cfg (see config.h):
+ * the public cfg_load_* entry points, the defaults, the top-level keys
+ * (listen, windows, event time, checkpoints, tuning:, http:), include:,
+ * and the error report handed to the caller.
+ *
+ * Two passes: yaml.c builds the tree of the text, then it is walked key by
+ * key into a struct cfg pre-filled with defaults, `sources:` by sources.c
+ * and `rules:` by rules.c, the rest here. Every problem becomes one
+ * "FILE:LINE:COL: message" line and the walk goes on, so one run reports
+ * all it can; ld_finish() hands the lines out sorted by position
+ * (cfg_errors_sort).
+ *
+ * Ownership: the cfg owns every string and array reachable from it, freed
+ * by cfg_free(); an included file's name is kept in cfg->includes, which
+ * the cfg_pos of its rules point into. The loader (struct ld) owns the
+ * error lines until ld_finish() joins them into the caller's string.
+ */
+#include "config/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CFG_FILE_MAX (16u << 20) /* a config file larger than this is refused */
+
+#define WINDOW_MIN 1u
+#define WINDOW_MAX (30u * 86400u)
+
+static void do_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	const char *why;
+	char *host = NULL;
+	uint16_t port;
+	int rc;
+
+	if (ld_want_scalar(ld, v, "listen", "HOST:PORT"))
+		return;
+	rc = cfg_parse_hostport(v->str, &host, &port, &why);
+	if (rc == -ENOMEM) {
+		ld->oom = true;
+		return;
+	}
+	if (rc) {
+		ld_err(ld, v, "bad 'listen' value '%.*s': %s", ynode_qlen(v), v->str, why);
+		return;
+	}
+	free(cfg->listen_host);
+	cfg->listen_host = host;
+	cfg->listen_port = port;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t *w;
+	size_t n = 0, out = 0;
+	bool bad = false;
+	int rc;
+
+	rc = ld_want_seq(ld, v, "windows");
+	if (rc < 0)
+		return;
+	if (rc > 0 || !v->nkids) {
+		ld_err(ld, v, "'windows' must list at least one window");
+		return;
+	}
+	w = calloc(v->nkids, sizeof(*w));
+	if (!w) {
+		ld->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < v->nkids; i++) {
+		const struct ynode *it = v->kids[i];
+		char lo[16], hi[16];
+
+		if (ld_want_scalar(ld, it, "windows", "a duration such as 10s, 5m, 1h or 1d")) {
+			bad = true;
+			continue;
+		}
+		if (cfg_parse_duration(it->str, &w[n]) && !cfg_duration_is_zero(it->str)) {
+			ld_err(ld, it,
+			       "bad duration '%.*s' in 'windows'; expected e.g. 10s, 5m, 1h, 1d",
+			       ynode_qlen(it), it->str);
+			bad = true;
+			continue;
+		}
+		if (cfg_duration_is_zero(it->str) || w[n] < WINDOW_MIN || w[n] > WINDOW_MAX) {
+			cfg_format_duration(WINDOW_MIN, lo, sizeof(lo));
+			cfg_format_duration(WINDOW_MAX, hi, sizeof(hi));
+			ld_err(ld, it,
+			       "window '%.*s' is out of range; windows must be from %s to %s",
+			       ynode_qlen(it), it->str, lo, hi);
+			bad = true;
+			continue;
+		}
+		n++;
+	}
+	if (!bad) {
+		qsort(w, n, sizeof(*w), cmp_u32);
+		for (size_t i = 0; i < n; i++)
+			if (!out || w[i] != w[out - 1])
+				w[out++] = w[i];
+		if (out > CFG_MAX_WINDOWS) {
+			ld_err(ld, v,
+			       "'windows' lists %zu different windows; at most %d are allowed", out,
+			       CFG_MAX_WINDOWS);
+		} else {
+			memcpy(cfg->windows, w, out * sizeof(*w));
+			cfg->nwindows = out;
+		}
+	}
+	free(w);
+}
+
+static const char *const tuning_keys[] = {"workers", "batch_size", "max_line", "tick_ms",
+					  "max_files"};
+enum { TK_WORKERS, TK_BATCH, TK_MAXLINE, TK_TICK, TK_MAXFILES, TK_N };
+
+static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
+{
+	static const struct ld_keyset ks = {"in tuning", tuning_keys, TK_N};
+	const struct ynode *v[TK_N] = {0};
+	bool batch_ok = true, line_ok = true;
+
+	if (map->type == Y_SCALAR && map->null)
+		return;
+	if (map->type != Y_MAP) {
+		ld_err(ld, map, "'tuning' must be a mapping, not %s", ynode_kind(map));
+		return;
+	}
+	ld_map_collect(ld, map, &ks, v);
+	if (v[TK_WORKERS])
+		ld_get_uint(ld, v[TK_WORKERS], "workers", 0, 64, &cfg->workers);
+	if (v[TK_BATCH])
+		batch_ok = !ld_get_size(ld, v[TK_BATCH], "batch_size", 64 * KIB, 4 * MIB,
+					&cfg->batch_size);
+	if (v[TK_MAXLINE])
+		line_ok = !ld_get_size(ld, v[TK_MAXLINE], "max_line", KIB, MIB, &cfg->max_line);
+	if (v[TK_TICK])
+		ld_get_uint(ld, v[TK_TICK], "tick_ms", 100, 10000, &cfg->tick_ms);
+	if (v[TK_MAXFILES])
+		ld_get_uint(ld, v[TK_MAXFILES], "max_files", 1, 1048576, &cfg->max_files);
+	if (batch_ok && line_ok && cfg->max_line >= cfg->batch_size / 2)
+		ld_err(ld, v[TK_MAXLINE] ? v[TK_MAXLINE] : v[TK_BATCH],
+		       "'max_line' (%u) must be less than half of 'batch_size' (%u / 2 = %u); "
+		       "lower max_line or raise batch_size",
+		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
+}
+
+static const char *const http_keys[] = {"token_file",	   "auth_reads", "tls_cert", "tls_key",
+					"max_connections", "timeout",	 "nice"};
+enum { HK_TOKEN, HK_AUTH_READS, HK_CERT, HK_KEY, HK_MAXCONN, HK_TIMEOUT, HK_NICE, HK_N };
+
+/* A file path given relative to the config: made relative to its directory. */
+static void get_path(struct ld *ld, const struct ynode *v, const char *key, char **out)
+{
+	char *s = NULL, *full;
+	const char *slash;
+	size_t dirlen, size;
+
+	if (ld_get_string(ld, v, key, &s))
+		return;
+	free(*out);
+	*out = s;
+	slash = strrchr(ld->file ? ld->file : "", '/');
+	if (s[0] == '/' || !slash)
+		return;
+	dirlen = (size_t)(slash - ld->file);
+	size = dirlen + 1 + strlen(s) + 1;
+	full = malloc(size);
+	if (!full) {
+		ld->oom = true;
+		return;
+	}
+	snprintf(full, size, "%.*s/%s", (int)dirlen, ld->file, s);
+	free(s);
+	*out = full;
+}
+
+static void do_http(struct ld *ld, struct cfg *cfg, const struct ynode *map)
+{
+	static const struct ld_keyset ks = {"in http", http_keys, HK_N};
+	const struct ynode *v[HK_N] = {0};
+	uint32_t secs;
+
+	if (map->type == Y_SCALAR && map->null)
+		return;
+	if (map->type != Y_MAP) {
+		ld_err(ld, map, "'http' must be a mapping, not %s", ynode_kind(map));
+		return;
+	}
+	ld_map_collect(ld, map, &ks, v);
+	if (v[HK_TOKEN])
+		get_path(ld, v[HK_TOKEN], "token_file", &cfg->http_token_file);
+	if (v[HK_AUTH_READS])
+		ld_get_bool(ld, v[HK_AUTH_READS], "auth_reads", &cfg->http_auth_reads);
+	if (v[HK_CERT])
+		get_path(ld, v[HK_CERT], "tls_cert", &cfg->http_tls_cert);
+	if (v[HK_KEY])
+		get_path(ld, v[HK_KEY], "tls_key", &cfg->http_tls_key);
+	if (v[HK_MAXCONN])
+		ld_get_uint(ld, v[HK_MAXCONN], "max_connections", 1, 65536,
+			    &cfg->http_max_connections);
+	if (v[HK_TIMEOUT] &&
+	    !ld_want_scalar(ld, v[HK_TIMEOUT], "timeout", "a duration such as 30s")) {
+		if (cfg_parse_duration(v[HK_TIMEOUT]->str, &secs) || secs > 3600)
+			ld_err(ld, v[HK_TIMEOUT],
+			       "'timeout' must be a duration from 1s to 1h, got '%.*s'",
+			       ynode_qlen(v[HK_TIMEOUT]), v[HK_TIMEOUT]->str);
+		else
+			cfg->http_timeout_s = secs;
+	}
+	if (v[HK_NICE])
+		ld_get_uint(ld, v[HK_NICE], "nice", 0, 19, &cfg->http_nice);
+	if (!cfg->http_tls_cert != !cfg->http_tls_key)
+		ld_err(ld, map, "'tls_cert' and 'tls_key' go together: give both or neither");
+	if (cfg->http_auth_reads && !cfg->http_token_file)
+		ld_err(ld, v[HK_AUTH_READS], "'auth_reads' needs a 'token_file'");
+}
+
+static const char *const top_keys[] = {
+    "listen",  "state_dir", "checkpoint_interval", "windows", "sources", "rules", "tuning",
+    "include", "lateness",  "max_future",	   "http"};
+enum {
+	TOP_LISTEN,
+	TOP_STATE_DIR,
+	TOP_CHECKPOINT,
+	TOP_WINDOWS,
+	TOP_SOURCES,
+	TOP_RULES,
+	TOP_TUNING,
+	TOP_INCLUDE,
+	TOP_LATENESS,
+	TOP_MAX_FUTURE,
+	TOP_HTTP,
+	TOP_N
+};
+
+#define INCLUDE_FILES_MAX 1024
+
+static int read_all(const char *path, char **bufp, size_t *lenp);
+static void do_include(struct ld *ld, struct cfg *cfg, const struct ynode *v);
+
+static const char *const include_keys[] = {"rules", "include"};
+
+/* Read one included file: a mapping of `rules:` and `include:` only. */
+static void include_file(struct ld *ld, struct cfg *cfg, const char *path, const struct ynode *at)
+{
+	static const struct ld_keyset ks = {"in an included file", include_keys, 2};
+	const struct ynode *v[2] = {0};
+	const char *file = ld->file;
+	unsigned fileno = ld->fileno;
+	struct ytree tree = {0};
+	char *text = NULL, **inc;
+	size_t len = 0;
+	int rc;
+
+	char *rp = realpath(path, NULL);
+	bool loop = rp && ld->top_real && !strcmp(rp, ld->top_real);
+
+	for (unsigned i = 0; rp && i < ld->depth && !loop; i++)
+		loop = !strcmp(ld->chain[i], rp);
+	if (loop) {
+		ld_err(ld, at, "include '%s' includes itself (an include loop)", path);
+		free(rp);
+		return;
+	}
+	if (ld->depth >= INCLUDE_DEPTH_MAX || cfg->nincludes >= INCLUDE_FILES_MAX) {
+		ld_err(ld, at, "include '%s': more than %u levels or %u files", path,
+		       INCLUDE_DEPTH_MAX, INCLUDE_FILES_MAX);
+		free(rp);
+		return;
+	}
+	rc = read_all(path, &text, &len);
+	if (rc) {
+		ld_err(ld, at, "include '%s': cannot read: %s", path,
+		       rc == -EFBIG ? "too large" : strerror(-rc));
+		free(rp);
+		return;
+	}
+	inc = realloc(cfg->includes, (cfg->nincludes + 1) * sizeof(*inc));
+	if (!inc || !(inc[cfg->nincludes] = strdup(path))) {
+		if (inc)
+			cfg->includes = inc;
+		free(text);
+		free(rp);
+		ld->oom = true;
+		return;
+	}
+	cfg->includes = inc;
+	ld->file = cfg->includes[cfg->nincludes++];
+	ld->fileno = (unsigned)cfg->nincludes;
+	ld->chain[ld->depth++] = rp ? rp : "";
+	if (!ytree_build(ld, text, len, &tree) && tree.root &&
+	    !(tree.root->type == Y_SCALAR && tree.root->null)) {
+		if (tree.root->type != Y_MAP) {
+			ld_err(ld, tree.root,
+			       "an included file must be a mapping (rules:, include:), not %s",
+			       ynode_kind(tree.root));
+		} else {
+			ld_map_collect(ld, tree.root, &ks, v);
+			if (v[1])
+				do_include(ld, cfg, v[1]);
+			if (v[0])
+				ld_rules(ld, cfg, v[0]);
+		}
+	}
+	ytree_free(&tree);
+	free(text);
+	ld->depth--;
+	free(rp);
+	ld->file = file;
+	ld->fileno = fileno;
+}
+
+/* include: one path or glob, or a list; relative ones are taken from the
+ * directory of the file that names them. A glob matching nothing is an
+ * error (a typo would silently drop rules). */
+static void do_include(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	size_t n = v->type == Y_SEQ ? v->nkids : 1;
+
+	if (v->type == Y_MAP) {
+		ld_err(ld, v, "'include' must be a path or a list of paths");
+		return;
+	}
+	for (size_t i = 0; i < n && !ld->oom; i++) {
+		const struct ynode *it = v->type == Y_SEQ ? v->kids[i] : v;
+		const char *slash = strrchr(ld->file, '/');
+		char path[4096];
+		glob_t g;
+		int rc;
+
+		if (ld_want_scalar(ld, it, "include", "a path") || !it->len)
+			continue;
+		if (it->str[0] == '/' || !slash)
+			rc = snprintf(path, sizeof(path), "%s", it->str);
+		else
+			rc = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - ld->file),
+				      ld->file, it->str);
+		if (rc < 0 || (size_t)rc >= sizeof(path)) {
+			ld_err(ld, it, "include path too long");
+			continue;
+		}
+		if (!strpbrk(it->str, "*?[")) {
+			include_file(ld, cfg, path, it);
+			continue;
+		}
+		rc = glob(path, 0, NULL, &g);
+		if (rc == GLOB_NOMATCH) {
+			ld_err(ld, it, "include '%s' matches no file", path);
+			continue;
+		}
+		if (rc) {
+			ld_err(ld, it, "include '%s': cannot read the directory", path);
+			continue;
+		}
+		for (size_t k = 0; k < g.gl_pathc; k++)
+			include_file(ld, cfg, g.gl_pathv[k], it);
+		globfree(&g);
+	}
+}
+
+#define CHECKPOINT_MAX 3600u
+
+static void do_checkpoint(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t secs;
+
+	if (ld_want_scalar(ld, v, "checkpoint_interval", "a duration such as 5s"))
+		return;
+	if (cfg_parse_duration(v->str, &secs) || secs > CHECKPOINT_MAX) {
+		ld_err(ld, v, "'checkpoint_interval' must be a duration from 1s to 1h, got '%.*s'",
+		       ynode_qlen(v), v->str);
+		return;
+	}
+	cfg->checkpoint_s = secs;
+}
+
+#define LATENESS_MAX 3600u
+#define MAX_FUTURE_MAX 86400u
+
+/* lateness: 0 or a duration up to 1h; max_future: 1s to 1d. */
+static void do_lateness(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t secs;
+
+	if (ld_want_scalar(ld, v, "lateness", "a duration such as 1m, or 0"))
+		return;
+	if (cfg_duration_is_zero(v->str))
+		cfg->lateness_s = 0;
+	else if (cfg_parse_duration(v->str, &secs) || secs > LATENESS_MAX)
+		ld_err(ld, v, "'lateness' must be 0 or a duration up to 1h, got '%.*s'",
+		       ynode_qlen(v), v->str);
+	else
+		cfg->lateness_s = secs;
+}
+
+static void do_max_future(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	uint32_t secs;
+
+	if (ld_want_scalar(ld, v, "max_future", "a duration such as 5m"))
+		return;
+	if (cfg_parse_duration(v->str, &secs) || secs > MAX_FUTURE_MAX)
+		ld_err(ld, v, "'max_future' must be a duration from 1s to 1d, got '%.*s'",
+		       ynode_qlen(v), v->str);
+	else
+		cfg->max_future_s = secs;
+}
+
+static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
+{
+	static const struct ld_keyset ks = {"at top level", top_keys, TOP_N};
+	const struct ynode *v[TOP_N] = {0};
+
+	if (!root || (root->type == Y_SCALAR && root->null))
+		return; /* an empty file: all defaults */
+	if (root->type != Y_MAP) {
+		ld_err(ld, root,
+		       "the top level must be a mapping (listen:, sources:, rules:, ...), "
+		       "not %s",
+		       ynode_kind(root));
+		return;
+	}
+	ld_map_collect(ld, root, &ks, v);
+	if (v[TOP_LISTEN])
+		do_listen(ld, cfg, v[TOP_LISTEN]);
+	if (v[TOP_STATE_DIR])
+		ld_get_string(ld, v[TOP_STATE_DIR], "state_dir", &cfg->state_dir);
+	if (v[TOP_CHECKPOINT])
+		do_checkpoint(ld, cfg, v[TOP_CHECKPOINT]);
+	if (v[TOP_WINDOWS])
+		do_windows(ld, cfg, v[TOP_WINDOWS]);
+	if (v[TOP_LATENESS])
+		do_lateness(ld, cfg, v[TOP_LATENESS]);
+	if (v[TOP_MAX_FUTURE])
+		do_max_future(ld, cfg, v[TOP_MAX_FUTURE]);
+	if (v[TOP_SOURCES] && ld_sources(ld, cfg, v[TOP_SOURCES]))
+		return;
+	if (v[TOP_RULES])
+		ld_rules(ld, cfg, v[TOP_RULES]);
+	if (v[TOP_INCLUDE])
+		do_include(ld, cfg, v[TOP_INCLUDE]);
+	if (v[TOP_TUNING])
+		do_tuning(ld, cfg, v[TOP_TUNING]);
+	if (v[TOP_HTTP])
+		do_http(ld, cfg, v[TOP_HTTP]);
+}
+
+/* ---------------------------------------------------------------------------
+ * Public API
+ */
+
+static struct cfg *cfg_new_defaults(const char *name)
+{
+	struct cfg *cfg = calloc(1, sizeof(*cfg));
+
+	if (!cfg)
+		return NULL;
+	cfg->file = strdup(name);
+	cfg->listen_host = strdup("127.0.0.1");
+	cfg->state_dir = strdup("/var/lib/weir");
+	if (!cfg->file || !cfg->listen_host || !cfg->state_dir) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	cfg->listen_port = 8080;
+	cfg->windows[0] = 10;
+	cfg->windows[1] = 60;
+	cfg->windows[2] = 300;
+	cfg->windows[3] = 900;
+	cfg->windows[4] = 3600;
+	cfg->windows[5] = 86400;
+	cfg->nwindows = 6;
+	cfg->workers = 0;
+	cfg->batch_size = 256 * KIB;
+	cfg->max_line = 64 * KIB;
+	cfg->tick_ms = 1000;
+	cfg->max_files = 8192;
+	cfg->checkpoint_s = 5;
+	cfg->http_max_connections = 256;
+	cfg->http_timeout_s = 30;
+	cfg->http_nice = 19;
+	cfg->lateness_s = 60;
+	cfg->max_future_s = 300;
+	return cfg;
+}
+
+/* Hand the loader's errors to the caller (or drop them), sorted into
+ * document order, then a line for errors past CFG_ERRS_MAX and one for
+ * out-of-memory. Frees the loader's error list. */
+static void ld_finish(struct ld *ld, char **errs)
+{
+	char tail[2][160];
+	size_t len = 0, off = 0;
+	char *s;
+
+	tail[0][0] = tail[1][0] = '\0';
+	if (ld->nerr > CFG_ERRS_MAX)
+		snprintf(tail[0], sizeof(tail[0]), "%s: %u more errors not shown\n", ld->file,
+			 ld->nerr - CFG_ERRS_MAX);
+	if (ld->oom)
+		snprintf(tail[1], sizeof(tail[1]), "%s: out of memory while loading the config\n",
+			 ld->file);
+	cfg_errors_sort(ld->errv, ld->nerrv);
+	for (size_t i = 0; i < ld->nerrv; i++)
+		len += ld->errv[i].len;
+	len += strlen(tail[0]) + strlen(tail[1]);
+	s = errs ? malloc(len + 1) : NULL;
+	if (s) {
+		for (size_t i = 0; i < ld->nerrv; i++) {
+			memcpy(s + off, ld->errv[i].text, ld->errv[i].len);
+			off += ld->errv[i].len;
+		}
+		for (size_t i = 0; i < 2; i++) {
+			size_t n = strlen(tail[i]);
+
+			memcpy(s + off, tail[i], n);
+			off += n;
+		}
+		s[off] = '\0';
+	}
+	if (errs)
+		*errs = s;
+	for (size_t i = 0; i < ld->nerrv; i++)
+		free(ld->errv[i].text);
+	free(ld->errv);
+	ld->errv = NULL;
+	ld->nerrv = ld->cap = 0;
+}
+
+/* Partial loads: free the rules marked in broken and close the gaps. */
+static void drop_broken_rules(struct cfg *cfg, const bool *broken)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		if (broken[i])
+			cfg_rule_clear(&cfg->rules[i]);
+		else
+			cfg->rules[n++] = cfg->rules[i];
+	}
+	cfg->nrules = n;
+}
+
+/* Load text into a new cfg. partial: a config with errors (-EINVAL) still
+ * comes back in *out, less its broken rules (cfg_load_file_partial). */
+static int load_text(const char *name, const char *text, size_t len, bool partial, struct cfg **out,
+		     char **errs)
+{
+	struct ytree tree = {0};
+	struct ld ld = {0};
+	struct cfg *cfg;
+	int rc;
+
+	*out = NULL;
+	if (errs)
+		*errs = NULL;
+	cfg = cfg_new_defaults(name ? name : "<string>");
+	if (!cfg)
+		return -ENOMEM;
+	ld.file = cfg->file;
+	ld.top_real = realpath(cfg->file, NULL); /* NULL when not a file */
+	rc = ytree_build(&ld, text ? text : "", text ? len : 0, &tree);
+	if (!rc)
+		do_top(&ld, cfg, tree.root);
+	ytree_free(&tree);
+	free(ld.top_real);
+	if (ld.oom || rc == -ENOMEM)
+		rc = -ENOMEM;
+	else if (ld.nerr)
+		rc = -EINVAL;
+	if (rc == -EINVAL && partial)
+		drop_broken_rules(cfg, ld.broken);
+	free(ld.broken);
+	if (rc) {
+		ld.oom = rc == -ENOMEM;
+		ld_finish(&ld, errs);
+		if (rc == -EINVAL && partial) {
+			*out = cfg;
+			return rc;
+		}
+		cfg_free(cfg);
+		return rc;
+	}
+	ld_finish(&ld, NULL);
+	*out = cfg;
+	return 0;
+}
+
+int cfg_load_string(const char *name, const char *text, size_t len, struct cfg **out, char **errs)
+{
+	return load_text(name, text, len, false, out, errs);
+}
+
+/* Read all of path into a malloc'd buffer, at most CFG_FILE_MAX bytes. */
+static int read_all(const char *path, char **bufp, size_t *lenp)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = NULL, *p;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len == cap || !buf) {
+			if (buf)
+				cap *= 2;
+			p = realloc(buf, cap + 1);
+			if (!p) {
+				rc = -ENOMEM;
+				goto err;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CFG_FILE_MAX) {
+			rc = -EFBIG;
+			goto err;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+err:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static int load_file(const char *path, bool partial, struct cfg **out, char **errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (errs)
+		*errs = NULL;
+	rc = read_all(path, &text, &len);
+	if (rc) {
+		struct ld ld = {.file = path};
+
+		if (rc == -EFBIG)
+			ld_err_at(&ld, 0, 0, "cannot read: larger than %u MiB", CFG_FILE_MAX / MIB);
+		else
+			ld_err_at(&ld, 0, 0, "cannot read: %s", strerror(-rc));
+		ld_finish(&ld, errs);
+		return rc;
+	}
+	rc = load_text(path, text, len, partial, out, errs);
+	free(text);
+	return rc;
+}
+
+int cfg_load_file(const char *path, struct cfg **out, char **errs)
+{
+	return load_file(path, false, out, errs);
+}
+
+int cfg_load_file_partial(const char *path, struct cfg **out, char **errs)
+{
+	return load_file(path, true, out, errs);
+}
+
+void cfg_free(struct cfg *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->http_token_file);
+	free(cfg->http_tls_cert);
+	free(cfg->http_tls_key);
+	for (size_t i = 0; i < cfg->nsources; i++)
+		cfg_source_clear(&cfg->sources[i]);
+	free(cfg->sources);
+	for (size_t i = 0; i < cfg->nrules; i++)
+		cfg_rule_clear(&cfg->rules[i]);
+	free(cfg->rules);
+	for (size_t i = 0; i < cfg->nincludes; i++)
+		free(cfg->includes[i]);
+	free(cfg->includes);
+	free(cfg->listen_host);
+	free(cfg->state_dir);
+	free(cfg->file);
+	free(cfg);
+}

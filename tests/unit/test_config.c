@@ -1,5 +1,5 @@
 /*
- * test_config.c - config/config.c: loading YAML into struct cfg, defaults,
+ * test_config.c - config/: loading YAML into struct cfg, defaults,
  * and the exact "FILE:LINE:COL: message" lines for bad input.
  *
  * Every load goes through cfg_load_string() with the name "t.yaml" unless a

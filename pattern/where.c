@@ -1,10 +1,11 @@
 /*
  * where.c - see where.h.
  */
-#include "pattern/internal.h"
+#include "pattern/where.h"
 
 #include "core/peer.h"
 #include "pattern/syslog.h"
+#include "pattern/value.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

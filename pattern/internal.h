@@ -58,11 +58,4 @@ struct pat_scanner {
 	uint32_t npend;
 };
 
-/* The value of r in f: 0 and *v, *len, or -1 when the record has none. */
-int pat_field(const struct pat_fields *f, const struct pat_ref *r, const char **v, size_t *len);
-
-/* The number at v[0..len) ("12", "-0.5", "1e3"; a unit suffix ns, us, ms,
- * s, m, h is read when scale_units and turned into seconds). 0 or -1. */
-int pat_number(const char *v, size_t len, bool units, double *out);
-
 #endif

@@ -4,12 +4,14 @@
  * One forward pass over the buffer with a cursor p < end that only grows;
  * every loop advances it or stops, so work is linear in the length. Every
  * read is guarded by p < end (or an explicit length check): the buffer need
- * not be NUL-terminated. Dates are computed with integer arithmetic (no
- * mktime, no locale, no tz database), so the parser is reentrant and fast.
+ * not be NUL-terminated. Time stamps are read and turned into epoch time by
+ * the time-stamp core (pattern/stamp.h: integer arithmetic, no mktime, no
+ * locale, no tz database), so the parser is reentrant and fast.
  */
 #include "pattern/syslog.h"
 
-#include "core/calendar.h"
+#include "core/tzone.h"
+#include "pattern/stamp.h"
 
 #include <errno.h>
 #include <string.h>
@@ -20,177 +22,28 @@
 #define MSGID_MAX 32
 #define SD_NAME_MAX 32
 
-/* Clamp "now" to years 1..9999 so date arithmetic cannot overflow. */
-#define NOW_MIN_MS (-62135596800000LL)
-#define NOW_MAX_MS (253402300799999LL)
+/* ---- dates: the time-stamp core's (pattern/stamp.h) ---- */
 
-/* ---- dates ---- */
-
-/* A parsed stamp: local wall-clock fields and the offset to apply. */
-struct stamp {
-	int year; /* -1: not given */
-	int mon, day, hour, min, sec;
-	int32_t usec;
+/* Fill the time fields of out from st (read with syntax): at its own zone,
+ * else at tz; a year-less stamp gets its year from now_ms. A date that
+ * does not exist (Feb 29 2019) leaves them unset. */
+static void apply_stamp(const struct stamp *st, unsigned syntax, int64_t now_ms, int32_t tz,
+			struct syslog_msg *out)
+{
+	struct tz_zone fixed = {.off0 = tz};
+	int64_t ms;
 	int32_t off;
-};
 
-static int64_t stamp_seconds(const struct stamp *st, int64_t year)
-{
-	return days_from_civil(year, st->mon, st->day) * 86400 + st->hour * 3600 + st->min * 60 +
-	       st->sec - st->off;
-}
-
-/* Fill the time fields of out from st; infer the year when st has none. */
-static void stamp_apply(const struct stamp *st, int64_t now_ms, struct syslog_msg *out)
-{
-	int64_t s = INT64_MIN;
-
-	if (st->year >= 0) {
-		if (st->day <= days_in_month(st->year, st->mon))
-			s = stamp_seconds(st, st->year);
-	} else {
-		/* The latest year that puts the stamp no further than the
-		 * slack after now; Feb 29 looks back to the last leap year. */
-		if (now_ms < NOW_MIN_MS)
-			now_ms = NOW_MIN_MS;
-		if (now_ms > NOW_MAX_MS)
-			now_ms = NOW_MAX_MS;
-		int64_t now_s = floor_div(now_ms, 1000);
-		int64_t y = year_from_days(floor_div(now_s + st->off, 86400));
-
-		for (int64_t c = y + 1; c >= y - 8; c--) {
-			if (st->day > days_in_month(c, st->mon))
-				continue;
-			int64_t t = stamp_seconds(st, c);
-			if (t <= now_s + SYSLOG_FUTURE_SLACK_S) {
-				s = t;
-				break;
-			}
-		}
-	}
-	if (s == INT64_MIN)
+	if (stamp_time(st, now_ms, SYSLOG_FUTURE_SLACK_S, syntax, &fixed, &ms, &off))
 		return;
-	out->ts_ms = s * 1000 + st->usec / 1000;
+	out->ts_ms = ms;
 	out->ts_usec = st->usec;
-	out->utc_offset_s = st->off;
+	out->utc_offset_s = off;
 }
 
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* n digits at p (bounds checked) into *v. */
-static bool digits(const char *p, const char *end, int n, int *v)
-{
-	int x = 0;
-
-	if (end - p < n)
-		return false;
-	for (int i = 0; i < n; i++) {
-		if (!is_digit(p[i]))
-			return false;
-		x = x * 10 + (p[i] - '0');
-	}
-	*v = x;
-	return true;
-}
-
-/* ".digits": the first 6 into usec; returns the end. max_digits 0: no cap. */
-static const char *fraction(const char *p, const char *end, int max_digits, int32_t *usec, bool *ok)
-{
-	int n = 0;
-	int32_t u = 0;
-
-	while (p < end && is_digit(*p)) {
-		if (n < 6)
-			u = u * 10 + (*p - '0');
-		n++;
-		p++;
-	}
-	for (int i = n; i < 6; i++)
-		u *= 10;
-	*usec = u;
-	*ok = max_digits == 0 || (n >= 1 && n <= max_digits);
-	return p;
-}
-
-/* "Z" / "+hh:mm" / "-hh:mm" (lenient: also "+hhmm"). NULL if none. */
-static const char *utc_offset(const char *p, const char *end, bool strict, int32_t *off)
-{
-	int hh, mm;
-
-	if (p < end && (*p == 'Z' || *p == 'z')) {
-		*off = 0;
-		return p + 1;
-	}
-	if (p >= end || (*p != '+' && *p != '-'))
-		return NULL;
-	int sign = *p == '-' ? -1 : 1;
-	if (!digits(p + 1, end, 2, &hh))
-		return NULL;
-	const char *q = p + 3;
-	if (q < end && *q == ':')
-		q++;
-	else if (strict)
-		return NULL;
-	if (!digits(q, end, 2, &mm) || hh > 23 || mm > 59)
-		return NULL;
-	*off = sign * (hh * 3600 + mm * 60);
-	return q + 2;
-}
-
-/*
- * An RFC 3339 stamp at p. strict (RFC 5424 TIMESTAMP): 'T', 1-6 fraction
- * digits, offset required. Lenient (legacy headers): 'T' or ' ', any number
- * of fraction digits, offset optional (then tz). Returns the end or NULL.
- */
-static const char *parse_iso(const char *p, const char *end, bool strict, int32_t tz,
-			     struct stamp *st)
-{
-	int y;
-
-	if (!digits(p, end, 4, &y) || end - p < 19 || p[4] != '-' || p[7] != '-' || p[13] != ':' ||
-	    p[16] != ':')
-		return NULL;
-	if (!(p[10] == 'T' || p[10] == 't' || (!strict && p[10] == ' ')))
-		return NULL;
-	if (!digits(p + 5, end, 2, &st->mon) || !digits(p + 8, end, 2, &st->day) ||
-	    !digits(p + 11, end, 2, &st->hour) || !digits(p + 14, end, 2, &st->min) ||
-	    !digits(p + 17, end, 2, &st->sec))
-		return NULL;
-	if (st->mon < 1 || st->mon > 12 || st->day < 1 || st->day > days_in_month(y, st->mon) ||
-	    st->hour > 23 || st->min > 59 || st->sec > 59)
-		return NULL;
-	st->year = y;
-	st->usec = 0;
-	p += 19;
-	if (p < end && *p == '.') {
-		bool ok;
-		p = fraction(p + 1, end, strict ? 6 : 0, &st->usec, &ok);
-		if (!ok)
-			return NULL;
-	}
-	const char *q = utc_offset(p, end, strict, &st->off);
-	if (q)
-		return q;
-	if (strict)
-		return NULL;
-	st->off = tz;
-	return p;
-}
-
-static int month_of(const char *p)
-{
-	static const char names[] = "janfebmaraprmayjunjulaugsepoctnovdec";
-	char m[3];
-
-	for (int i = 0; i < 3; i++)
-		m[i] = (char)(p[i] | 0x20); /* ASCII lower case; non-letters never match */
-	for (int i = 0; i < 12; i++)
-		if (memcmp(m, names + 3 * i, 3) == 0)
-			return i + 1;
-	return 0;
 }
 
 static bool at_sep(const char *p, const char *end)
@@ -199,59 +52,27 @@ static bool at_sep(const char *p, const char *end)
 }
 
 /*
- * A BSD stamp at p: "Mmm dd hh:mm:ss", "Mmm  d ...", "Mmm d ...", with an
- * optional year before the time, a fraction, a trailing ':', and a year
- * after. *raw_end is where the stamp's text ends (before a Cisco ':').
- * Returns where parsing goes on (SP or end), or NULL.
+ * A BSD stamp at p (stamp_bsd: "Mmm dd hh:mm:ss", "Mmm  d ...", "Mmm d ...",
+ * with an optional year before the time and a fraction), then a trailing
+ * ':' (Cisco) and a year after. *raw_end is where the stamp's text ends
+ * (before a Cisco ':'). Returns where parsing goes on (SP or end), or NULL.
  */
-static const char *parse_bsd(const char *p, const char *end, int32_t tz, struct stamp *st,
-			     const char **raw_end)
+static const char *parse_bsd(const char *p, const char *end, struct stamp *st, const char **raw_end)
 {
 	int v;
 
-	if (end - p < 4 || p[3] != ' ' || (st->mon = month_of(p)) == 0)
+	if ((p = stamp_bsd(p, end, STAMP_SYSLOG_LEGACY, st)) == NULL)
 		return NULL;
-	p += 4;
-	if (p < end && *p == ' ')
-		p++;
-	if (p < end && is_digit(*p) && p + 1 < end && is_digit(p[1])) {
-		st->day = (p[0] - '0') * 10 + (p[1] - '0');
-		p += 2;
-	} else if (p < end && is_digit(*p)) {
-		st->day = *p - '0';
-		p++;
-	} else {
-		return NULL;
-	}
-	if (st->day < 1 || st->day > days_in_month(2000, st->mon) || p >= end || *p != ' ')
-		return NULL;
-	p++;
-	st->year = -1;
-	if (digits(p, end, 4, &v) && p + 4 < end && p[4] == ' ') {
-		st->year = v;
-		p += 5;
-	}
-	if (!digits(p, end, 2, &st->hour) || end - p < 8 || p[2] != ':' || p[5] != ':' ||
-	    !digits(p + 3, end, 2, &st->min) || !digits(p + 6, end, 2, &st->sec) || st->hour > 23 ||
-	    st->min > 59 || st->sec > 59)
-		return NULL;
-	p += 8;
-	st->usec = 0;
-	if (p < end && *p == '.') {
-		bool ok;
-		p = fraction(p + 1, end, 0, &st->usec, &ok);
-	}
 	*raw_end = p;
 	if (p < end && *p == ':' && at_sep(p + 1, end))
 		p++;
 	if (!at_sep(p, end))
 		return NULL;
-	if (st->year < 0 && end - p >= 5 && digits(p + 1, end, 4, &v) && at_sep(p + 5, end)) {
+	if (st->year < 0 && end - p >= 5 && stamp_digits(p + 1, end, 4, &v) && at_sep(p + 5, end)) {
 		st->year = v;
 		p += 5;
 		*raw_end = p;
 	}
-	st->off = tz;
 	return p;
 }
 
@@ -447,9 +268,9 @@ static void parse_5424(const char *p, const char *end, struct syslog_msg *out)
 	if (q == p) {
 		out->flags |= SYSLOG_F_BAD_HEADER;
 	} else if (!(q - p == 1 && *p == '-')) {
-		if (parse_iso(p, q, true, 0, &st) == q) {
+		if (stamp_iso(p, q, STAMP_SYSLOG_5424, &st) == q) {
 			out->timestamp = span(p, q);
-			stamp_apply(&st, 0, out);
+			apply_stamp(&st, STAMP_SYSLOG_5424, 0, 0, out);
 		} else {
 			out->flags |= SYSLOG_F_BAD_TIMESTAMP;
 		}
@@ -561,8 +382,8 @@ static void parse_legacy(const char *buf, const char *p, const char *end, bool h
 		}
 		if (t < end && (*t == '*' || *t == '.'))
 			t++;
-		if ((q = parse_bsd(t, end, tz, &st, &raw_end)) == NULL &&
-		    (q = parse_iso(t, end, false, tz, &st)) != NULL) {
+		if ((q = parse_bsd(t, end, &st, &raw_end)) == NULL &&
+		    (q = stamp_iso(t, end, STAMP_SYSLOG_LEGACY, &st)) != NULL) {
 			raw_end = q;
 			if (!at_sep(q, end))
 				q = NULL;
@@ -584,7 +405,7 @@ static void parse_legacy(const char *buf, const char *p, const char *end, bool h
 		parse_tag(s, end, out);
 		return;
 	}
-	stamp_apply(&st, now_ms, out);
+	apply_stamp(&st, STAMP_SYSLOG_LEGACY, now_ms, tz, out);
 	out->format = has_pri ? SYSLOG_FMT_RFC3164 : SYSLOG_FMT_NOPRI;
 	while (q < end && *q == ' ')
 		q++;

@@ -37,7 +37,9 @@
  *    ('T' or ' ', any fraction digits with the first 6 kept, offset
  *    optional). Stamps without a zone use default_tz_offset_s; stamps without
  *    a year get the year that puts them at most SYSLOG_FUTURE_SLACK_S after
- *    now_ms (so "Dec 31" received on Jan 2 is last year's).
+ *    now_ms, in whole seconds (so "Dec 31" received on Jan 2 is last
+ *    year's). The stamps are read by pattern/stamp.h, which says how these
+ *    forms differ from the ones `time:` accepts (pattern/timestamp.h).
  *    HOSTNAME is the word after the stamp if it is made of letters, digits,
  *    '.', '-', '_' and ':' (as rsyslog checks) and does not look like a TAG
  *    ("name:" with no other ':'); otherwise the sender left the hostname

@@ -1,10 +1,11 @@
 /*
  * where.c - see where.h.
  */
-#include "pattern/internal.h"
+#include "pattern/where.h"
 
 #include "core/peer.h"
 #include "pattern/syslog.h"
+#include "pattern/value.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,11 +37,15 @@ static uint32_t numeric_mask(const struct cfg_where *cw)
 	return m;
 }
 
+/* s is an address or address/prefix (config/ checked it: the prefix is
+ * digits, at most the address's bits). Anything else leaves family 0: a
+ * block that no peer is in. */
 static void parse_net(const char *s, struct where_net *n)
 {
-	char a[INET6_ADDRSTRLEN + 8];
+	char a[INET6_ADDRSTRLEN + 8], *end;
 	const char *slash = strchr(s, '/');
 	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long bits;
 
 	memset(n, 0, sizeof(*n));
 	if (len >= sizeof(a))
@@ -54,8 +59,14 @@ static void parse_net(const char *s, struct where_net *n)
 		n->family = AF_INET6;
 		n->bits = 128;
 	}
-	if (slash)
-		n->bits = (uint8_t)atoi(slash + 1);
+	if (!slash)
+		return;
+	errno = 0;
+	bits = strtoul(slash + 1, &end, 10);
+	if (slash[1] < '0' || slash[1] > '9' || *end || errno || bits > n->bits)
+		n->family = 0;
+	else
+		n->bits = (uint8_t)bits;
 }
 
 int where_compile(const struct cfg_rule *r, struct where *w)

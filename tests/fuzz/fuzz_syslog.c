@@ -1,5 +1,6 @@
 /*
- * fuzz_syslog.c - libFuzzer target for the syslog parser (pattern/syslog.c).
+ * fuzz_syslog.c - libFuzzer target for the syslog parser (pattern/syslog.c,
+ * with the time-stamp core pattern/stamp.c).
  *
  * Parses the input at a time and zone taken from its first bytes, then
  * checks the parser's promises and aborts if one breaks: every field lies
@@ -9,7 +10,8 @@
  *
  * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined.
  * Without libFuzzer (gcc, or to replay a crash file):
- *   cc -DWEIR_FUZZ_REPLAY -I. tests/fuzz/fuzz_syslog.c pattern/syslog.c -o replay
+ *   cc -DWEIR_FUZZ_REPLAY -I. tests/fuzz/fuzz_syslog.c pattern/syslog.c pattern/stamp.c \
+ *      core/tzone.c -o replay
  *   ./replay crash-file...
  */
 #include "pattern/syslog.h"

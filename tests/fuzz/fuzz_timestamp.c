@@ -11,7 +11,8 @@
  *
  * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined.
  * Without libFuzzer (gcc, or to replay a crash file):
- *   cc -DWEIR_FUZZ_REPLAY -I. tests/fuzz/fuzz_timestamp.c pattern/timestamp.c -o replay
+ *   cc -DWEIR_FUZZ_REPLAY -I. tests/fuzz/fuzz_timestamp.c pattern/timestamp.c pattern/stamp.c \
+ *      core/tzone.c -o replay
  *   ./replay crash-file...
  */
 #include "pattern/timestamp.h"

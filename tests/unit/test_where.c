@@ -4,6 +4,7 @@
 #include "config/config.h"
 #include "core/peer.h"
 #include "pattern/pattern.h"
+#include "pattern/where.h" /* private to pattern/: for where_compile */
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static const char rules_yaml[] =
     "rules:\n"
@@ -236,4 +238,52 @@ ParameterizedTest(struct where_err *c, where, errors_name_the_value_and_its_posi
 	snprintf(want, sizeof(want), "%s\n", c->want);
 	cr_expect_str_eq(errs, want);
 	free(errs);
+}
+
+/* where_compile straight from a cfg_rule: a CIDR prefix is read as the
+ * config checked it (digits, leading zeros too); one the config would have
+ * refused makes a block no peer is in, never a /0 that every peer is in. */
+Test(where, peer_prefixes_are_read_bounded_and_checked)
+{
+	static const struct {
+		const char *value;
+		uint16_t family;
+		uint8_t bits;
+	} c[] = {
+	    {"10.1.0.0/16", AF_INET, 16},
+	    {"10.0.0.0/008", AF_INET, 8},
+	    {"10.0.0.1", AF_INET, 32},
+	    {"0.0.0.0/0", AF_INET, 0},
+	    {"fd00::/8", AF_INET6, 8},
+	    {"::1", AF_INET6, 128},
+	    {"::/128", AF_INET6, 128},
+	    {"10.0.0.0/33", 0, 0},
+	    {"fd00::/129", 0, 0},
+	    {"10.0.0.0/x", 0, 0},
+	    {"10.0.0.0/", 0, 0},
+	    {"10.0.0.0/8x", 0, 0},
+	    {"10.0.0.0/-8", 0, 0},
+	    {"10.0.0.0/ 8", 0, 0},
+	    {"10.0.0.0/99999999999999999999", 0, 0},
+	};
+	enum { N = sizeof(c) / sizeof(c[0]) };
+	char *values[N];
+	struct cfg_where cw = {
+	    .field = CFG_FIELD_PEER, .cmp = CFG_CMP_EQ, .values = values, .nvalues = N};
+	struct cfg_rule r = {.name = "r", .where = &cw, .nwhere = 1};
+	struct where w;
+
+	for (size_t i = 0; i < N; i++)
+		values[i] = (char *)c[i].value;
+	cr_assert_eq(where_compile(&r, &w), 0);
+	cr_assert_eq(w.n, 1);
+	cr_assert_eq(w.c[0].n, N);
+	for (size_t i = 0; i < N; i++) {
+		cr_expect_eq(w.c[0].nets[i].family, c[i].family, "%s: family %u", c[i].value,
+			     w.c[0].nets[i].family);
+		if (c[i].family)
+			cr_expect_eq(w.c[0].nets[i].bits, c[i].bits, "%s: bits %u", c[i].value,
+				     w.c[0].nets[i].bits);
+	}
+	where_free(&w);
 }

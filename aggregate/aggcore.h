@@ -33,6 +33,8 @@ struct agg_rule {
 	struct topk *top; /* top: since start */
 	struct hll *hll;  /* distinct: since start */
 	uint64_t extract_n, extract_ns;
+	uint64_t match_limit_hits; /* extractions stopped at PCRE2's limits (not persisted) */
+	uint64_t fields_missing;   /* matches without their value:/top:/distinct: field */
 };
 
 struct agg_core {
@@ -44,6 +46,7 @@ struct agg_core {
 	uint64_t late, too_old, future;	   /* all rules */
 	uint64_t sketch_oom;		   /* observations a pane sketch had no memory for */
 	uint32_t lateness_s, max_future_s; /* from the config (see config/config.h) */
+	uint32_t pcre2_interpreted;	   /* rules whose captures run without JIT */
 };
 
 /* Tables for rules' rules; lateness and max_future from top (the config

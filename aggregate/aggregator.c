@@ -80,6 +80,7 @@ int agg_prepare(struct pipeline *p, struct ruleset *rs)
 		free(nx);
 		return -ENOMEM;
 	}
+	nx->c.pcre2_interpreted = pat_db_interpreted(rs->db);
 	rs->agg = nx;
 	return 0;
 }
@@ -427,6 +428,12 @@ static void render_rule_extra(struct aggregator *a, struct snapshot *s)
 			render_top(a, &sb, cr, o->top, NULL);
 		if (cr->distinct && o->hll)
 			render_distinct(&sb, cr, o->hll);
+		/* matches whose captures PCRE2 gave up on (PAT_MATCH_LIMIT), and
+		 * matches that lacked an output field: counted, values not kept */
+		if (o->match_limit_hits)
+			put_u64_field(&sb, "match_limit_hits", o->match_limit_hits);
+		if (o->fields_missing)
+			put_u64_field(&sb, "fields_missing", o->fields_missing);
 	}
 	s->rule_extra_off[s->nrules] = sb.len;
 	if (sb.oom) {
@@ -520,6 +527,7 @@ static void render_rule(struct aggregator *a, struct snapshot *s, struct strbuf 
 		put_u64_field(sb, "extractions", ar->extract_n);
 		put_u64_field(sb, "extract_ns", ar->extract_ns);
 	}
+
 	strbuf_puts(sb, ",\"windows\":{");
 	if (a->c.tiers.want[r])
 		tiers_window_extras(&a->c.tiers, &a->scratch, x.now, cfg->windows, cfg->nwindows, r,
@@ -901,6 +909,7 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 	}
 	if (p->restored)
 		restore(a, p->restored);
+	a->c.pcre2_interpreted = pat_db_interpreted(p->db);
 	/* An empty first snapshot, so readers have one before the first tick. */
 	publish(a, now_ms());
 	*out = a;

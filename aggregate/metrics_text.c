@@ -627,6 +627,7 @@ static void render_stats(struct strbuf *sb, const struct metrics_hist *h,
 	put_u64_field(sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
 	put_u64_field(sb, "sketch_oom", in->c->sketch_oom);
 	strbuf_putc(sb, '}');
+	put_u64_field(sb, "pcre2_interpreted_rules", in->c->pcre2_interpreted);
 	put_u64_field(sb, "lines_truncated", s->lines_truncated);
 	put_u64_field(sb, "parse_errors", s->parse_errors);
 	put_u64_field(sb, "unmatched", s->unmatched);

@@ -95,6 +95,11 @@ static void take_obs(struct agg_core *c, const struct pane *pn, int64_t now)
 			ar->extract_ns += (uint64_t)o.v;
 			continue;
 		}
+		if (o.kind == PAT_OBS_LIMIT || o.kind == PAT_OBS_MISSING) {
+			*(o.kind == PAT_OBS_LIMIT ? &ar->match_limit_hits : &ar->fields_missing) +=
+			    o.n;
+			continue;
+		}
 		pl = classify(c, sec, now);
 		switch (o.kind) {
 		case PAT_OBS_COUNT:

@@ -183,7 +183,8 @@ static int on_obs(struct pat_sink *sk, uint32_t rule, enum pat_obs kind, const c
 	struct worker *w = sk->arg;
 	struct pane_obs o = {rule, (uint16_t)kind, 0, 0, sk->dsec, v};
 
-	if (kind == PAT_OBS_EXTRACT || kind == PAT_OBS_COUNT)
+	if (kind == PAT_OBS_EXTRACT || kind == PAT_OBS_COUNT || kind == PAT_OBS_LIMIT ||
+	    kind == PAT_OBS_MISSING)
 		o.n = len;
 	else
 		o.len = (uint16_t)(len > PANE_KEY_MAX ? PANE_KEY_MAX : len);

@@ -270,6 +270,25 @@ static int load_all(const struct opts *o, struct cfg **cfg, struct pat_db **db, 
 	return -EINVAL;
 }
 
+/* The rules' warnings (pat_db_warnings): on stderr for `weir check`, in
+ * the log for serve and reloads. They do not stop anything. */
+static void warn_rules(const struct cfg *cfg, const struct pat_db *db, bool to_log)
+{
+	struct strbuf sb = {0};
+	char *line, *save = NULL;
+
+	if (!pat_db_warnings(db, cfg, &sb) || sb.oom) {
+		strbuf_free(&sb);
+		return;
+	}
+	if (!to_log)
+		fputs(sb.buf, stderr);
+	else
+		for (line = strtok_r(sb.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			log_warn("%s", line);
+	strbuf_free(&sb);
+}
+
 /* load_all, printing the errors. 0 or -EINVAL. */
 static int load(const struct opts *o, struct cfg **cfg, struct pat_db **db)
 {
@@ -303,6 +322,7 @@ static int cmd_check(const struct opts *o)
 	}
 	if (load(o, &cfg, &db))
 		return 2;
+	warn_rules(cfg, db, false);
 	printf("%s: ok (%zu sources, %zu rules, %zu windows)\n", cfg->file, cfg->nsources,
 	       cfg->nrules, cfg->nwindows);
 	pat_db_free(db);
@@ -454,6 +474,7 @@ static int reload(void *arg, char **msg)
 		pthread_mutex_unlock(&rl->mu);
 		return -EINVAL;
 	}
+	warn_rules(cfg, db, true);
 	strbuf_printf(&sb, "%zu rules from %s", cfg->nrules, cfg->file);
 	if (outside_rules_changed(rl->first, cfg)) {
 		strbuf_puts(&sb, "; only rules are reloaded: the other changes need a restart");
@@ -498,6 +519,7 @@ static int cmd_serve(const struct opts *o)
 
 	if (load(o, &cfg, &db))
 		return 2;
+	warn_rules(cfg, db, true);
 	block_signals(&set);
 	raise_nofile();
 	if (run_new(cfg, db, &po, &r))

@@ -23,10 +23,15 @@
  */
 #include "pattern/internal.h"
 
+#include "pattern/backtrack.h"
+
 #include "config/config.h"
+#include "core/log.h"
 #include "core/strbuf.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,8 +238,8 @@ static int rule_compile(const struct cfg_rule *r, unsigned formats, struct pat_r
 		pcre2_code_free(re);
 		re = NULL;
 	}
-	if (re)
-		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still runs */
+	if (re && (pr->jit_err = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE)))
+		pr->interpreted = true; /* without JIT it still runs, slower */
 	pr->re = re;
 	pr->plain = !pr->where.n && !re && !pr->value.name && !pr->top.name && !pr->distinct.name;
 	return 0;
@@ -265,6 +270,23 @@ int pat_db_compile(const struct cfg *cfg, struct pat_db **out, char **errs)
 	return pat_db_compile_for(cfg, pat_cfg_formats(cfg), out, errs);
 }
 
+/* PCRE2's JIT failed (SELinux execmem, MemoryDenyWriteExecute, no JIT
+ * support): captures still work, interpreted and slower. Said once per
+ * process; /api/v1/stats counts the rules (pcre2_interpreted_rules). */
+static void jit_failed(uint32_t rules, int err)
+{
+	static _Atomic bool said;
+	PCRE2_UCHAR msg[160];
+
+	if (atomic_exchange(&said, true))
+		return;
+	if (pcre2_get_error_message(err, msg, sizeof(msg)) < 0)
+		snprintf((char *)msg, sizeof(msg), "error %d", err);
+	log_warn("PCRE2 JIT unavailable (%s): the captures of %u rule(s) run interpreted, "
+		 "slower",
+		 (const char *)msg, rules);
+}
+
 int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **out, char **errs)
 {
 	struct pat_db *db;
@@ -274,7 +296,7 @@ int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **
 	struct strbuf eb = {0};
 	size_t i, n = 0;
 	bool event_source = false;
-	int rc = -ENOMEM, bad;
+	int rc = -ENOMEM, bad, jit_err = 0;
 
 	*out = NULL;
 	*errs = NULL;
@@ -319,6 +341,9 @@ int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **
 		if (pr->re) {
 			uint32_t groups = 0;
 
+			if (pr->interpreted && !db->interpreted++)
+				jit_err = pr->jit_err;
+
 			pcre2_pattern_info(pr->re, PCRE2_INFO_CAPTURECOUNT, &groups);
 			if (groups + 1 > db->max_groups)
 				db->max_groups = groups + 1;
@@ -346,6 +371,8 @@ int pat_db_compile_for(const struct cfg *cfg, unsigned formats, struct pat_db **
 		goto out;
 	}
 	rc = eb.len ? -EINVAL : 0;
+	if (!rc && db->interpreted)
+		jit_failed(db->interpreted, jit_err);
 out:
 	free(exprs);
 	free(flags);
@@ -375,6 +402,32 @@ void pat_db_free(struct pat_db *db)
 	free(db->always);
 	free(db->extract);
 	free(db);
+}
+
+size_t pat_db_warnings(const struct pat_db *db, const struct cfg *cfg, struct strbuf *out)
+{
+	size_t n = 0, at;
+
+	for (uint32_t i = 0; i < db->nrules && i < cfg->nrules; i++) {
+		const struct cfg_rule *r = &cfg->rules[i];
+
+		if (!db->rules[i].re || !r->match || !pat_regex_nests_quantifiers(r->match, &at))
+			continue;
+		strbuf_printf(out,
+			      "%s:%d:%d: warning: rule '%s': the group at offset %zu repeats "
+			      "something that repeats (like (a+)+): its captures can backtrack "
+			      "exponentially on long lines; PCRE2 gives up after %u steps and the "
+			      "rule counts match_limit_hits\n",
+			      r->match_pos.file, r->match_pos.line, r->match_pos.col, r->name, at,
+			      PAT_MATCH_LIMIT);
+		n++;
+	}
+	return n;
+}
+
+uint32_t pat_db_interpreted(const struct pat_db *db)
+{
+	return db->interpreted;
 }
 
 uint32_t pat_db_nrules(const struct pat_db *db)

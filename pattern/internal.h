@@ -18,8 +18,10 @@ struct pat_rule {
 	double value_scale;   /* into the base unit */
 	struct pat_ref top;
 	struct pat_ref distinct;
-	bool plain;   /* count only: no fields, no captures, no outputs */
-	uint8_t time; /* enum cfg_time: the rule's own `time:` (INHERIT: its source's) */
+	bool plain;	  /* count only: no fields, no captures, no outputs */
+	bool interpreted; /* re runs without JIT (jit_err says why) */
+	int jit_err;	  /* pcre2_jit_compile's error, 0 if none */
+	uint8_t time;	  /* enum cfg_time: the rule's own `time:` (INHERIT: its source's) */
 };
 
 /* Owned by whoever compiled it; read-only (and shared) once built. */
@@ -31,13 +33,14 @@ struct pat_db {
 	uint32_t nalways;
 	uint32_t *extract; /* rules with re, for publishing their costs */
 	uint32_t nextract;
-	uint32_t max_groups; /* most capture groups of any re, plus one */
-	bool uses_fields;    /* some rule tests a syslog field, peer or source */
-	bool uses_format;    /* some rule reads a field of the source's format */
-	bool observes;	     /* some rule has value/top/distinct or captures, or may
-				count at event time */
-	bool any_event;	     /* some rule says `time: event` */
-	bool all_arrival;    /* every rule says `time: arrival` (none follows its source) */
+	uint32_t max_groups;  /* most capture groups of any re, plus one */
+	bool uses_fields;     /* some rule tests a syslog field, peer or source */
+	bool uses_format;     /* some rule reads a field of the source's format */
+	bool observes;	      /* some rule has value/top/distinct or captures, or may
+				 count at event time */
+	bool any_event;	      /* some rule says `time: event` */
+	bool all_arrival;     /* every rule says `time: arrival` (none follows its source) */
+	uint32_t interpreted; /* rules with re whose JIT compile failed */
 };
 
 /* Owned by one thread. */
@@ -49,6 +52,10 @@ struct pat_scanner {
 	pcre2_jit_stack *jit;
 	uint64_t *extract_ns; /* [nrules]: since the last publish */
 	uint64_t *extract_n;
+	uint64_t *limit_n;   /* [nrules]: extractions stopped at a limit, since then */
+	uint64_t *missing_n; /* [nrules]: matches that lacked an output field, since then */
+	uint32_t *missing;   /* [nrules]: the rules with missing_n > 0 */
+	uint32_t nmissing;
 	struct fieldset *fs; /* the current record's format fields */
 	/* Event-time counts not yet emitted, per rule: a run of records of
 	 * one rule in one second becomes one PAT_OBS_COUNT (see scan.c). */

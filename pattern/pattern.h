@@ -139,7 +139,28 @@ enum pat_obs {
 			     own second (struct pat_sink.dsec) instead of in counts[];
 			     runs of records of one rule and one second are merged, so
 			     len may exceed 1 */
+	PAT_OBS_LIMIT,	  /* len: matches whose PCRE2 extraction gave up at its match
+			     or depth limit (no captures taken) */
+	PAT_OBS_MISSING,  /* len: matches that lacked their value:, top: or distinct:
+			     field (or whose value: was no number); counted, not kept */
 };
+
+/* PCRE2 stops a capture match after this many steps (match limit) or this
+ * deep a backtracking (depth limit, KiB): a regex such as (a+)+b on a long
+ * line would otherwise take milliseconds to seconds per record. */
+#define PAT_MATCH_LIMIT 100000u
+#define PAT_DEPTH_LIMIT 1000u
+
+/* Rules whose captures run without PCRE2's JIT (it failed or is not
+ * available, e.g. under MemoryDenyWriteExecute): slower, still correct. */
+uint32_t pat_db_interpreted(const struct pat_db *db);
+
+struct strbuf;
+/* Warnings about cfg's rules compiled into db, one line each
+ * ("FILE:LINE:COL: warning: ...\n") appended to out: regexes whose
+ * captures can backtrack exponentially (pattern/backtrack.h). Returns how
+ * many. */
+size_t pat_db_warnings(const struct pat_db *db, const struct cfg *cfg, struct strbuf *out);
 
 /* Where a scan puts what it finds. Owned by the caller. */
 struct pat_sink {

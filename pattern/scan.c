@@ -53,10 +53,14 @@ int pat_scanner_new(const struct pat_db *db, struct pat_scanner **out)
 	s->fs = malloc(sizeof(*s->fs));
 	s->extract_ns = calloc(db->nrules + 1, sizeof(*s->extract_ns));
 	s->extract_n = calloc(db->nrules + 1, sizeof(*s->extract_n));
+	s->limit_n = calloc(db->nrules + 1, sizeof(*s->limit_n));
+	s->missing_n = calloc(db->nrules + 1, sizeof(*s->missing_n));
+	s->missing = calloc(db->nrules + 1, sizeof(*s->missing));
 	s->pend_dsec = calloc(db->nrules + 1, sizeof(*s->pend_dsec));
 	s->pend_n = calloc(db->nrules + 1, sizeof(*s->pend_n));
 	s->pend = calloc(db->nrules + 1, sizeof(*s->pend));
-	if (!s->fs || !s->extract_ns || !s->extract_n || !s->pend_dsec || !s->pend_n || !s->pend)
+	if (!s->fs || !s->extract_ns || !s->extract_n || !s->pend_dsec || !s->pend_n || !s->pend ||
+	    !s->limit_n || !s->missing_n || !s->missing)
 		goto err;
 	fields_reset(s->fs);
 	if (db->nextract) {
@@ -66,6 +70,8 @@ int pat_scanner_new(const struct pat_db *db, struct pat_scanner **out)
 		if (!s->md || !s->mctx || !s->jit)
 			goto err;
 		pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+		pcre2_set_match_limit(s->mctx, PAT_MATCH_LIMIT);
+		pcre2_set_depth_limit(s->mctx, PAT_DEPTH_LIMIT);
 	}
 	*out = s;
 	return 0;
@@ -84,6 +90,9 @@ void pat_scanner_free(struct pat_scanner *s)
 	pcre2_jit_stack_free(s->jit);
 	free(s->extract_ns);
 	free(s->extract_n);
+	free(s->limit_n);
+	free(s->missing_n);
+	free(s->missing);
 	free(s->pend_dsec);
 	free(s->pend_n);
 	free(s->pend);
@@ -118,13 +127,25 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* A match of rule id that lacked an output field: counted, published with
+ * the extraction costs (PAT_OBS_MISSING). */
+static void field_missing(struct pat_scanner *s, uint32_t id)
+{
+	if (!s->missing_n[id]++)
+		s->missing[s->nmissing++] = id;
+}
+
 static void emit_key(struct match_ctx *x, uint32_t id, const struct pat_ref *r, enum pat_obs kind)
 {
 	const char *v;
 	size_t len;
 
-	if (!r->name || !x->sk->obs || pat_field(x->f, r, &v, &len))
+	if (!r->name || !x->sk->obs)
 		return;
+	if (pat_field(x->f, r, &v, &len)) {
+		field_missing(x->s, id);
+		return;
+	}
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
 	if (!x->err)
@@ -287,6 +308,9 @@ static inline __attribute__((always_inline)) void rule_hit_t(struct match_ctx *x
 						 s->mctx);
 			s->extract_ns[id] += (uint64_t)(mono_ns() - t0);
 			s->extract_n[id]++;
+			if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+			    rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+				s->limit_n[id]++;
 			if (rc > 0) {
 				x->f->ovec = pcre2_get_ovector_pointer(s->md);
 				x->f->ncap = (uint32_t)rc;
@@ -302,9 +326,13 @@ static inline __attribute__((always_inline)) void rule_hit_t(struct match_ctx *x
 	x->matched = true;
 	if (r->plain || !x->sk->obs)
 		return;
-	if (r->value.name && !pat_field(x->f, &r->value, &v, &len) &&
-	    !pat_number(v, len, true, &val) && !x->err)
-		x->err = x->sk->obs(x->sk, id, PAT_OBS_VALUE, NULL, 0, val * r->value_scale);
+	if (r->value.name) {
+		if (pat_field(x->f, &r->value, &v, &len) || pat_number(v, len, true, &val))
+			field_missing(s, id);
+		else if (!x->err)
+			x->err =
+			    x->sk->obs(x->sk, id, PAT_OBS_VALUE, NULL, 0, val * r->value_scale);
+	}
 	emit_key(x, id, &r->top, PAT_OBS_TOP);
 	emit_key(x, id, &r->distinct, PAT_OBS_DISTINCT);
 }
@@ -514,10 +542,22 @@ int64_t pat_scan_time(struct pat_scanner *s, const struct pat_batch *b, const st
 			continue;
 		rc = sk->obs(sk, id, PAT_OBS_EXTRACT, NULL, (uint32_t)s->extract_n[id],
 			     (double)s->extract_ns[id]);
+		if (!rc && s->limit_n[id])
+			rc = sk->obs(sk, id, PAT_OBS_LIMIT, NULL, (uint32_t)s->limit_n[id], 0);
 		if (rc)
 			return rc;
-		s->extract_n[id] = s->extract_ns[id] = 0;
+		s->extract_n[id] = s->extract_ns[id] = s->limit_n[id] = 0;
 	}
+	for (i = 0; i < s->nmissing && sk->obs; i++) {
+		uint32_t id = s->missing[i];
+		int rc = sk->obs(sk, id, PAT_OBS_MISSING, NULL, (uint32_t)s->missing_n[id], 0);
+
+		if (rc)
+			return rc;
+		s->missing_n[id] = 0;
+	}
+	if (sk->obs)
+		s->nmissing = 0;
 	return n;
 }
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import random
 import subprocess
 import threading
@@ -106,6 +107,30 @@ class Result:
 
     def json(self):
         return strict_json(self.stdout, "weir stdout")
+
+
+def unused_port(kind=socket.SOCK_STREAM, hosts=("127.0.0.1",)):
+    """A port that kind can bind on every one of hosts now, picked at random
+    below the kernel's ephemeral range (32768-60999 here): a port the kernel
+    handed out with bind(0) and that was then closed is the next one it
+    gives an outgoing connection, so a test's own clients (or another suite
+    on the machine) could take it before weir binds it."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 32768)
+        socks = []
+        try:
+            for h in hosts:
+                s = socket.socket(socket.AF_INET6 if ":" in h else socket.AF_INET, kind)
+                socks.append(s)
+                s.bind((h, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    pytest.fail(f"no port free on all of {hosts}")
 
 
 def run_weir(*args, input=None, timeout=RUN_TIMEOUT):

@@ -32,7 +32,7 @@ import urllib.request
 
 import pytest
 
-from conftest import SANITIZER, WEIR_BIN, Appender, poll, run_weir, yq
+from conftest import SANITIZER, WEIR_BIN, Appender, poll, run_weir, unused_port, yq
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
@@ -209,9 +209,7 @@ def test_promtool_accepts_the_metrics(weir, tmp_path):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return unused_port()
 
 
 class Prometheus:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import DEADLINE, poll, yq
+from conftest import DEADLINE, poll, unused_port, yq
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
 
@@ -28,9 +28,7 @@ HOSTS = ["web1", "web2", "db1", "cache-3.example.com"]
 
 
 def free_tcp_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return unused_port()
 
 
 def make_messages(n, seed):

@@ -7,13 +7,11 @@ import time
 
 import pytest
 
-from conftest import SANITIZER, poll, run_weir, totals
+from conftest import SANITIZER, poll, run_weir, totals, unused_port
 
 
 def free_udp_port(family=socket.AF_INET, host="127.0.0.1"):
-    with socket.socket(family, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    return unused_port(socket.SOCK_DGRAM, (host,))
 
 
 RULES = [

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from conftest import (DEADLINE, SANITIZER, expected_counts, poll, run_weir, totals,
-                      with_source_keys)
+                      unused_port, with_source_keys)
 
 
 # --- helpers ----------------------------------------------------------------
@@ -29,20 +29,7 @@ def family_of(host):
 
 def free_tcp_port(hosts=("127.0.0.1",)):
     """A port that TCP can bind on every one of hosts."""
-    for _ in range(20):
-        socks = [socket.socket(family_of(h), socket.SOCK_STREAM) for h in hosts]
-        try:
-            socks[0].bind((hosts[0], 0))
-            port = socks[0].getsockname()[1]
-            for s, h in zip(socks[1:], hosts[1:]):
-                s.bind((h, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    pytest.fail(f"no TCP port free on all of {hosts}")
+    return unused_port(socket.SOCK_STREAM, hosts)
 
 
 def tcp_url(host, port):

@@ -25,7 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DRAIN_MS 50 /* how often panes are drained between ticks */
+#define DRAIN_MS 50	   /* how often panes are drained between ticks */
+#define QUERIES_PER_PASS 8 /* series answered between two drains of the rings */
 
 static const double quantiles[] = {0.5, 0.9, 0.99, 0.999};
 static const char *const quantile_names[] = {"p50", "p90", "p99", "p999"};
@@ -40,6 +41,10 @@ struct aggregator {
 	 * first; QUERIES_CLOSED once the aggregator has stopped answering.
 	 * Only this thread reads the tiers, so it needs no lock. */
 	_Atomic(struct agg_query *) queries;
+	/* Queries taken from the stack, not yet answered, oldest first: at
+	 * most QUERIES_PER_PASS are answered per pass, so a burst of them
+	 * cannot hold up the draining of the rings. */
+	struct agg_query *pending, *pending_tail;
 	struct tiers_scratch scratch;
 	struct topk_entry *entries; /* [TOPK_ENTRIES] for rendering top lists */
 	uint64_t seq;
@@ -51,6 +56,8 @@ struct aggregator {
 	struct ckpt_files *cut; /* the barrier's payload */
 	uint64_t checkpoints;	/* written */
 	uint64_t checkpoint_errors;
+	int64_t checkpoint_ms;	/* the last attempt to write one (unix ms), 0: none yet */
+	int checkpoint_rc;	/* its result: 0 or -errno */
 	uint64_t sketch_oom;	/* observations a pane sketch had no memory for */
 	uint64_t last_bytes;	/* tiers_bytes(), refreshed every 10 ticks */
 	const struct cfg *rcfg; /* where the rules come from (changes on reload) */
@@ -243,6 +250,8 @@ static void checkpoint(struct aggregator *a)
 	strbuf_free(&blob);
 	if (!rc)
 		rc = state_save(p->cfg->state_dir, buf, len);
+	a->checkpoint_ms = st.written_ms;
+	a->checkpoint_rc = rc;
 	if (rc) {
 		a->checkpoint_errors++;
 		log_error("checkpoint failed: %s (the previous one stays)", strerror(-rc));
@@ -601,6 +610,14 @@ static void render_ingest(struct aggregator *a, struct strbuf *sb, const struct 
 	put_u64_field(sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
 	put_u64_field(sb, "checkpoints", a->checkpoints);
 	put_u64_field(sb, "checkpoint_errors", a->checkpoint_errors);
+	/* the last attempt, null before the first (GET /readyz reads it) */
+	strbuf_puts(sb, ",\"last_checkpoint_ok\":");
+	strbuf_puts(sb, !s->checkpoint_ms ? "null" : s->checkpoint_rc ? "false" : "true");
+	strbuf_puts(sb, ",\"last_checkpoint_ms\":");
+	if (s->checkpoint_ms)
+		json_i64(sb, s->checkpoint_ms);
+	else
+		strbuf_puts(sb, "null");
 	put_u64_field(sb, "sketch_oom", a->c.sketch_oom);
 	put_u64_field(sb, "aggregate_bytes", s->aggregate_bytes);
 	strbuf_puts(sb, ",\"workers\":");
@@ -695,6 +712,8 @@ static void publish(struct aggregator *a, int64_t t)
 	}
 	s->seq = ++a->seq;
 	s->time_ms = t;
+	s->checkpoint_ms = a->checkpoint_ms;
+	s->checkpoint_rc = a->checkpoint_rc;
 	for (w = 0; w < a->c.nrules; w++)
 		s->totals[w] = a->c.rules[w].total;
 	s->records = a->c.records;
@@ -751,7 +770,7 @@ void *agg_main(void *arg)
 		}
 		t = now_ms();
 		d = next - t < DRAIN_MS ? next - t : DRAIN_MS;
-		if (d > 0)
+		if (d > 0 && !a->pending) /* queries left over: another pass at once */
 			wake_wait(&p->agg_wake, seq, (int)d);
 	}
 	publish(a, now_ms());
@@ -842,11 +861,12 @@ static void answer_series(struct aggregator *a, struct agg_query *q)
 	free(c);
 }
 
-/* Answer every query posted so far, oldest first; with close, also mark
- * the stack closed so that later posts are refused. */
-static void answer_queries(struct aggregator *a, bool close)
+/* Take the queries posted since the last call onto a->pending, oldest
+ * first; with close, also mark the stack closed so that later posts are
+ * refused. */
+static void take_queries(struct aggregator *a, bool close)
 {
-	struct agg_query *q, *rev = NULL, *next;
+	struct agg_query *q, *rev = NULL, *last = NULL, *next;
 
 	if (!close && !atomic_load_explicit(&a->queries, memory_order_relaxed))
 		return;
@@ -854,13 +874,34 @@ static void answer_queries(struct aggregator *a, bool close)
 				     memory_order_acq_rel);
 	if (q == QUERIES_CLOSED)
 		return;
-	for (; q; q = next) {
+	for (; q; q = next) { /* the stack is newest first */
 		next = q->next;
 		q->next = rev;
 		rev = q;
+		if (!last)
+			last = q;
 	}
-	for (q = rev; q; q = next) {
-		next = q->next;
+	if (!rev)
+		return;
+	if (a->pending_tail)
+		a->pending_tail->next = rev;
+	else
+		a->pending = rev;
+	a->pending_tail = last;
+}
+
+/* Answer the oldest QUERIES_PER_PASS queries posted so far (the rest wait
+ * for the next pass); with close, refuse every one, and later posts. The
+ * cost of one answer is bounded by its points (tiers_series). */
+static void answer_queries(struct aggregator *a, bool close)
+{
+	struct agg_query *q;
+
+	take_queries(a, close);
+	for (unsigned n = 0; (q = a->pending) && (close || n < QUERIES_PER_PASS); n++) {
+		a->pending = q->next;
+		if (!a->pending)
+			a->pending_tail = NULL;
 		if (close)
 			q->rc = -ESHUTDOWN;
 		else

@@ -75,9 +75,13 @@ struct snapshot {
 	uint64_t unmatched;	  /* records no rule counted, all sources */
 	uint64_t parse_errors;	  /* records their source's format could not parse */
 	uint64_t aggregate_bytes; /* heap held by the pane history and its sketches */
-	char *json;		  /* GET /api/v1/snapshot body */
-	size_t *rule_off;	  /* [nrules + 1]: rule r's object is json[rule_off[r] ..
-				     rule_off[r + 1]) (less a comma); NULL on ENOMEM */
+	/* The last checkpoint attempt of the durable state: when (unix ms; 0:
+	 * none yet) and its result (0, or -errno). GET /readyz reads it. */
+	int64_t checkpoint_ms;
+	int checkpoint_rc;
+	char *json;	  /* GET /api/v1/snapshot body */
+	size_t *rule_off; /* [nrules + 1]: rule r's object is json[rule_off[r] ..
+			     rule_off[r + 1]) (less a comma); NULL on ENOMEM */
 	size_t
 	    *win_off;	       /* [nrules * nwindows * 2]: rule r's window w object ({...}, after
 				  its key) is json[win_off[2i] .. win_off[2i + 1]), i = r * nwindows + w */

@@ -411,7 +411,7 @@ uint32_t tiers_series(const struct tiers *ts, uint32_t rule, int64_t now, uint32
 		      uint32_t *step_used)
 {
 	const struct tier *t = NULL;
-	int64_t first, last, b;
+	int64_t first, last, b, lo, hi;
 	uint32_t n = 0;
 	int i;
 
@@ -440,10 +440,16 @@ uint32_t tiers_series(const struct tiers *ts, uint32_t rule, int64_t now, uint32
 	/* stay inside what the tier holds */
 	while (first <= now && !tiers_holds(ts, (int)(t - ts->t), first, now) && first < last)
 		first += step_s;
+	/* The panes a slot can hold: from the oldest held to the furthest a
+	 * record from the future may have placed. Visiting only those bounds
+	 * a bucket's cost by the tier's slots, however long the step. */
+	lo = floordiv(now, t->step) - (int64_t)t->nslots + 1;
+	hi = floordiv(now, t->step) + (int64_t)t->nslots;
 	for (b = first; b <= last && n < cap; b += step_s, n++) {
+		int64_t from = floordiv(b, t->step), to = floordiv(b + step_s, t->step);
 		uint64_t sum = 0;
 
-		for (int64_t idx = b / t->step; idx < (b + step_s) / t->step; idx++) {
+		for (int64_t idx = from < lo ? lo : from; idx < (to > hi ? hi : to); idx++) {
 			int64_t s = find_slot(t, idx);
 
 			if (s >= 0)

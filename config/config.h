@@ -208,17 +208,31 @@ struct cfg {
 	uint32_t max_future_s;
 	/* `http:` (all optional). token_file: a file holding the bearer token
 	 * (surrounding whitespace ignored) that writes (POST) need, and with
-	 * auth_reads every request but /healthz and /readyz; tls_cert/tls_key:
-	 * PEM files, HTTPS instead of HTTP; max_connections (default 256);
-	 * timeout: an idle connection is closed after it (default 30s); nice:
-	 * the HTTP threads' nice value, 0..19 (default 19: serving takes only
-	 * the CPU that ingest and the machine's own work leave). Paths
+	 * auth_reads every request but /healthz and /readyz;
+	 * unauthenticated_writes: without a token, writes are still served
+	 * (default false: refused; not with token_file); hosts: the names,
+	 * besides loopback names and IP literals of the listen address, that
+	 * a request's Host may give (others get 421); tls_cert/tls_key: PEM
+	 * files, HTTPS instead of HTTP; max_connections: open at once, in
+	 * total (default 256); max_connections_per_client: from one address
+	 * (default 128); max_streams: event streams at once (default 64);
+	 * header_timeout: a connection that has not sent a whole request head
+	 * this long after it opened or was last answered is closed (default
+	 * 10s); timeout: an idle connection is closed after it (default 30s);
+	 * nice: the HTTP threads' nice value, 0..19 (default 19: serving takes
+	 * only the CPU that ingest and the machine's own work leave). Paths
 	 * relative to the config file's directory. */
 	char *http_token_file;
 	bool http_auth_reads;
+	bool http_unauthenticated_writes;
+	char **http_hosts; /* [http_nhosts], as written */
+	size_t http_nhosts;
 	char *http_tls_cert;
 	char *http_tls_key;
 	uint32_t http_max_connections;
+	uint32_t http_max_per_client;
+	uint32_t http_max_streams;
+	uint32_t http_header_timeout_s;
 	uint32_t http_timeout_s;
 	uint32_t http_nice;
 	/* `checkpoint_interval:` (top level): seconds between checkpoints of

@@ -18,6 +18,8 @@
  */
 #include "config/internal.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -158,9 +160,35 @@ static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
 }
 
-static const char *const http_keys[] = {"token_file",	   "auth_reads", "tls_cert", "tls_key",
-					"max_connections", "timeout",	 "nice"};
-enum { HK_TOKEN, HK_AUTH_READS, HK_CERT, HK_KEY, HK_MAXCONN, HK_TIMEOUT, HK_NICE, HK_N };
+static const char *const http_keys[] = {"token_file",
+					"auth_reads",
+					"unauthenticated_writes",
+					"hosts",
+					"tls_cert",
+					"tls_key",
+					"max_connections",
+					"max_connections_per_client",
+					"max_streams",
+					"header_timeout",
+					"timeout",
+					"nice"};
+enum {
+	HK_TOKEN,
+	HK_AUTH_READS,
+	HK_OPEN_WRITES,
+	HK_HOSTS,
+	HK_CERT,
+	HK_KEY,
+	HK_MAXCONN,
+	HK_PER_CLIENT,
+	HK_STREAMS,
+	HK_HEADER_TIMEOUT,
+	HK_TIMEOUT,
+	HK_NICE,
+	HK_N
+};
+
+#define HTTP_HOSTS_MAX 64 /* names in `hosts:` */
 
 /* A file path given relative to the config: made relative to its directory. */
 static void get_path(struct ld *ld, const struct ynode *v, const char *key, char **out)
@@ -188,11 +216,83 @@ static void get_path(struct ld *ld, const struct ynode *v, const char *key, char
 	*out = full;
 }
 
+/* A duration key of `http:` from 1s to max_s into *out; what describes the
+ * range in the message ("1s to 1h"). */
+static void get_http_duration(struct ld *ld, const struct ynode *v, const char *key, uint32_t max_s,
+			      const char *range, uint32_t *out)
+{
+	uint32_t secs;
+
+	if (ld_want_scalar(ld, v, key, "a duration such as 30s"))
+		return;
+	if (cfg_parse_duration(v->str, &secs) || secs > max_s)
+		ld_err(ld, v, "'%s' must be a duration from %s, got '%.*s'", key, range,
+		       ynode_qlen(v), v->str);
+	else
+		*out = secs;
+}
+
+/* A name `hosts:` may list: a host name (letters, digits, '.', '-', '_';
+ * at most 253 characters) or an IPv6 address in brackets; no port. */
+static bool host_name_ok(const char *s, size_t len)
+{
+	unsigned char a6[16];
+	char buf[64];
+
+	if (len && s[0] == '[') {
+		if (len < 3 || len - 2 >= sizeof(buf) || s[len - 1] != ']')
+			return false;
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+		return inet_pton(AF_INET6, buf, a6) == 1;
+	}
+	if (!len || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr(".-_", s[i]))
+			return false;
+	return true;
+}
+
+/* `hosts:` into cfg->http_hosts: a sequence of names (host_name_ok). */
+static void get_hosts(struct ld *ld, struct cfg *cfg, const struct ynode *v)
+{
+	if (ld_want_seq(ld, v, "hosts"))
+		return;
+	if (v->nkids > HTTP_HOSTS_MAX) {
+		ld_err(ld, v, "'hosts' lists %zu names; at most %u", v->nkids, HTTP_HOSTS_MAX);
+		return;
+	}
+	cfg->http_hosts = calloc(v->nkids ? v->nkids : 1, sizeof(*cfg->http_hosts));
+	if (!cfg->http_hosts) {
+		ld->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < v->nkids; i++) {
+		const struct ynode *it = v->kids[i];
+
+		if (ld_want_scalar(ld, it, "hosts", "a host name"))
+			continue;
+		if (!host_name_ok(it->str, it->len)) {
+			ld_err(ld, it,
+			       "'hosts' lists host names as a browser sends them in Host, without "
+			       "a scheme or port (weir.example.com, [2001:db8::1]); got '%.*s'",
+			       ynode_qlen(it), it->str);
+			continue;
+		}
+		cfg->http_hosts[cfg->http_nhosts] = strdup(it->str);
+		if (!cfg->http_hosts[cfg->http_nhosts]) {
+			ld->oom = true;
+			return;
+		}
+		cfg->http_nhosts++;
+	}
+}
+
 static void do_http(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 {
 	static const struct ld_keyset ks = {"in http", http_keys, HK_N};
 	const struct ynode *v[HK_N] = {0};
-	uint32_t secs;
 
 	if (map->type == Y_SCALAR && map->null)
 		return;
@@ -205,6 +305,11 @@ static void do_http(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		get_path(ld, v[HK_TOKEN], "token_file", &cfg->http_token_file);
 	if (v[HK_AUTH_READS])
 		ld_get_bool(ld, v[HK_AUTH_READS], "auth_reads", &cfg->http_auth_reads);
+	if (v[HK_OPEN_WRITES])
+		ld_get_bool(ld, v[HK_OPEN_WRITES], "unauthenticated_writes",
+			    &cfg->http_unauthenticated_writes);
+	if (v[HK_HOSTS])
+		get_hosts(ld, cfg, v[HK_HOSTS]);
 	if (v[HK_CERT])
 		get_path(ld, v[HK_CERT], "tls_cert", &cfg->http_tls_cert);
 	if (v[HK_KEY])
@@ -212,21 +317,27 @@ static void do_http(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 	if (v[HK_MAXCONN])
 		ld_get_uint(ld, v[HK_MAXCONN], "max_connections", 1, 65536,
 			    &cfg->http_max_connections);
-	if (v[HK_TIMEOUT] &&
-	    !ld_want_scalar(ld, v[HK_TIMEOUT], "timeout", "a duration such as 30s")) {
-		if (cfg_parse_duration(v[HK_TIMEOUT]->str, &secs) || secs > 3600)
-			ld_err(ld, v[HK_TIMEOUT],
-			       "'timeout' must be a duration from 1s to 1h, got '%.*s'",
-			       ynode_qlen(v[HK_TIMEOUT]), v[HK_TIMEOUT]->str);
-		else
-			cfg->http_timeout_s = secs;
-	}
+	if (v[HK_PER_CLIENT])
+		ld_get_uint(ld, v[HK_PER_CLIENT], "max_connections_per_client", 1, 65536,
+			    &cfg->http_max_per_client);
+	if (v[HK_STREAMS])
+		ld_get_uint(ld, v[HK_STREAMS], "max_streams", 1, 4096, &cfg->http_max_streams);
+	if (v[HK_HEADER_TIMEOUT])
+		get_http_duration(ld, v[HK_HEADER_TIMEOUT], "header_timeout", 300, "1s to 5m",
+				  &cfg->http_header_timeout_s);
+	if (v[HK_TIMEOUT])
+		get_http_duration(ld, v[HK_TIMEOUT], "timeout", 3600, "1s to 1h",
+				  &cfg->http_timeout_s);
 	if (v[HK_NICE])
 		ld_get_uint(ld, v[HK_NICE], "nice", 0, 19, &cfg->http_nice);
 	if (!cfg->http_tls_cert != !cfg->http_tls_key)
 		ld_err(ld, map, "'tls_cert' and 'tls_key' go together: give both or neither");
 	if (cfg->http_auth_reads && !cfg->http_token_file)
 		ld_err(ld, v[HK_AUTH_READS], "'auth_reads' needs a 'token_file'");
+	if (cfg->http_unauthenticated_writes && cfg->http_token_file)
+		ld_err(ld, v[HK_OPEN_WRITES],
+		       "'unauthenticated_writes' contradicts 'token_file' (writes need the token); "
+		       "give one or the other");
 }
 
 static const char *const top_keys[] = {
@@ -491,6 +602,9 @@ static struct cfg *cfg_new_defaults(const char *name)
 	cfg->max_files = 8192;
 	cfg->checkpoint_s = 5;
 	cfg->http_max_connections = 256;
+	cfg->http_max_per_client = 128;
+	cfg->http_max_streams = 64;
+	cfg->http_header_timeout_s = 10;
 	cfg->http_timeout_s = 30;
 	cfg->http_nice = 19;
 	cfg->lateness_s = 60;
@@ -693,6 +807,9 @@ void cfg_free(struct cfg *cfg)
 	if (!cfg)
 		return;
 	free(cfg->http_token_file);
+	for (size_t i = 0; i < cfg->http_nhosts; i++)
+		free(cfg->http_hosts[i]);
+	free(cfg->http_hosts);
 	free(cfg->http_tls_cert);
 	free(cfg->http_tls_key);
 	for (size_t i = 0; i < cfg->nsources; i++)

@@ -1,8 +1,9 @@
 /*
- * auth.h - the bearer token on each request: whether the request may go
- * on, and the 401 or 403 that refuses it. The token is read once at start
- * (credentials.c) and held in struct http_server; with none configured
- * every request goes on.
+ * auth.h - the gate each request passes once its headers are in: whether
+ * it addresses this server (Host; 421), whether a write comes from another
+ * site's page (403), the bearer token (401, 403), and whether writes are
+ * served at all without one (403). The token is read once at start
+ * (credentials.c) and held in struct http_server.
  */
 #ifndef WEIR_HTTP_AUTH_H
 #define WEIR_HTTP_AUTH_H

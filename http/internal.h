@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 struct agg_query;
+struct http_conns;
+struct http_hosts;
 struct snap_store;
 struct sse;
 
@@ -34,13 +36,16 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct snap_store *store;    /* borrowed; read by cached.c, slice.c */
 	struct sse *sse;	     /* GET /api/v1/stream (service.c) */
+	struct http_conns *conns;    /* every open connection (conns.c) */
+	struct http_hosts *hosts;    /* the names Host may give (auth.c, origin.c) */
 	struct http_windows windows; /* read by slice.c */
 	char *token;		     /* NULL: no token configured (auth.c) */
 	size_t token_len;
-	bool auth_reads;	  /* reads need the token too (auth.c) */
-	uint32_t nonce;		  /* this process's, in ETags (cached.c) */
-	char *tls_cert, *tls_key; /* PEM, held while the daemon runs */
-	int nice;		  /* the MHD threads' (cfg http_nice) */
+	bool auth_reads;	     /* reads need the token too (auth.c) */
+	bool unauthenticated_writes; /* no token, yet writes are served (auth.c) */
+	uint32_t nonce;		     /* this process's, in ETags (cached.c) */
+	char *tls_cert, *tls_key;    /* PEM, held while the daemon runs */
+	int nice;		     /* the MHD threads' (cfg http_nice) */
 	uint16_t port;
 
 	pthread_mutex_t mu;

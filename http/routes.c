@@ -1,9 +1,11 @@
 /*
  * routes.c - see routes.h. The table, in the manner of nginx's command
  * tables: a path (exact, or a prefix when it ends in '/', which then needs
- * a non-empty rest), the methods it takes, whether it is a probe open to
- * all, its handler and the handler's argument. Paths do not overlap, so
- * the order is only for the reader. Every body is JSON except /metrics
+ * a non-empty rest), the methods it takes, the access it gives (a probe
+ * open to all, a read, or a write: what changes weir is marked here, on
+ * its row, and the gate in auth.c holds every such row to the same rules),
+ * its handler and the handler's argument. Paths do not overlap, so the
+ * order is only for the reader. Every body is JSON except /metrics
  * (Prometheus text 0.0.4) and /api/v1/stream (server-sent events).
  */
 #include "http/routes.h"
@@ -37,29 +39,34 @@ static const struct {
 
 struct route {
 	const char *path;
-	unsigned methods; /* M_* */
-	bool open;	  /* a probe: never needs the token */
+	unsigned methods;	 /* M_* */
+	enum http_access access; /* OPEN, READ or WRITE */
 	http_handler serve;
 	int arg; /* struct http_req's arg */
 };
 
+/* the table's shorthand */
+#define A_OPEN HTTP_ACCESS_OPEN
+#define A_READ HTTP_ACCESS_READ
+#define A_WRITE HTTP_ACCESS_WRITE
+
 static const struct route routes[] = {
     /* the snapshot's bodies, sent whole (cached.c) */
-    {"/api/v1/snapshot", M_READ, false, http_serve_cached, SNAP_BODY_SNAPSHOT},
-    {"/api/v1/sources", M_READ, false, http_serve_cached, SNAP_BODY_SOURCES},
-    {"/api/v1/stats", M_READ, false, http_serve_cached, SNAP_BODY_STATS},
-    {"/metrics", M_READ, false, http_serve_cached, SNAP_BODY_METRICS},
+    {"/api/v1/snapshot", M_READ, A_READ, http_serve_cached, SNAP_BODY_SNAPSHOT},
+    {"/api/v1/sources", M_READ, A_READ, http_serve_cached, SNAP_BODY_SOURCES},
+    {"/api/v1/stats", M_READ, A_READ, http_serve_cached, SNAP_BODY_STATS},
+    {"/metrics", M_READ, A_READ, http_serve_cached, SNAP_BODY_METRICS},
     /* slices of it: /api/v1/rules/{name}?window=, /api/v1/top/{name}?window=&k= */
-    {"/api/v1/rules/", M_READ, false, http_serve_rule, 0},
-    {"/api/v1/top/", M_READ, false, http_serve_top, 0},
+    {"/api/v1/rules/", M_READ, A_READ, http_serve_rule, 0},
+    {"/api/v1/top/", M_READ, A_READ, http_serve_top, 0},
     /* /api/v1/series/{name}?range=&step=, answered by the aggregator */
-    {"/api/v1/series/", M_READ, false, http_series_start, 0},
+    {"/api/v1/series/", M_READ, A_READ, http_series_start, 0},
     /* the server's own state (service.c) */
-    {"/api/v1/rules", M_READ, false, http_serve_rules, 0},
-    {"/api/v1/stream", M_READ, false, http_serve_stream, 0},
-    {"/api/v1/reload", M_POST, false, http_serve_reload, 0},
-    {"/healthz", M_READ, true, http_serve_health, 0},
-    {"/readyz", M_READ, true, http_serve_ready, 0},
+    {"/api/v1/rules", M_READ, A_READ, http_serve_rules, 0},
+    {"/api/v1/stream", M_READ, A_READ, http_serve_stream, 0},
+    {"/api/v1/reload", M_POST, A_WRITE, http_serve_reload, 0},
+    {"/healthz", M_READ, A_OPEN, http_serve_health, 0},
+    {"/readyz", M_READ, A_OPEN, http_serve_ready, 0},
 };
 
 /* url's route, or NULL; *tail is what follows a prefix route's path. */
@@ -102,10 +109,11 @@ enum http_access http_route_access(const char *url, const char *method)
 {
 	const char *tail;
 	const struct route *rt = route_find(url, &tail);
+	unsigned bit = method_bit(method);
 
-	if (rt && rt->open)
-		return HTTP_ACCESS_OPEN;
-	return method_bit(method) == M_READ ? HTTP_ACCESS_READ : HTTP_ACCESS_WRITE;
+	if (rt && (rt->access == HTTP_ACCESS_OPEN || (rt->methods & bit)))
+		return rt->access;
+	return bit == M_READ ? HTTP_ACCESS_READ : HTTP_ACCESS_UNSAFE;
 }
 
 enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, const char *url,

@@ -1,7 +1,8 @@
 /*
  * routes.h - the route table: which path answers which methods with which
- * handler, and who may ask without the token. The one place that answers
- * an unknown path (404) or a method a path does not take (405, with Allow).
+ * handler, and what it gives access to (a probe, a read, a write). The one
+ * place that answers an unknown path (404) or a method a path does not
+ * take (405, with Allow).
  */
 #ifndef WEIR_HTTP_ROUTES_H
 #define WEIR_HTTP_ROUTES_H
@@ -10,14 +11,19 @@
 
 struct http_server;
 
-/* What a request asks for, as the bearer token sees it (auth.c). */
+/* What a request asks for, as the gate sees it (auth.c): a route's row
+ * says, for the methods it takes; any other request is answered 404 or 405
+ * and changes nothing. */
 enum http_access {
-	HTTP_ACCESS_OPEN,  /* a probe (/healthz, /readyz): never needs the token */
-	HTTP_ACCESS_READ,  /* GET or HEAD: needs it with auth_reads */
-	HTTP_ACCESS_WRITE, /* any other method: needs it whenever one is set */
+	HTTP_ACCESS_OPEN,   /* a probe (/healthz, /readyz): never needs the token */
+	HTTP_ACCESS_READ,   /* GET or HEAD: needs the token with auth_reads */
+	HTTP_ACCESS_UNSAFE, /* another method no route takes (404, 405): needs the token
+			       whenever one is set, as a write would */
+	HTTP_ACCESS_WRITE,  /* a route that changes weir (POST /api/v1/reload): needs the
+			       token, or unauthenticated_writes; never from another site */
 };
 
-/* The access of method on url; an unknown url is a read or a write too. */
+/* The access of method on url. */
 enum http_access http_route_access(const char *url, const char *method);
 
 /* Answer a request whose headers and body are in: its route's handler,

@@ -35,21 +35,57 @@ bool http_series_is(const void *req_cls)
 	return (uintptr_t)req_cls & SERIES_TAG;
 }
 
-/* A duration query parameter ("15m", "10s"); def when absent. 0, or -1
- * after sending a 400 naming the parameter. */
-static int duration_arg(struct MHD_Connection *c, const char *name, uint32_t def, uint32_t *out,
-			enum MHD_Result *ret)
+/* The bounds of a series request: what the aggregator does for one is
+ * proportional to its points, and it answers on its own thread, between
+ * drains of the pipeline. */
+#define SERIES_RANGE_MAX (30u * 86400u) /* the pane history's length */
+#define SERIES_POINTS_MAX 10000u	/* range / step */
+
+static enum MHD_Result bad_arg(struct MHD_Connection *c, const char *msg)
+{
+	return http_send_error(c, MHD_HTTP_BAD_REQUEST, msg);
+}
+
+/* A duration query parameter ("15m", "10s") from 1s to max_s (what_max
+ * says what that is, for the message), the whole value a duration; def
+ * when absent. 0, or -1 after sending a 400 naming the parameter. */
+static int duration_arg(struct MHD_Connection *c, const char *name, uint32_t def, uint32_t max_s,
+			const char *what_max, uint32_t *out, enum MHD_Result *ret)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
-	char msg[160];
+	char msg[200], max[16];
 
 	*out = def;
 	if (!v)
 		return 0;
-	if (cfg_parse_duration(v, out) || !*out) {
-		snprintf(msg, sizeof(msg), "bad %s: %.40s (a duration such as 10s, 5m, 1h)", name,
-			 v);
-		*ret = http_send_error(c, MHD_HTTP_BAD_REQUEST, msg);
+	if (cfg_parse_duration(v, out) || !*out || *out > max_s) {
+		cfg_format_duration(max_s, max, sizeof(max));
+		snprintf(msg, sizeof(msg),
+			 "bad %s: %.40s (a duration from 1s to %s%s, such as 10s, 5m, 1h)", name, v,
+			 what_max, max);
+		*ret = bad_arg(c, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* ?range= and ?step= into *range and *step (0: none given). 0, or -1
+ * after sending a 400 naming the parameter. */
+static int series_args(struct MHD_Connection *c, uint32_t *range, uint32_t *step,
+		       enum MHD_Result *ret)
+{
+	char msg[200], r[16], s[16];
+
+	if (duration_arg(c, "range", 900, SERIES_RANGE_MAX, "", range, ret) ||
+	    duration_arg(c, "step", 0, *range, "the range, ", step, ret))
+		return -1;
+	if (*step && *range / *step > SERIES_POINTS_MAX) {
+		cfg_format_duration(*range, r, sizeof(r));
+		cfg_format_duration(*step, s, sizeof(s));
+		snprintf(msg, sizeof(msg),
+			 "bad step: %s gives %u points over %s (at most %u; take a longer step)", s,
+			 *range / *step, r, SERIES_POINTS_MAX);
+		*ret = bad_arg(c, msg);
 		return -1;
 	}
 	return 0;
@@ -77,7 +113,7 @@ enum MHD_Result http_series_start(const struct http_req *rq)
 	void *arg;
 	size_t n = strlen(rq->tail);
 
-	if (duration_arg(c, "range", 900, &range, &ret) || duration_arg(c, "step", 0, &step, &ret))
+	if (series_args(c, &range, &step, &ret))
 		return ret;
 	if (!step)
 		step = range / 300 ? range / 300 : 1; /* about 300 points */

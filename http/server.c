@@ -2,25 +2,31 @@
  * server.c - see server.h. Owns the daemon's life and the gate every
  * request passes before its route:
  *   - http_start in steps: the server's state (server_new), the token and
- *     TLS files (credentials.c), the listen address, the MHD daemon with
- *     its options as one table;
- *   - on_request: on a request's first call (headers only) the bearer
- *     token (auth.c) and a declared body over MAX_BODY are refused; any
- *     body is counted and discarded (no route takes one); then the route
- *     table (routes.c) answers, or series.c once a suspended series
- *     request resumes;
+ *     TLS files (credentials.c), the listen address, the connection table
+ *     (conns.c), the MHD daemon with its options as one table;
+ *   - on_request: on a request's first call (headers only) the gate in
+ *     auth.c (Host, cross-site writes, the bearer token, writes without
+ *     one), a full server (conns.c: only probes are answered then) and a
+ *     declared body over MAX_BODY are refused; any body is counted and
+ *     discarded (no route takes one); then the route table (routes.c)
+ *     answers, or series.c once a suspended series request resumes;
+ *   - MHD's own log lines, rate-limited (a client or the system can make
+ *     MHD say the same thing thousands of times a second);
  *   - the setters of what the routes serve (struct http_server, under mu).
  *
- * The files in reading order: server.c, routes.c (the table and its 404
- * and 405), auth.c, then the handlers: cached.c and slice.c (the
- * snapshot), series.c (the aggregator), service.c (the server's own
- * state, with sse.c for the stream); reply.c writes every JSON reply.
+ * The files in reading order: server.c, conns.c (every connection's
+ * place), routes.c (the table and its 404 and 405), auth.c and origin.c,
+ * then the handlers: cached.c and slice.c (the snapshot), series.c (the
+ * aggregator), service.c (the server's own state, with sse.c for the
+ * stream); reply.c writes every JSON reply.
  */
 #include "http/server.h"
 
 #include "http/auth.h"
+#include "http/conns.h"
 #include "http/credentials.h"
 #include "http/internal.h"
+#include "http/origin.h"
 #include "http/reply.h"
 #include "http/routes.h"
 #include "http/series.h"
@@ -131,13 +137,24 @@ static enum MHD_Result on_headers(struct http_server *h, struct MHD_Connection *
 {
 	const char *cl =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	enum http_access access = http_route_access(url, method);
+	bool full;
 	enum MHD_Result ret;
 
 	lower_priority(h->nice);
 	*req_cls = REQ_STATE(0);
-	if (http_auth_check(h, c, http_route_access(url, method), &ret)) {
+	full = http_conns_busy(h->conns, c);
+	if (http_auth_check(h, c, access, &ret)) {
 		*req_cls = (void *)REQ_REFUSED;
 		return ret;
+	}
+	if (full && access != HTTP_ACCESS_OPEN) {
+		/* A reserve place (conns.h): kept for the probes. */
+		*req_cls = (void *)REQ_REFUSED;
+		return http_send_error_with(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    "too many connections: every place is busy (http: "
+					    "max_connections); try again",
+					    MHD_HTTP_HEADER_CONNECTION, "close");
 	}
 	if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
 		*req_cls = (void *)REQ_REFUSED;
@@ -178,14 +195,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode why)
 {
-	(void)cls;
-	(void)c;
+	struct http_server *h = cls;
+
 	(void)why;
+	http_conns_idle(h->conns, c);
 	http_series_free(req_cls);
 }
 
+#define MHD_LOG_KEYS 32		 /* rate limits for MHD's lines, by format string */
+#define MHD_LOG_INTERVAL_MS 1000 /* at most one line a second from each */
+
+/*
+ * MHD's log lines. Each of its messages (its format string) may be
+ * written once a second, the next saying how many were dropped: a client
+ * or the system can make MHD repeat one thousands of times a second (out
+ * of descriptors, accept() fails at once every time MHD tries, and it
+ * tries in a loop).
+ */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static struct log_limit limits[MHD_LOG_KEYS];
+	struct log_limit *ll =
+	    &limits[((uint64_t)(uintptr_t)fmt * 0x9E3779B97F4A7C15u) >> 59 & (MHD_LOG_KEYS - 1)];
 	char msg[512];
 	size_t n;
 
@@ -198,13 +229,45 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	 * tab, an SSE client reconnecting): not worth a warning. */
 	if (strstr(msg, "Failed to send") || strstr(msg, "reset by peer") ||
 	    strstr(msg, "closed by remote"))
-		log_debug("http: %s", msg);
+		log_limited(ll, MHD_LOG_INTERVAL_MS, LOG_DEBUG, "http: %s", msg);
 	else
-		log_warn("http: %s", msg);
+		log_limited(ll, MHD_LOG_INTERVAL_MS, LOG_WARN, "http: %s", msg);
+}
+
+static void hosts_free(struct http_hosts *hh)
+{
+	if (!hh)
+		return;
+	for (size_t i = 0; i < hh->nnames; i++)
+		free(hh->names[i]);
+	free(hh->names);
+	free(hh);
+}
+
+/* The names cfg lets Host give (http: hosts:), copied. NULL on ENOMEM. */
+static struct http_hosts *hosts_new(const struct cfg *cfg)
+{
+	struct http_hosts *hh = calloc(1, sizeof(*hh));
+
+	if (!hh)
+		return NULL;
+	hh->names = calloc(cfg->http_nhosts ? cfg->http_nhosts : 1, sizeof(*hh->names));
+	if (!hh->names) {
+		free(hh);
+		return NULL;
+	}
+	for (; hh->nnames < cfg->http_nhosts; hh->nnames++)
+		if (!(hh->names[hh->nnames] = strdup(cfg->http_hosts[hh->nnames]))) {
+			hosts_free(hh);
+			return NULL;
+		}
+	return hh;
 }
 
 static void server_free(struct http_server *h)
 {
+	http_conns_free(h->conns);
+	hosts_free(h->hosts);
 	sse_free(h->sse);
 	free(h->rules_json);
 	free(h->token);
@@ -227,13 +290,15 @@ static int server_new(const struct cfg *cfg, struct snap_store *store, struct ht
 	if (getrandom(&h->nonce, sizeof(h->nonce), GRND_NONBLOCK) != sizeof(h->nonce))
 		h->nonce = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
 	h->rules_json = http_rules_render(cfg, &h->rules_len);
-	if (!h->rules_json) {
+	h->hosts = hosts_new(cfg);
+	if (!h->rules_json || !h->hosts) {
 		server_free(h);
 		return -ENOMEM;
 	}
 	h->windows.n = (uint32_t)(cfg->nwindows < 16 ? cfg->nwindows : 16);
 	memcpy(h->windows.secs, cfg->windows, h->windows.n * sizeof(uint32_t));
 	h->auth_reads = cfg->http_auth_reads;
+	h->unauthenticated_writes = cfg->http_unauthenticated_writes;
 	h->nice = (int)cfg->http_nice;
 	*out = h;
 	return 0;
@@ -250,10 +315,12 @@ static int server_read_credentials(struct http_server *h, const struct cfg *cfg)
 	return 0;
 }
 
-/* cfg's listen address into ss; MHD_USE_IPv6 into *flags for an IPv6 one.
- * 0 or -EINVAL (logged). */
-static int listen_addr(const struct cfg *cfg, struct sockaddr_storage *ss, unsigned *flags)
+/* cfg's listen address into ss and hh (the address Host may give);
+ * MHD_USE_IPv6 into *flags for an IPv6 one. 0 or -EINVAL (logged). */
+static int listen_addr(const struct cfg *cfg, struct sockaddr_storage *ss, unsigned *flags,
+		       struct http_hosts *hh)
 {
+	static const unsigned char any[16];
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 	int ok;
@@ -264,11 +331,16 @@ static int listen_addr(const struct cfg *cfg, struct sockaddr_storage *ss, unsig
 		a6->sin6_port = htons(cfg->listen_port);
 		ok = inet_pton(AF_INET6, cfg->listen_host, &a6->sin6_addr) == 1;
 		*flags |= MHD_USE_IPv6;
+		hh->family = AF_INET6;
+		memcpy(hh->addr, &a6->sin6_addr, 16);
 	} else {
 		a4->sin_family = AF_INET;
 		a4->sin_port = htons(cfg->listen_port);
 		ok = inet_pton(AF_INET, cfg->listen_host, &a4->sin_addr) == 1;
+		hh->family = AF_INET;
+		memcpy(hh->addr, &a4->sin_addr, 4);
 	}
+	hh->wildcard = !memcmp(hh->addr, any, hh->family == AF_INET ? 4 : 16);
 	if (ok)
 		return 0;
 	log_error("http: bad listen address '%s' (want an IPv4 or IPv6 address)", cfg->listen_host);
@@ -328,16 +400,19 @@ static void name_threads(void)
 static int daemon_start(struct http_server *h, const struct cfg *cfg,
 			const struct sockaddr_storage *ss, unsigned flags)
 {
-	/* MHD applies the connection limit to each polling thread. */
-	unsigned per_thread =
-	    cfg->http_max_connections / THREADS ? cfg->http_max_connections / THREADS : 1;
-	/* The logger first, so that MHD's own checks of the rest log through it;
-	 * the last two slots are TLS's, or the end. */
+	/* MHD shares the connection limit out among its polling threads (a
+	 * thread with none left stops accepting, the other goes on): the
+	 * total is the configured one, plus the reserve conns.c keeps free
+	 * for newcomers. The logger first, so that MHD's own checks of the
+	 * rest log through it; the last two slots are TLS's, or the end. */
 	struct MHD_OptionItem opts[] = {
 	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL},
-	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)http_conns_notify, h->conns},
 	    {MHD_OPTION_SOCK_ADDR, 0, (void *)ss},
-	    {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)per_thread, NULL},
+	    {MHD_OPTION_CONNECTION_LIMIT,
+	     (intptr_t)(cfg->http_max_connections + HTTP_CONNS_RESERVE), NULL},
+	    {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->http_max_per_client, NULL},
 	    {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->http_timeout_s, NULL},
 	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32768, NULL},
 	    {MHD_OPTION_THREAD_POOL_SIZE, THREADS, NULL},
@@ -345,11 +420,12 @@ static int daemon_start(struct http_server *h, const struct cfg *cfg,
 	    {MHD_OPTION_END, 0, NULL},
 	    {MHD_OPTION_END, 0, NULL},
 	};
+	size_t tls = sizeof(opts) / sizeof(opts[0]) - 3;
 
 	if (h->tls_cert) {
 		flags |= MHD_USE_TLS;
-		opts[7] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
-		opts[8] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
+		opts[tls] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls_cert};
+		opts[tls + 1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls_key};
 	}
 	h->d = MHD_start_daemon(flags, cfg->listen_port, NULL, NULL, on_request, h,
 				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
@@ -378,12 +454,12 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	rc = server_new(cfg, store, &h);
 	if (rc)
 		return rc;
-	if ((rc = server_read_credentials(h, cfg)) || (rc = listen_addr(cfg, &ss, &flags)))
+	if ((rc = server_read_credentials(h, cfg)) ||
+	    (rc = listen_addr(cfg, &ss, &flags, h->hosts)))
 		goto err;
-	if (sse_new(store, &h->sse)) {
-		rc = -ENOMEM;
+	if ((rc = sse_new(store, cfg->http_max_streams, &h->sse)) ||
+	    (rc = http_conns_new(cfg->http_max_connections, cfg->http_header_timeout_s, &h->conns)))
 		goto err;
-	}
 	if ((rc = daemon_start(h, cfg, &ss, flags)))
 		goto err;
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -391,7 +467,8 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	log_info("http: listening on %s://%s%s%s:%u/%s", h->tls_cert ? "https" : "http",
 		 v6 ? "[" : "", cfg->listen_host, v6 ? "]" : "", h->port,
 		 h->token ? (h->auth_reads ? " (token required)" : " (token required for writes)")
-			  : "");
+		 : h->unauthenticated_writes ? " (writes open to anyone: unauthenticated_writes)"
+					     : " (writes refused: no token_file)");
 	*out = h;
 	return 0;
 err:

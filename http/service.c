@@ -9,6 +9,7 @@
 #include "http/reply.h"
 #include "http/sse.h"
 
+#include "aggregate/snapshot.h"
 #include "config/config.h"
 #include "core/json.h"
 #include "core/strbuf.h"
@@ -16,6 +17,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 enum MHD_Result http_serve_health(const struct http_req *rq)
 {
@@ -24,13 +27,38 @@ enum MHD_Result http_serve_health(const struct http_req *rq)
 	return http_send_static(rq->c, health, sizeof(health) - 1);
 }
 
+/* Ready: the pipeline runs (http_set_ready) and the last attempt to
+ * checkpoint the durable state, as of the latest snapshot, succeeded -
+ * else a restart would lose what weir counted since the last one that
+ * did, and re-read its files. */
 enum MHD_Result http_serve_ready(const struct http_req *rq)
 {
 	static const char ready[] = "{\"status\":\"ready\"}\n";
+	struct snapshot *s;
+	struct strbuf msg = {0};
+	enum MHD_Result ret;
+	struct tm tm;
+	time_t t;
 
 	if (!atomic_load(&rq->h->ready))
 		return http_send_error(rq->c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting");
-	return http_send_static(rq->c, ready, sizeof(ready) - 1);
+	s = snap_store_acquire(rq->h->store);
+	if (!s || !s->checkpoint_rc) {
+		snap_release(s);
+		return http_send_static(rq->c, ready, sizeof(ready) - 1);
+	}
+	t = (time_t)(s->checkpoint_ms / 1000);
+	gmtime_r(&t, &tm);
+	strbuf_printf(&msg,
+		      "the last checkpoint failed (%s, at %04d-%02d-%02dT%02d:%02d:%02dZ): weir's "
+		      "state is not being saved; see the log",
+		      strerror(-s->checkpoint_rc), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		      tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snap_release(s);
+	ret = http_send_error(rq->c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			      msg.buf && !msg.oom ? msg.buf : "the last checkpoint failed");
+	strbuf_free(&msg);
+	return ret;
 }
 
 enum MHD_Result http_serve_rules(const struct http_req *rq)

@@ -21,6 +21,14 @@
  * than SNAP_BACKLOG ticks behind; the ring then restarts, and a stream that
  * needed the missed tick gets a snapshot event instead (complete again).
  *
+ * Dropping: a stream ended to make room for a new one (sse_open) is marked
+ * dropped under mu; its socket is shut down, so that MHD, blocked writing to
+ * a client that does not read, sees the end, and a suspended one is resumed,
+ * its reader then ending the response with an error. Until its free callback
+ * it still counts in nstreams, and in ndropping. Its descriptor is valid
+ * while it is on the list: MHD destroys the response (stream_free) before it
+ * closes the connection's socket.
+ *
  * Memory: the ring holds the last SSE_KEEP tick events, formatted once and
  * reference-counted. A stream holds a reference to the event it is sending
  * (or, for a snapshot event, to the snapshot) only until its last byte is
@@ -33,17 +41,21 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define NOTIFY_MS 1000	 /* the notifier's longest sleep: keep-alive checks */
 #define DRAIN_MS 1000	 /* how long shutdown waits for the streams to end */
 #define BLOCK_SIZE 16384 /* MHD's read size hint */
+#define RESUME_BATCH 64	 /* connections resumed per pass of the list */
 
 /* One tick's event, "id: N\nevent: tick\ndata: {...}\n\n". */
 struct sse_event {
@@ -61,6 +73,7 @@ struct sse_stream {
 	struct sse_stream *prev, *next;
 	bool suspended;	 /* suspended by its reader, not yet resumed */
 	bool started;	 /* the retry line is out */
+	bool dropped;	 /* ended to make room (sse_open); its reader ends it */
 	uint64_t want;	 /* the tick event to send next; 0: a snapshot event first */
 	int64_t last_ms; /* when a byte was last handed to MHD (monotonic) */
 	/* The event being sent: seg[cur] from off, then the rest. */
@@ -88,7 +101,9 @@ struct sse {
 	struct sse_event *ring[SSE_KEEP];
 	uint64_t lo, hi;
 	struct sse_stream *streams;
-	unsigned nstreams;
+	unsigned nstreams;    /* on the list, dropped ones included */
+	unsigned ndropping;   /* dropped, not yet freed */
+	unsigned max_streams; /* nstreams - ndropping stays at most this */
 };
 
 #define STR_(x) #x
@@ -269,10 +284,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	pthread_mutex_lock(&m->mu);
-	if (m->stopping) {
+	if (m->stopping || st->dropped) {
+		bool dropped = st->dropped;
+
 		out_drop(st);
 		pthread_mutex_unlock(&m->mu);
-		return MHD_CONTENT_READER_END_OF_STREAM;
+		return dropped ? MHD_CONTENT_READER_END_WITH_ERROR
+			       : MHD_CONTENT_READER_END_OF_STREAM;
 	}
 	while (n < max) {
 		if (st->cur == st->nseg && !next_output(m, st, now, n == 0))
@@ -304,6 +322,8 @@ static void stream_free(void *cls)
 	if (st->next)
 		st->next->prev = st->prev;
 	m->nstreams--;
+	if (st->dropped)
+		m->ndropping--;
 	out_drop(st);
 	if (m->stopping && !m->nstreams)
 		pthread_cond_broadcast(&m->gone);
@@ -311,22 +331,29 @@ static void stream_free(void *cls)
 	free(st);
 }
 
-/* Resume the suspended streams: all of them, or those due a keep-alive. */
+/* Resume the suspended streams: all of them, or those due a keep-alive;
+ * RESUME_BATCH at a time, so no lock is held while MHD is called. */
 static void resume_streams(struct sse *m, bool all)
 {
-	struct MHD_Connection *c[SSE_MAX_STREAMS];
+	struct MHD_Connection *c[RESUME_BATCH];
 	int64_t now = mono_ms();
-	unsigned n = 0;
+	unsigned n, rounds;
 
 	pthread_mutex_lock(&m->mu);
-	for (struct sse_stream *st = m->streams; st; st = st->next)
-		if (st->suspended && (all || now - st->last_ms >= SSE_KEEPALIVE_MS)) {
-			st->suspended = false;
-			c[n++] = st->c;
-		}
+	rounds = m->nstreams / RESUME_BATCH + 1; /* a stream resumed may suspend again */
 	pthread_mutex_unlock(&m->mu);
-	for (unsigned i = 0; i < n; i++)
-		MHD_resume_connection(c[i]);
+	do {
+		n = 0;
+		pthread_mutex_lock(&m->mu);
+		for (struct sse_stream *st = m->streams; st && n < RESUME_BATCH; st = st->next)
+			if (st->suspended && (all || now - st->last_ms >= SSE_KEEPALIVE_MS)) {
+				st->suspended = false;
+				c[n++] = st->c;
+			}
+		pthread_mutex_unlock(&m->mu);
+		for (unsigned i = 0; i < n; i++)
+			MHD_resume_connection(c[i]);
+	} while (n == RESUME_BATCH && --rounds);
 }
 
 /* The notifier: for each new seq, keep its tick event and wake the streams.
@@ -375,9 +402,70 @@ static bool parse_id(const char *v, uint64_t *out)
 	return true;
 }
 
+/* Under mu: how far st is behind - the ticks not yet handed to MHD, then
+ * the bytes the kernel holds that its client has not taken. */
+static void lag_of(const struct sse *m, const struct sse_stream *st, uint64_t *ticks, int *queued)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(st->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	*ticks = st->want && st->want <= m->hi ? m->hi + 1 - st->want : 0;
+	*queued = 0;
+	if (ci && ioctl(ci->connect_fd, SIOCOUTQ, queued) < 0)
+		*queued = 0;
+}
+
+/* Under mu: the stream furthest behind (ties: the one that took a byte
+ * least recently), or NULL when every one is being dropped already. */
+static struct sse_stream *furthest_behind(const struct sse *m)
+{
+	struct sse_stream *best = NULL;
+	uint64_t best_ticks = 0;
+	int best_queued = 0;
+
+	for (struct sse_stream *st = m->streams; st; st = st->next) {
+		uint64_t ticks;
+		int queued;
+
+		if (st->dropped)
+			continue;
+		lag_of(m, st, &ticks, &queued);
+		if (!best || ticks > best_ticks ||
+		    (ticks == best_ticks &&
+		     (queued > best_queued ||
+		      (queued == best_queued && st->last_ms < best->last_ms)))) {
+			best = st;
+			best_ticks = ticks;
+			best_queued = queued;
+		}
+	}
+	return best;
+}
+
+/* Under mu: end st to make room. Returns its connection if it was
+ * suspended (the caller resumes it, after unlocking), else NULL. */
+static struct MHD_Connection *drop_stream(struct sse *m, struct sse_stream *st)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(st->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	st->dropped = true;
+	m->ndropping++;
+	/* MHD may be blocked writing to a client that does not read: the
+	 * shut socket fails the write, and MHD closes the connection. */
+	if (ci)
+		shutdown(ci->connect_fd, SHUT_RDWR);
+	log_debug("http: event stream dropped to make room (%u open)", m->nstreams);
+	if (!st->suspended)
+		return NULL;
+	st->suspended = false;
+	return st->c;
+}
+
 int sse_open(struct sse *m, struct MHD_Connection *c, struct MHD_Response **out, const char **why)
 {
 	const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+	struct MHD_Connection *resume = NULL;
 	struct sse_stream *st;
 	struct MHD_Response *r;
 	uint64_t id;
@@ -403,10 +491,11 @@ int sse_open(struct sse *m, struct MHD_Connection *c, struct MHD_Response **out,
 	if (m->stopping) {
 		*why = "shutting down";
 		rc = -ESHUTDOWN;
-	} else if (m->nstreams >= SSE_MAX_STREAMS) {
-		*why = "too many event streams open (at most 64)";
-		rc = -EBUSY;
 	} else {
+		struct sse_stream *victim;
+
+		if (m->nstreams - m->ndropping >= m->max_streams && (victim = furthest_behind(m)))
+			resume = drop_stream(m, victim);
 		st->next = m->streams;
 		if (st->next)
 			st->next->prev = st;
@@ -414,6 +503,8 @@ int sse_open(struct sse *m, struct MHD_Connection *c, struct MHD_Response **out,
 		m->nstreams++;
 	}
 	pthread_mutex_unlock(&m->mu);
+	if (resume)
+		MHD_resume_connection(resume);
 	if (rc) {
 		free(st);
 		return rc;
@@ -435,7 +526,7 @@ int sse_open(struct sse *m, struct MHD_Connection *c, struct MHD_Response **out,
 	return 0;
 }
 
-int sse_new(struct snap_store *store, struct sse **out)
+int sse_new(struct snap_store *store, unsigned max_streams, struct sse **out)
 {
 	pthread_condattr_t ca;
 	struct sse *m;
@@ -446,6 +537,7 @@ int sse_new(struct snap_store *store, struct sse **out)
 	if (!m)
 		return -ENOMEM;
 	m->store = store;
+	m->max_streams = max_streams ? max_streams : 1;
 	m->lo = 1; /* empty: lo == hi + 1 */
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_condattr_init(&ca);

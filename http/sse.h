@@ -10,6 +10,11 @@
  * it starts with a snapshot event. ": keep-alive" comments fill silences of
  * SSE_KEEPALIVE_MS.
  *
+ * At most max_streams streams at once: a new one beyond that ends the
+ * stream furthest behind (the most ticks not yet handed over, then the
+ * most bytes its client has not taken from the kernel), so clients that
+ * stop reading cannot keep newcomers out.
+ *
  * Owns: a notifier thread that waits on the snapshot store for each new
  * seq, keeps the formatted tick events in a ring, and resumes the suspended
  * streams (a stream with nothing to send suspends its MHD connection, so
@@ -26,20 +31,21 @@
 #include <microhttpd.h>
 
 #define SSE_KEEP 300	       /* tick events kept for Last-Event-ID */
-#define SSE_MAX_STREAMS 64     /* concurrent streams; more are refused (503) */
 #define SSE_KEEPALIVE_MS 15000 /* a comment after this long without a byte */
 #define SSE_RETRY_MS 2000      /* the reconnection delay told to clients */
 
 struct snap_store;
 struct sse;
 
-/* Start the notifier on store (borrowed, outlives the module). 0 or -errno. */
-int sse_new(struct snap_store *store, struct sse **out);
+/* Start the notifier on store (borrowed, outlives the module), for at most
+ * max_streams streams at once. 0 or -errno. */
+int sse_new(struct snap_store *store, unsigned max_streams, struct sse **out);
 /*
  * A response for a GET /api/v1/stream on c: the caller queues it with 200
- * and destroys its own reference. On failure *out is NULL, *why says why
- * (a static string) and the result is -EBUSY (SSE_MAX_STREAMS open: answer
- * 503), -ESHUTDOWN (stopping: 503) or -ENOMEM (500).
+ * and destroys its own reference. With max_streams open, the one furthest
+ * behind is ended to make room. On failure *out is NULL, *why says why (a
+ * static string) and the result is -ESHUTDOWN (stopping: answer 503) or
+ * -ENOMEM (500).
  */
 int sse_open(struct sse *m, struct MHD_Connection *c, struct MHD_Response **out, const char **why);
 /* End every stream (they send what they hold no more and finish), refuse new

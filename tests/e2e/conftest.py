@@ -339,10 +339,12 @@ class Weir:
 
     def config(self, *, sources=(), rules=(), windows=("10s", "1m", "5m"), tick_ms=100,
                workers=2, batch_size=None, max_line=None, max_files=None,
-               checkpoint_interval=None, name="weir.yaml"):
+               checkpoint_interval=None, http=None, name="weir.yaml"):
         """Write a config; sources are dicts (name, path, start, exclude,
         flush_after), rules dicts (name, match, caseless). A source's path
-        and exclude are one str/Path or a list of them. Returns its path."""
+        and exclude are one str/Path or a list of them. http, if given, is
+        the `http:` mapping's YAML text (e.g. "{unauthenticated_writes:
+        true}"). Returns its path."""
         lines = [
             "listen: 127.0.0.1:0",
             f"state_dir: {yq(self.tmp_path / 'state')}",
@@ -350,6 +352,8 @@ class Weir:
         ]
         if checkpoint_interval:
             lines.append(f"checkpoint_interval: {checkpoint_interval}")
+        if http:
+            lines.append(f"http: {http}")
         if sources:
             lines.append("sources:")
             for s in sources:

@@ -280,7 +280,8 @@ def test_reload_refuses_with_every_error_sorted(weir, tmp_path):
     in the same order, and the running rules stay."""
     log = tmp_path / "in.log"
     log.write_text("error one\n")
-    d = weir.start(sources=[dict(name="s", path=log)], rules=[dict(name="err", match="error")])
+    d = weir.start(sources=[dict(name="s", path=log)], rules=[dict(name="err", match="error")],
+                   http="{unauthenticated_writes: true}")
     d.poll_snapshot(lambda s: totals(s).get("err") == 1)
     files, expected = mixed_config(tmp_path)  # overwrites the daemon's weir.yaml
     assert files[0] == d.cfg_path

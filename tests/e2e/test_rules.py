@@ -217,6 +217,7 @@ def test_reload_keeps_counts_exact_under_load(weir, tmp_path):
     log.write_text("")
     state = tmp_path / "state"
     base = (f"listen: 127.0.0.1:0\nstate_dir: {yq(state)}\n"
+            "http: {unauthenticated_writes: true}\n"
             f"sources:\n  - {{name: s, type: file, path: {yq(log)}}}\n"
             "tuning: {workers: 2, tick_ms: 100}\nrules:\n"
             "  - {name: all, match: '^'}\n  - {name: err, match: 'error', caseless: true}\n")
@@ -243,7 +244,7 @@ def test_reload_keeps_counts_exact_under_load(weir, tmp_path):
         status, _, raw = d.request("/api/v1/reload", method="POST")
         assert status == 422
         msg = json.loads(raw)["error"]["message"]
-        assert "weir.yaml:9:" in msg and "rule 'broken'" in msg
+        assert "weir.yaml:10:" in msg and "rule 'broken'" in msg
     finally:
         w.stop()
         w.join()

@@ -143,6 +143,52 @@ Test(config, full_config_parses_to_the_values_written)
 	cfg_free(cfg);
 }
 
+Test(config, http_keys_parse_to_the_values_written)
+{
+	static const char yaml[] =
+	    "http:\n"
+	    "  unauthenticated_writes: true\n"
+	    "  hosts: [weir.example, Dash.Internal, '[2001:db8::1]', 203.0.113.5]\n"
+	    "  max_connections: 100\n"
+	    "  max_connections_per_client: 10\n"
+	    "  max_streams: 5\n"
+	    "  header_timeout: 3s\n"
+	    "  timeout: 2m\n";
+	struct cfg *cfg = load_ok(yaml);
+
+	cr_expect(cfg->http_unauthenticated_writes);
+	cr_assert_eq(cfg->http_nhosts, 4);
+	cr_expect_str_eq(cfg->http_hosts[0], "weir.example");
+	cr_expect_str_eq(cfg->http_hosts[1], "Dash.Internal");
+	cr_expect_str_eq(cfg->http_hosts[2], "[2001:db8::1]");
+	cr_expect_str_eq(cfg->http_hosts[3], "203.0.113.5");
+	cr_expect_eq(cfg->http_max_connections, 100);
+	cr_expect_eq(cfg->http_max_per_client, 10);
+	cr_expect_eq(cfg->http_max_streams, 5);
+	cr_expect_eq(cfg->http_header_timeout_s, 3);
+	cr_expect_eq(cfg->http_timeout_s, 120);
+	cfg_free(cfg);
+
+	cfg = load_ok("http: {hosts: []}\n");
+	cr_expect_eq(cfg->http_nhosts, 0);
+	cfg_free(cfg);
+}
+
+Test(config, http_hosts_lists_at_most_64_names)
+{
+	char yaml[2048] = "http:\n  hosts: [";
+	size_t len = strlen(yaml);
+	char *errs;
+
+	for (int i = 0; i < 65; i++)
+		len += (size_t)snprintf(yaml + len, sizeof(yaml) - len, "%sh%d.example",
+					i ? ", " : "", i);
+	snprintf(yaml + len, sizeof(yaml) - len, "]\n");
+	errs = load_err(yaml);
+	cr_expect_str_eq(errs, "t.yaml:2:10: 'hosts' lists 65 names; at most 64\n");
+	free(errs);
+}
+
 static void expect_defaults(const struct cfg *cfg)
 {
 	cr_expect_str_eq(cfg->listen_host, "127.0.0.1");
@@ -165,6 +211,14 @@ static void expect_defaults(const struct cfg *cfg)
 	cr_expect_eq(cfg->tick_ms, 1000);
 	cr_expect_eq(cfg->max_files, 8192);
 	cr_expect_eq(cfg->checkpoint_s, 5);
+	cr_expect_null(cfg->http_token_file);
+	cr_expect_not(cfg->http_unauthenticated_writes);
+	cr_expect_eq(cfg->http_nhosts, 0);
+	cr_expect_eq(cfg->http_max_connections, 256);
+	cr_expect_eq(cfg->http_max_per_client, 128);
+	cr_expect_eq(cfg->http_max_streams, 64);
+	cr_expect_eq(cfg->http_header_timeout_s, 10);
+	cr_expect_eq(cfg->http_timeout_s, 30);
 }
 
 Test(config, empty_documents_give_all_defaults)
@@ -874,6 +928,46 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "t.yaml:1:13: 'max_future' must be a duration from 1s to 1d, got '25h'", 1},
 	    {"max_future a list", "max_future: [5m]\n",
 	     "t.yaml:1:13: 'max_future' must be a duration such as 5m, not a sequence", 1},
+	    {"unknown http key", "http:\n  hots: [a]\n",
+	     "t.yaml:2:3: unknown key 'hots' in http; expected one of: token_file, auth_reads, "
+	     "unauthenticated_writes, hosts, tls_cert, tls_key, max_connections, "
+	     "max_connections_per_client, max_streams, header_timeout, timeout, nice",
+	     1},
+	    {"unauthenticated_writes not a bool", "http:\n  unauthenticated_writes: yes\n",
+	     "t.yaml:2:27: 'unauthenticated_writes' must be true or false, got 'yes'", 1},
+	    {"unauthenticated_writes with a token",
+	     "http:\n  token_file: /etc/weir/token\n  unauthenticated_writes: true\n",
+	     "t.yaml:3:27: 'unauthenticated_writes' contradicts 'token_file' (writes need the "
+	     "token); give one or the other",
+	     1},
+	    {"hosts not a list", "http:\n  hosts: weir.example\n",
+	     "t.yaml:2:10: 'hosts' must be a sequence, not a string", 1},
+	    {"hosts with a port", "http:\n  hosts: [a.example, 'b.example:8080']\n",
+	     "t.yaml:2:22: 'hosts' lists host names as a browser sends them in Host, without a "
+	     "scheme or port (weir.example.com, [2001:db8::1]); got 'b.example:8080'",
+	     1},
+	    {"hosts with a scheme", "http:\n  hosts:\n    - http://a.example\n",
+	     "t.yaml:3:7: 'hosts' lists host names as a browser sends them in Host, without a "
+	     "scheme or port (weir.example.com, [2001:db8::1]); got 'http://a.example'",
+	     1},
+	    {"hosts with an empty name", "http:\n  hosts: ['']\n",
+	     "t.yaml:2:11: 'hosts' lists host names as a browser sends them in Host, without a "
+	     "scheme or port (weir.example.com, [2001:db8::1]); got ''",
+	     1},
+	    {"hosts with a bad IPv6", "http:\n  hosts: ['[::g]']\n",
+	     "t.yaml:2:11: 'hosts' lists host names as a browser sends them in Host, without a "
+	     "scheme or port (weir.example.com, [2001:db8::1]); got '[::g]'",
+	     1},
+	    {"max_connections_per_client zero", "http: {max_connections_per_client: 0}\n",
+	     "t.yaml:1:36: 'max_connections_per_client' must be from 1 to 65536, got 0", 1},
+	    {"max_streams too many", "http: {max_streams: 5000}\n",
+	     "t.yaml:1:21: 'max_streams' must be from 1 to 4096, got 5000", 1},
+	    {"header_timeout too long", "http: {header_timeout: 6m}\n",
+	     "t.yaml:1:24: 'header_timeout' must be a duration from 1s to 5m, got '6m'", 1},
+	    {"header_timeout zero", "http: {header_timeout: 0s}\n",
+	     "t.yaml:1:24: 'header_timeout' must be a duration from 1s to 5m, got '0s'", 1},
+	    {"timeout too long", "http: {timeout: 2h}\n",
+	     "t.yaml:1:17: 'timeout' must be a duration from 1s to 1h, got '2h'", 1},
 	};
 
 	return cr_make_param_array(struct err_case, cases, sizeof(cases) / sizeof(cases[0]));

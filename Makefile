@@ -239,12 +239,12 @@ uninstall:
 # (scripts/layers.py): no include from a higher floor, no include circle
 # between modules, no banned call (strcpy, sprintf, strcat, atoi, gets...).
 lint:
-	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "lint: clang-format clean"
+	@clang-format --dry-run --Werror $$(git ls-files -co --exclude-standard '*.c' '*.h') && echo "lint: clang-format clean"
 	@$(PY) scripts/layers.py lint
 
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files -co --exclude-standard '*.c' '*.h')
 
 clean:
 	rm -rf build

@@ -18,9 +18,9 @@
 #define BIG_REPEAT 16 /* {n,m} with m above this counts as unbounded */
 
 struct group {
-	size_t open;   /* offset of its '(' */
-	bool atomic;   /* (?>...): no backtracking into it */
-	bool repeats;  /* its body holds an unbounded quantifier */
+	size_t open;  /* offset of its '(' */
+	bool atomic;  /* (?>...): no backtracking into it */
+	bool repeats; /* its body holds an unbounded quantifier */
 };
 
 /* The quantifier at re[i], if any: its length (0: none); *unbounded set
@@ -98,7 +98,8 @@ bool pat_regex_nests_quantifiers(const char *re, size_t *at)
 		} else if (re[i] == '(') {
 			if (depth == MAX_DEPTH)
 				return false; /* too deep to judge */
-			st[depth++] = (struct group){i, re[i + 1] == '?' && re[i + 2] == '>', false};
+			st[depth++] =
+			    (struct group){i, re[i + 1] == '?' && re[i + 2] == '>', false};
 			i++;
 			continue;
 		} else if (re[i] == ')' && depth) {
@@ -110,7 +111,8 @@ bool pat_regex_nests_quantifiers(const char *re, size_t *at)
 				*at = g.open;
 				return true;
 			}
-			/* the group, repeated or holding a repeat, makes its parent's body repeat */
+			/* the group, repeated or holding a repeat, makes its parent's body repeat
+			 */
 			if (depth && ((q && unb) || g.repeats))
 				st[depth - 1].repeats = true;
 			i += q;

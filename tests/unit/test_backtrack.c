@@ -12,15 +12,9 @@ Test(backtrack, nested_unbounded_quantifiers_are_found_where_they_start)
 		const char *re;
 		size_t at;
 	} bad[] = {
-	    {"(a+)+b", 0},
-	    {"(?<x>(a+)+)b", 5},
-	    {"^(\\w*)*$", 1},
-	    {"x(?:a|b+){2,}y", 1},
-	    {"((a+))+", 0},
-	    {"(a+b?)*c", 0},
-	    {"([a-z]+\\s*)+$", 0},
-	    {"(a{1,100})+", 0},
-	    {"[(](a+)+", 3},
+	    {"(a+)+b", 0},	   {"(?<x>(a+)+)b", 5}, {"^(\\w*)*$", 1},
+	    {"x(?:a|b+){2,}y", 1}, {"((a+))+", 0},	{"(a+b?)*c", 0},
+	    {"([a-z]+\\s*)+$", 0}, {"(a{1,100})+", 0},	{"[(](a+)+", 3},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -52,6 +46,7 @@ Test(backtrack, single_or_bounded_repetition_is_fine)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		size_t at = 0;
 
-		cr_assert_not(pat_regex_nests_quantifiers(good[i], &at), "%s (at %zu)", good[i], at);
+		cr_assert_not(pat_regex_nests_quantifiers(good[i], &at), "%s (at %zu)", good[i],
+			      at);
 	}
 }

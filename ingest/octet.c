@@ -36,8 +36,18 @@ int octet_init(struct octet_framer *f, char *buf, uint32_t cap, uint32_t max_fra
 	f->buf = buf;
 	f->cap = cap;
 	f->max_frame = max_frame;
+	f->max_count = OCTET_COUNT_MAX;
 	f->nul_trailer = true;
 	return 0;
+}
+
+uint32_t octet_count_cap(uint32_t max_frame)
+{
+	uint64_t cap = 2 * (uint64_t)max_frame;
+
+	if (cap < OCTET_COUNT_FLOOR)
+		cap = OCTET_COUNT_FLOOR;
+	return cap > OCTET_COUNT_MAX ? OCTET_COUNT_MAX : (uint32_t)cap;
 }
 
 uint32_t octet_pending(const struct octet_framer *f)
@@ -160,6 +170,12 @@ static const char *do_header(struct octet_framer *f, const char *p, const char *
 
 			for (uint8_t i = 0; i < f->hdr_len; i++)
 				v = v * 10 + (uint32_t)(f->hdr[i] - '0');
+			if (v > f->max_count) {
+				/* Too large to trust: the digits and SP begin a line. */
+				f->framing_errors++;
+				header_to_line(f, emit, ctx);
+				return p;
+			}
 			f->bytes_overhead += f->hdr_len + 1u;
 			f->hdr_len = 0;
 			f->count = v;

@@ -17,7 +17,9 @@
  *
  * Limits: max_connections per listener (more are accepted and closed at
  * once, counted as refused); a frame is at most max_line bytes (the rest is
- * cut and counted by the framer); idle_timeout closes a connection that sent
+ * cut and counted by the framer); a MSG-LEN above octet_count_cap(max_line)
+ * is a framing error, its line a record, instead of a count that swallows
+ * the messages after it; idle_timeout closes a connection that sent
  * nothing for that long; TCP keepalive finds peers that vanished. A slow
  * sender (a byte a second) only holds its own framer's partial frame.
  * At the end of a connection (close, reset, idle, shutdown) a partial frame
@@ -214,6 +216,7 @@ void tcp_on_accept(struct ingest *ing, uint32_t li, int res, uint32_t flags)
 	c->armed = c->queued = c->eof = c->cancelled = c->idle = c->held = false;
 	c->last_ms = now_ms();
 	octet_init(&c->fr, c->frbuf, max_line, max_line);
+	c->fr.max_count = octet_count_cap(max_line);
 	if (getpeername(res, (struct sockaddr *)&ss, &slen) == 0)
 		peer_from_sockaddr(&c->peer, (struct sockaddr *)&ss, slen);
 	else

@@ -61,6 +61,14 @@ def octet(msg):
     return b"%d %s" % (len(msg), msg)
 
 
+def with_fake_frames(size, fill, at=2000):
+    """A message of exactly size bytes, "<13>" and fill bytes, with what
+    looks like more frames (an LF, a MSG-LEN, lines) after `at` of them: a
+    framer that loses count of it makes records of those."""
+    msg = b"<13>" + fill * at + b"\n5 <13>x\n<13>fake frame\n"
+    return msg + fill * (size - len(msg))
+
+
 def send_split(sock, data, rng, max_chunk, pause=0.001):
     """Write data in chunks of 1..max_chunk bytes with a short pause after
     each, so that weir reads it in pieces split anywhere (inside a MSG-LEN,
@@ -305,9 +313,7 @@ def test_oversized_frames_are_cut_and_framing_stays_in_sync(weir):
     max_line = 1024
     port = free_tcp_port()
     url = tcp_url("127.0.0.1", port)
-    fake = b"\n5 <13>x\n<13>fake frame\n"
-    big_octet = b"<13>" + b"a" * 2000 + fake
-    big_octet += b"a" * (5000 - len(big_octet))
+    big_octet = with_fake_frames(5000, b"a")
     big_line = b"<13>" + b"b" * 4996
     assert len(big_octet) == len(big_line) == 5000
     stream = [
@@ -340,6 +346,63 @@ def test_oversized_frames_are_cut_and_framing_stays_in_sync(weir):
     src = d.source("sys")
     assert src["lines_truncated"] == 2
     assert src["bytes_discarded"] == 2 * (5000 - max_line)
+
+
+def test_bogus_octet_count_does_not_swallow_the_messages_after_it(weir):
+    """With the default max_line (64 KiB), one garbage 8-digit MSG-LEN
+    ("12345678 ", 12 MB) on a connection is a framing error, not a frame:
+    its line is one record, and the 10,000 messages sent after it on the
+    same connection (octet-counted and LF-framed) are each a record, with
+    nothing truncated or discarded."""
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+    bogus = b"12345678 <13>bogus count"
+    msgs = [b"<13>after %d" % i for i in range(10_000)]
+    rules = [{"name": "any", "match": "^"},
+             {"name": "bogus", "match": hs_exact(bogus)},
+             {"name": "after", "match": "^<13>after [0-9]+$"}]
+    d = start_tcp(weir, url, rules)
+    data = bogus + b"\n" + b"".join(octet(m) if i % 2 else m + b"\n" for i, m in enumerate(msgs))
+    with connect(port) as s:
+        send_split(s, data, random.Random(5), 65536, pause=0)
+        wait_exact(d, [bogus] + msgs, rules)
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["received"] == 1 + len(msgs) and li["framing_errors"] == 1, li
+    assert li["truncated"] == 0, li
+    src = d.source("sys")
+    assert src["lines_truncated"] == 0 and src["bytes_discarded"] == 0, src
+
+
+def test_octet_count_cap_is_twice_max_line_and_at_least_64k(weir):
+    """With max_line 1 KiB the cap on MSG-LEN is 64 KiB (OCTET_COUNT_FLOOR):
+    a frame of exactly 65,536 octets is a frame (cut to 1 KiB, its rest
+    skipped by count, so the fake headers inside it are no frames); a
+    MSG-LEN of 65,537 is a framing error, its line one record, and framing
+    stays in step for the frames after both."""
+    max_line = 1024
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+    at_cap = with_fake_frames(65536, b"a", at=3000)
+    stream = [
+        (octet(at_cap), b"<13>" + b"a" * (max_line - 4)),
+        (b"<13>between\n", b"<13>between"),
+        (b"65537 <13>over the cap\n", b"65537 <13>over the cap"),
+        (octet(b"<13>after one"), b"<13>after one"),
+        (b"999999999 <13>nine digits\n", b"999999999 <13>nine digits"),
+        (b"<13>after two\n", b"<13>after two"),
+    ]
+    records = [rec for _, rec in stream]
+    rules = [{"name": "any", "match": "^"}, {"name": "fake", "match": "fake|<13>x"},
+             *exact_rules(records)]
+    d = start_tcp(weir, url, rules, max_line="1KiB")
+    with connect(port) as s:
+        send_split(s, b"".join(w for w, _ in stream), random.Random(6), 4096, pause=0)
+        wait_exact(d, records, rules)
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["received"] == len(records) and li["framing_errors"] == 2, li
+    assert li["truncated"] == 1, li
+    src = d.source("sys")
+    assert src["lines_truncated"] == 1 and src["bytes_discarded"] == 65536 - max_line, src
 
 
 def test_thousand_concurrent_connections(weir, nofile):

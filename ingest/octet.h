@@ -47,6 +47,9 @@
  * from the caller's data. Only a frame that spans chunks is copied into buf
  * (at most max_frame bytes), plus up to 9 header digits inside the struct
  * (a frame cut from those alone, max_frame < 9, is emitted from there).
+ * buf_hw says how far into buf the framer has written, so a caller whose
+ * buf is committed as it is touched (an anonymous mapping) can give the
+ * pages past the partial frame back and zero it.
  * The frame pointer passed to emit is valid only during that call.
  *
  * Accounting (every byte fed is exactly one of these, at every moment):
@@ -78,6 +81,7 @@ struct octet_framer {
 	uint32_t cap;	      /* size of buf */
 	uint32_t max_frame;   /* longest frame emitted */
 	uint32_t len;	      /* bytes of the partial frame in buf */
+	uint32_t buf_hw;      /* most bytes of buf written since the caller zeroed it */
 	uint32_t count;	      /* octet counting: MSG-LEN of the current frame */
 	uint32_t max_count;   /* largest MSG-LEN taken as a frame; larger: a framing error */
 	uint32_t remain;      /* octet counting: octets still to skip */

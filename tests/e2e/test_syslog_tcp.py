@@ -652,6 +652,120 @@ def test_idle_timeout_closes_silent_connections_only(weir):
     assert li["idle_closed"] == 1 and li["accepted"] == 2, li
 
 
+def test_idle_peers_are_closed_and_free_their_slots_for_others(weir):
+    """With max_connections 20 and idle_timeout 2s, 20 peers that connect,
+    send half a frame (or nothing) and go silent fill the listener: a 21st
+    sender is refused. Within the timeout (and the once-a-second check)
+    weir closes all 20 (idle_closed == 20, each sees EOF, each half frame
+    becomes a record), and a new sender is then served and counted."""
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+    partials = [b"<13>idle %d" % i for i in range(10)]
+    rules = [{"name": "any", "match": "^"}, *exact_rules(partials + [b"<13>late"])]
+    d = start_tcp(weir, url, rules, max_connections=20, idle_timeout="2s")
+    idle = [connect(port) for _ in range(20)]
+    try:
+        for s, msg in zip(idle, partials):
+            s.sendall(msg)
+        li = poll_listener(d, url, lambda li: li["connections"] == 20)
+        assert li["accepted"] == 20, li
+        with connect(port) as refused:
+            assert_closed_by_weir(refused)
+        li = poll_listener(d, url, lambda li: li["refused"] == 1)
+        assert li["refused"] == 1, li
+        for s in idle:
+            assert_closed_by_weir(s)
+        li = poll_listener(d, url, lambda li: li["connections"] == 0)
+        assert li["idle_closed"] == 20 and li["connections"] == 0, li
+        wait_exact(d, partials, rules)
+        with connect(port) as late:
+            late.sendall(b"<13>late\n")
+            wait_exact(d, partials + [b"<13>late"], rules)
+    finally:
+        for s in idle:
+            s.close()
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["accepted"] == 21 and li["refused"] == 1 and li["idle_closed"] == 20, li
+
+
+def vm_rss_kib(pid):
+    """The resident set of process pid (VmRSS of /proc/PID/status), in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_connections_give_their_frame_buffers_back(weir, nofile):
+    """1,000 connections each send a frame of 60,000 bytes without its
+    trailer, so weir holds it in the connection's buffer: weir's RSS grows
+    by about those 60 MB. Then each sends its LF: the frames become
+    records, and within a few seconds the RSS is back within 16 MB of where
+    it was before, with the connections still open and quiet. Then each
+    sends another such partial frame (RSS grows again) and closes: the
+    frames become records and the RSS is back again. (The baseline is taken
+    after the same volume of records went through one connection, so
+    batches and scratch are already touched.)"""
+    n_conns, size = 1000, 60_000
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+
+    def record(kind, i):
+        head = b"<13>%s %d " % (kind, i)
+        return head + b"x" * (size - len(head))
+
+    def rss():
+        return vm_rss_kib(d.proc.pid)
+
+    def rss_within(limit_kib, timeout=DEADLINE):
+        return poll(lambda: rss() - base < limit_kib and rss(), timeout)
+
+    rules = [{"name": "any", "match": "^"},
+             {"name": "warm", "match": "^<13>warm [0-9]+ x+$"},
+             {"name": "one", "match": "^<13>one [0-9]+ x+$"},
+             {"name": "two", "match": "^<13>two [0-9]+ x+$"}]
+    d = start_tcp(weir, url, rules)
+    warm = [record(b"warm", i) for i in range(n_conns)]
+    with connect(port) as s:
+        s.sendall(b"".join(m + b"\n" for m in warm))
+        wait_exact(d, warm, rules)
+    time.sleep(1)
+    base = rss()
+
+    ones = [record(b"one", i) for i in range(n_conns)]
+    twos = [record(b"two", i) for i in range(n_conns)]
+    conns = []
+    try:
+        for msg in ones:
+            conns.append(connect(port))
+            conns[-1].sendall(msg)
+        grown = poll(lambda: rss() - base > 40 << 10 and rss())
+        assert grown, f"RSS {rss()} KiB, {base} KiB before: the partial frames are not " \
+            "held (the test measures nothing)"
+        for s in conns:
+            s.sendall(b"\n")
+        wait_exact(d, warm + ones, rules)
+        shrunk = rss_within(16 << 10, timeout=10)
+        assert shrunk, f"RSS {rss()} KiB with the connections open and quiet, {base} KiB " \
+            f"before, {grown} KiB while they held partial frames"
+        for s, msg in zip(conns, twos):
+            s.sendall(msg)
+        grown2 = poll(lambda: rss() - base > 40 << 10 and rss())
+        assert grown2, f"RSS {rss()} KiB, {base} KiB before: the partial frames are not held"
+    finally:
+        for s in conns:
+            s.close()
+    wait_exact(d, warm + ones + twos, rules)
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["received"] == 3 * n_conns and li["truncated"] == 0, li
+    after = rss_within(16 << 10, timeout=10)
+    assert after, f"RSS {rss()} KiB after the connections closed, {base} KiB before them, " \
+        f"{grown2} KiB while open"
+    print(f"RSS: {base} KiB before, {grown} KiB with the partial frames, {shrunk} KiB once "
+          f"they completed, {grown2} KiB with new ones, {after} KiB after the close")
+
+
 def test_reset_by_the_client_is_counted_and_keeps_its_partial_frame(weir):
     """A client that resets its connection (close with SO_LINGER 0) is
     counted in resets; what it sent before the reset is counted, its partial

@@ -251,6 +251,23 @@ Test(config, syslog_sources_take_tcp_udp_unix_and_connection_limits)
 	cfg_free(cfg);
 }
 
+Test(config, idle_timeout_defaults_to_5m_and_0_still_means_never)
+{
+	struct cfg *cfg = load_ok("sources:\n"
+				  "  - {name: s, type: syslog, listen: 'tcp://127.0.0.1:5514'}\n"
+				  "  - {name: t, type: syslog, listen: 'tcp://127.0.0.1:5515',\n"
+				  "     idle_timeout: 0}\n"
+				  "  - {name: u, type: syslog, listen: 'tcp://127.0.0.1:5516',\n"
+				  "     idle_timeout: 1h}\n");
+
+	cr_assert_eq(cfg->nsources, 3);
+	cr_expect_eq(cfg->sources[0].idle_timeout_s, 300, "the default");
+	cr_expect_eq(cfg->sources[0].idle_timeout_s, CFG_IDLE_TIMEOUT_DEFAULT_S);
+	cr_expect_eq(cfg->sources[1].idle_timeout_s, 0, "0 set explicitly: never");
+	cr_expect_eq(cfg->sources[2].idle_timeout_s, 3600);
+	cfg_free(cfg);
+}
+
 /* ---------------------------------------------------------------------------
  * path and exclude
  */

@@ -1086,6 +1086,31 @@ Test(octet, whole_frames_in_a_chunk_are_zero_copy)
 	cr_assert_eq(sn.p[2], buf); /* the partial one was copied */
 }
 
+Test(octet, buf_hw_marks_how_far_the_buffer_was_written)
+{
+	struct octet_framer f;
+	char buf[16];
+	struct frames fs = {0};
+
+	cr_assert_eq(octet_init(&f, buf, sizeof(buf), sizeof(buf)), 0);
+	octet_feed(&f, S("3 abc<1>x\n"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 0, "whole frames are not copied");
+	octet_feed(&f, S("<1>abcd"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 7);
+	octet_feed(&f, S("ef\n"), collect, &fs);
+	cr_assert_eq(f.len, 0);
+	cr_assert_eq(f.buf_hw, 9, "the completed frame was copied whole");
+	f.buf_hw = 0; /* the caller gave the pages back */
+	octet_feed(&f, S("20 0123456789"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 10);
+	octet_feed(&f, S("abcdefghijXYZ"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 16, "cut at max_frame");
+	cr_assert_eq(f.len, 3);
+	octet_finish(&f, collect, &fs);
+	EXPECT(&fs, "abc", "<1>x", "<1>abcdef", "~0123456789abcdef", "XYZ");
+	frames_free(&fs);
+}
+
 /* ---- random bytes in random chunks ---------------------------------- */
 
 static uint64_t rng_next(uint64_t *s)

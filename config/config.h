@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define CFG_MAX_WINDOWS 16
 
@@ -185,7 +186,11 @@ struct cfg {
 	size_t nincludes;
 	char *listen_host;    /* `listen: HOST:PORT`; default 127.0.0.1 */
 	uint16_t listen_port; /* default 8080; 0 = pick a free port */
-	char *state_dir;      /* `state_dir:`; default /var/lib/weir */
+	/* listen_host:listen_port as resolved when the config was loaded: the
+	 * address the HTTP server binds (a host name is looked up then). */
+	struct sockaddr_storage listen_addr;
+	socklen_t listen_addrlen;
+	char *state_dir; /* `state_dir:`; default /var/lib/weir */
 	uint32_t
 	    windows[CFG_MAX_WINDOWS]; /* seconds, ascending; `windows: [10s, 1m, 5m]` (default) */
 	size_t nwindows;

@@ -31,10 +31,12 @@
 #define WINDOW_MIN 1u
 #define WINDOW_MAX (30u * 86400u)
 
+/* listen: HOST:PORT, parsed and resolved here once, so that what `weir
+ * check` accepts is what the HTTP server binds. */
 static void do_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 {
 	const char *why;
-	char *host = NULL;
+	char *host = NULL, whybuf[256];
 	uint16_t port;
 	int rc;
 
@@ -45,8 +47,12 @@ static void do_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 		ld->oom = true;
 		return;
 	}
+	if (!rc && (rc = cfg_resolve_hostport(host, port, &cfg->listen_addr, &cfg->listen_addrlen,
+					      whybuf, sizeof(whybuf))))
+		why = whybuf;
 	if (rc) {
 		ld_err(ld, v, "bad 'listen' value '%.*s': %s", ynode_qlen(v), v->str, why);
+		free(host);
 		return;
 	}
 	free(cfg->listen_host);
@@ -477,6 +483,15 @@ static struct cfg *cfg_new_defaults(const char *name)
 		return NULL;
 	}
 	cfg->listen_port = 8080;
+	{
+		char why[128];
+
+		if (cfg_resolve_hostport(cfg->listen_host, cfg->listen_port, &cfg->listen_addr,
+					 &cfg->listen_addrlen, why, sizeof(why))) {
+			cfg_free(cfg); /* a numeric address: never */
+			return NULL;
+		}
+	}
 	cfg->windows[0] = 10;
 	cfg->windows[1] = 60;
 	cfg->windows[2] = 300;

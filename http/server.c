@@ -250,31 +250,6 @@ static int server_read_credentials(struct http_server *h, const struct cfg *cfg)
 	return 0;
 }
 
-/* cfg's listen address into ss; MHD_USE_IPv6 into *flags for an IPv6 one.
- * 0 or -EINVAL (logged). */
-static int listen_addr(const struct cfg *cfg, struct sockaddr_storage *ss, unsigned *flags)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	int ok;
-
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(cfg->listen_host, ':')) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(cfg->listen_port);
-		ok = inet_pton(AF_INET6, cfg->listen_host, &a6->sin6_addr) == 1;
-		*flags |= MHD_USE_IPv6;
-	} else {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(cfg->listen_port);
-		ok = inet_pton(AF_INET, cfg->listen_host, &a4->sin_addr) == 1;
-	}
-	if (ok)
-		return 0;
-	log_error("http: bad listen address '%s' (want an IPv4 or IPv6 address)", cfg->listen_host);
-	return -EINVAL;
-}
-
 /* Start MHD for h on ss. 0 or -EADDRINUSE (logged). */
 /* MHD names its threads "MHD-worker" (or "MHD-listen", ...) as each
  * starts: rename those that have, weir-http, so top -H, perf and gdb show
@@ -378,8 +353,12 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	rc = server_new(cfg, store, &h);
 	if (rc)
 		return rc;
-	if ((rc = server_read_credentials(h, cfg)) || (rc = listen_addr(cfg, &ss, &flags)))
+	if ((rc = server_read_credentials(h, cfg)))
 		goto err;
+	/* The address the config resolved when it loaded `listen:`. */
+	memcpy(&ss, &cfg->listen_addr, sizeof(ss));
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	if (sse_new(store, &h->sse)) {
 		rc = -ENOMEM;
 		goto err;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Load yaml that must be valid; fails the test with the errors otherwise. */
@@ -1235,6 +1236,29 @@ Test(config, missing_file_is_enoent_naming_the_file)
 	cr_expect_str_eq(errs, "/nonexistent/weir-test.yaml: cannot read: No such file or "
 			       "directory\n");
 	free(errs);
+}
+
+Test(config, fifo_or_directory_is_refused_without_waiting)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", fifo[64], want[128];
+	struct cfg *cfg = (struct cfg *)1;
+	char *errs = NULL;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/weir.yaml", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	/* No writer: a blocking open would wait here for ever. */
+	cr_expect_eq(cfg_load_file(fifo, &cfg, &errs), -EINVAL);
+	cr_expect_null(cfg);
+	snprintf(want, sizeof(want), "%s: not a regular file (a FIFO)\n", fifo);
+	cr_expect_str_eq(errs, want);
+	free(errs);
+	cr_expect_eq(cfg_load_file(dir, &cfg, &errs), -EINVAL);
+	snprintf(want, sizeof(want), "%s: not a regular file (a directory)\n", dir);
+	cr_expect_str_eq(errs, want);
+	free(errs);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 Test(config, file_errors_name_the_path)

@@ -29,10 +29,9 @@
  * mapping made at accept and unmapped at close, so its pages exist only
  * while the connection does, and only as far as a partial frame has
  * reached into it. Once a second, a connection that received nothing in
- * that second gives back the pages past its current partial frame. A
- * thousand connections that each held a long partial frame and closed thus
- * leave nothing behind (they used to keep a max_line buffer per slot, for
- * good).
+ * that second gives back the pages past its current partial frame. So
+ * connections that held long partial frames leave nothing behind once
+ * they are quiet or gone, whatever max_connections allows.
  */
 #include "core/clock.h"
 #include "ingest/internal.h"

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define CFG_MAX_WINDOWS 16
 
@@ -80,8 +81,9 @@ struct cfg_source {
 	size_t nlistens;
 	/* syslog, TCP: `max_connections:` open at once per listener (1..65536,
 	 * default 4096; more are accepted and closed at once, and counted);
-	 * `idle_timeout:` a connection silent this long is closed (0 = never,
-	 * the default; dead peers are found by TCP keepalive). */
+	 * `idle_timeout:` a connection silent this long is closed (default
+	 * CFG_IDLE_TIMEOUT_DEFAULT_S; 0 written out = never; dead peers are
+	 * also found by TCP keepalive). */
 	uint32_t max_connections;
 	uint32_t idle_timeout_s;
 	enum cfg_format format; /* `format: raw | syslog`; default syslog for syslog sources,
@@ -184,7 +186,11 @@ struct cfg {
 	size_t nincludes;
 	char *listen_host;    /* `listen: HOST:PORT`; default 127.0.0.1 */
 	uint16_t listen_port; /* default 8080; 0 = pick a free port */
-	char *state_dir;      /* `state_dir:`; default /var/lib/weir */
+	/* listen_host:listen_port as resolved when the config was loaded: the
+	 * address the HTTP server binds (a host name is looked up then). */
+	struct sockaddr_storage listen_addr;
+	socklen_t listen_addrlen;
+	char *state_dir; /* `state_dir:`; default /var/lib/weir */
 	uint32_t
 	    windows[CFG_MAX_WINDOWS]; /* seconds, ascending; `windows: [10s, 1m, 5m]` (default) */
 	size_t nwindows;
@@ -293,6 +299,16 @@ int cfg_parse_duration(const char *s, uint32_t *secs);
 
 /* Format seconds back into the shortest form ("10s", "1m", "24h"). */
 void cfg_format_duration(uint32_t secs, char *buf, size_t cap);
+
+/*
+ * A syslog TCP connection silent this long is closed unless the source says
+ * otherwise: idle peers must not keep max_connections' slots (and their
+ * partial frames) forever, which locked out every other sender. Five
+ * minutes spares senders that log every few minutes, frees a full listener
+ * within five minutes, and costs a quiet sender only a reconnect (rsyslog's
+ * plain-TCP sender looks for the close before each send and reconnects).
+ */
+#define CFG_IDLE_TIMEOUT_DEFAULT_S 300
 
 enum cfg_listen_kind {
 	CFG_LISTEN_UDP,

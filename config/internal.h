@@ -138,6 +138,15 @@ int cfg_parse_size(const char *s, uint64_t *v);
 bool cfg_duration_is_zero(const char *s);
 /* "HOST:PORT" or "[IPv6]:PORT" into a malloc'd *host; *why says what is wrong. */
 int cfg_parse_hostport(const char *s, char **host, uint16_t *port, const char **why);
+/*
+ * The address a server binds for host (as cfg_parse_hostport leaves it) and
+ * port, into *out (OUT) and *outlen (OUT): a dotted-decimal IPv4 address, an
+ * IPv6 address (its %scope an interface of this host), or a host name,
+ * resolved now (getaddrinfo) to its first address of a family this host
+ * has. 0, or -EINVAL with why written (whylen bytes).
+ */
+int cfg_resolve_hostport(const char *host, uint16_t port, struct sockaddr_storage *out,
+			 socklen_t *outlen, char *why, size_t whylen);
 /* A source or rule name: [A-Za-z0-9_.-]+. */
 bool cfg_name_ok(const char *s, size_t len);
 /* A field name (what JSON and logfmt keys usually are): [A-Za-z0-9_.@-]{1,128}. */

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CFG_FILE_MAX (16u << 20) /* a config file larger than this is refused */
@@ -33,10 +34,12 @@
 #define WINDOW_MIN 1u
 #define WINDOW_MAX (30u * 86400u)
 
+/* listen: HOST:PORT, parsed and resolved here once, so that what `weir
+ * check` accepts is what the HTTP server binds. */
 static void do_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 {
 	const char *why;
-	char *host = NULL;
+	char *host = NULL, whybuf[256];
 	uint16_t port;
 	int rc;
 
@@ -47,8 +50,12 @@ static void do_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 		ld->oom = true;
 		return;
 	}
+	if (!rc && (rc = cfg_resolve_hostport(host, port, &cfg->listen_addr, &cfg->listen_addrlen,
+					      whybuf, sizeof(whybuf))))
+		why = whybuf;
 	if (rc) {
 		ld_err(ld, v, "bad 'listen' value '%.*s': %s", ynode_qlen(v), v->str, why);
+		free(host);
 		return;
 	}
 	free(cfg->listen_host);
@@ -360,7 +367,7 @@ enum {
 
 #define INCLUDE_FILES_MAX 1024
 
-static int read_all(const char *path, char **bufp, size_t *lenp);
+static int read_all(const char *path, char **bufp, size_t *lenp, const char **kind);
 static void do_include(struct ld *ld, struct cfg *cfg, const struct ynode *v);
 
 static const char *const include_keys[] = {"rules", "include"};
@@ -374,6 +381,7 @@ static void include_file(struct ld *ld, struct cfg *cfg, const char *path, const
 	unsigned fileno = ld->fileno;
 	struct ytree tree = {0};
 	char *text = NULL, **inc;
+	const char *kind;
 	size_t len = 0;
 	int rc;
 
@@ -393,10 +401,13 @@ static void include_file(struct ld *ld, struct cfg *cfg, const char *path, const
 		free(rp);
 		return;
 	}
-	rc = read_all(path, &text, &len);
+	rc = read_all(path, &text, &len, &kind);
 	if (rc) {
-		ld_err(ld, at, "include '%s': cannot read: %s", path,
-		       rc == -EFBIG ? "too large" : strerror(-rc));
+		if (kind)
+			ld_err(ld, at, "include '%s': not a regular file (%s)", path, kind);
+		else
+			ld_err(ld, at, "include '%s': cannot read: %s", path,
+			       rc == -EFBIG ? "too large" : strerror(-rc));
 		free(rp);
 		return;
 	}
@@ -588,6 +599,15 @@ static struct cfg *cfg_new_defaults(const char *name)
 		return NULL;
 	}
 	cfg->listen_port = 8080;
+	{
+		char why[128];
+
+		if (cfg_resolve_hostport(cfg->listen_host, cfg->listen_port, &cfg->listen_addr,
+					 &cfg->listen_addrlen, why, sizeof(why))) {
+			cfg_free(cfg); /* a numeric address: never */
+			return NULL;
+		}
+	}
 	cfg->windows[0] = 10;
 	cfg->windows[1] = 60;
 	cfg->windows[2] = 300;
@@ -719,17 +739,45 @@ int cfg_load_string(const char *name, const char *text, size_t len, struct cfg *
 	return load_text(name, text, len, false, out, errs);
 }
 
-/* Read all of path into a malloc'd buffer, at most CFG_FILE_MAX bytes. */
-static int read_all(const char *path, char **bufp, size_t *lenp)
+/* What a path that is not a regular file is, for messages. */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return S_ISSOCK(m) ? "a socket" : "not a file";
+}
+
+/*
+ * Read all of path, a regular file, into a malloc'd buffer, at most
+ * CFG_FILE_MAX bytes. Anything else is refused with -EINVAL and *kind (OUT)
+ * saying what it is: opened without O_NONBLOCK, a FIFO would wait for a
+ * writer for ever (check, start and reload hung there, beyond SIGTERM).
+ */
+static int read_all(const char *path, char **bufp, size_t *lenp, const char **kind)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = NULL, *p;
+	struct stat st;
 	ssize_t n;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	*kind = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*kind = file_kind(st.st_mode);
+		rc = -EINVAL;
+		goto err;
+	}
 	for (;;) {
 		if (len == cap || !buf) {
 			if (buf)
@@ -769,6 +817,7 @@ err:
 
 static int load_file(const char *path, bool partial, struct cfg **out, char **errs)
 {
+	const char *kind;
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
@@ -776,11 +825,13 @@ static int load_file(const char *path, bool partial, struct cfg **out, char **er
 	*out = NULL;
 	if (errs)
 		*errs = NULL;
-	rc = read_all(path, &text, &len);
+	rc = read_all(path, &text, &len, &kind);
 	if (rc) {
 		struct ld ld = {.file = path};
 
-		if (rc == -EFBIG)
+		if (kind)
+			ld_err_at(&ld, 0, 0, "not a regular file (%s)", kind);
+		else if (rc == -EFBIG)
 			ld_err_at(&ld, 0, 0, "cannot read: larger than %u MiB", CFG_FILE_MAX / MIB);
 		else
 			ld_err_at(&ld, 0, 0, "cannot read: %s", strerror(-rc));

@@ -214,6 +214,7 @@ static void do_source(struct ld *ld, struct cfg *cfg, const struct ynode *map, s
 
 	src->pos = ld_pos(ld, map);
 	src->max_connections = 4096;
+	src->idle_timeout_s = CFG_IDLE_TIMEOUT_DEFAULT_S;
 	ld_map_collect(ld, map, &ks, v);
 
 	if (!v[SK_NAME]) {

@@ -3,18 +3,23 @@
  * (64KiB), durations (10s, 5m, 1d), listen addresses (HOST:PORT and the
  * syslog listen URLs), source, rule and field names, formats and `time:`.
  *
- * Pure functions of their arguments, with no loader or YAML in sight, so
- * the public ones (config.h) serve the rest of weir too; the loader wraps
- * them with the messages (yaml.c, sources.c, rules.c, load.c).
+ * Pure functions of their arguments (but cfg_resolve_hostport, which asks
+ * the system's resolver), with no loader or YAML in sight, so the public
+ * ones (config.h) serve the rest of weir too; the loader wraps them with
+ * the messages (yaml.c, sources.c, rules.c, load.c).
  */
 #include "config/internal.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---------------------------------------------------------------------------
  * Numbers, sizes and durations
@@ -155,6 +160,10 @@ int cfg_parse_hostport(const char *s, char **host, uint16_t *port, const char **
 		*why = "the host is empty; use 0.0.0.0 for all IPv4 addresses";
 		return -EINVAL;
 	}
+	if (s[0] == '[' && !memchr(h, ':', (size_t)(hend - h))) {
+		*why = "brackets are only for IPv6 addresses, e.g. [::1]:8080";
+		return -EINVAL;
+	}
 	for (const char *c = h; c < hend; c++) {
 		if ((unsigned char)*c <= ' ' || *c == '/' || *c == '[' || *c == ']') {
 			*why = "the host must not contain spaces, '/', '[' or ']'";
@@ -169,6 +178,111 @@ int cfg_parse_hostport(const char *s, char **host, uint16_t *port, const char **
 	if (!*host)
 		return -ENOMEM;
 	*port = (uint16_t)v;
+	return 0;
+}
+
+/* A host name as /etc/hosts and DNS hold them: letters, digits, '-', '_', '.'. */
+static bool host_name_ok(const char *h)
+{
+	for (; *h; h++)
+		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '_' && *h != '.')
+			return false;
+	return true;
+}
+
+/* host (as cfg_parse_hostport leaves it) into getaddrinfo flags: numeric
+ * or a name. 0, or -EINVAL with why written. */
+static int host_kind(const char *host, int *flags, char *why, size_t whylen)
+{
+	struct in_addr a4;
+
+	*flags = AI_NUMERICHOST;
+	if (strchr(host, ':')) {
+		/* It was in brackets: an IPv6 address, with an optional %scope
+		 * (an interface name or number). */
+		const char *pct = strchr(host, '%');
+		size_t n = pct ? (size_t)(pct - host) : strlen(host);
+		char addr[INET6_ADDRSTRLEN];
+		struct in6_addr a6;
+
+		if (n >= sizeof(addr) ||
+		    (memcpy(addr, host, n), addr[n] = '\0', inet_pton(AF_INET6, addr, &a6) != 1)) {
+			snprintf(why, whylen, "'%s' is not an IPv6 address", host);
+			return -EINVAL;
+		}
+		if (pct && strspn(pct + 1, "0123456789") != strlen(pct + 1) &&
+		    !if_nametoindex(pct + 1)) {
+			snprintf(why, whylen, "this host has no network interface '%s'", pct + 1);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return 0;
+	if (inet_aton(host, &a4)) {
+		/* "0", "127.1", "0x7f.1": the resolver would take them, a reader
+		 * would not expect what they mean. */
+		snprintf(why, whylen,
+			 "'%s' is not an IPv4 address in dotted-decimal form, as in "
+			 "127.0.0.1",
+			 host);
+		return -EINVAL;
+	}
+	if (!host_name_ok(host)) {
+		snprintf(why, whylen,
+			 "'%s' is not a host name or an IP address; use 0.0.0.0 for all IPv4 "
+			 "addresses, [::] for all IPv6 addresses",
+			 host);
+		return -EINVAL;
+	}
+	*flags = 0;
+	return 0;
+}
+
+/* Can this host open a socket of family (is IPv6 there at all)? */
+static bool family_usable(int family)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int cfg_resolve_hostport(const char *host, uint16_t port, struct sockaddr_storage *out,
+			 socklen_t *outlen, char *why, size_t whylen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL, *ai;
+	int rc = host_kind(host, &hints.ai_flags, why, whylen);
+
+	if (rc)
+		return rc;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc) {
+		snprintf(why, whylen, "cannot resolve '%s': %s", host,
+			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -EINVAL;
+	}
+	/* The first address of a family this host has (a name may resolve to
+	 * ::1 on a kernel without IPv6). */
+	for (ai = res; ai && !family_usable(ai->ai_family); ai = ai->ai_next)
+		;
+	if (!ai || ai->ai_addrlen > sizeof(*out) ||
+	    (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)) {
+		snprintf(why, whylen, "'%s' has no address this host can listen on", host);
+		freeaddrinfo(res);
+		return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, ai->ai_addr, ai->ai_addrlen);
+	*outlen = (socklen_t)ai->ai_addrlen;
+	if (ai->ai_family == AF_INET)
+		((struct sockaddr_in *)out)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)out)->sin6_port = htons(port);
+	freeaddrinfo(res);
 	return 0;
 }
 

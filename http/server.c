@@ -315,39 +315,26 @@ static int server_read_credentials(struct http_server *h, const struct cfg *cfg)
 	return 0;
 }
 
-/* cfg's listen address into ss and hh (the address Host may give);
- * MHD_USE_IPv6 into *flags for an IPv6 one. 0 or -EINVAL (logged). */
-static int listen_addr(const struct cfg *cfg, struct sockaddr_storage *ss, unsigned *flags,
-		       struct http_hosts *hh)
+/* The address the config resolved when it loaded `listen:` into ss, and
+ * into hh (the address a Host header may give); MHD_USE_IPv6 into *flags
+ * for an IPv6 one. */
+static void listen_addr(const struct cfg *cfg, struct sockaddr_storage *ss, unsigned *flags,
+			struct http_hosts *hh)
 {
 	static const unsigned char any[16];
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	int ok;
 
-	memset(ss, 0, sizeof(*ss));
-	if (strchr(cfg->listen_host, ':')) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(cfg->listen_port);
-		ok = inet_pton(AF_INET6, cfg->listen_host, &a6->sin6_addr) == 1;
+	memcpy(ss, &cfg->listen_addr, sizeof(*ss));
+	if (ss->ss_family == AF_INET6) {
 		*flags |= MHD_USE_IPv6;
 		hh->family = AF_INET6;
-		memcpy(hh->addr, &a6->sin6_addr, 16);
+		memcpy(hh->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
 	} else {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(cfg->listen_port);
-		ok = inet_pton(AF_INET, cfg->listen_host, &a4->sin_addr) == 1;
 		hh->family = AF_INET;
-		memcpy(hh->addr, &a4->sin_addr, 4);
+		memcpy(hh->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
 	}
 	hh->wildcard = !memcmp(hh->addr, any, hh->family == AF_INET ? 4 : 16);
-	if (ok)
-		return 0;
-	log_error("http: bad listen address '%s' (want an IPv4 or IPv6 address)", cfg->listen_host);
-	return -EINVAL;
 }
 
-/* Start MHD for h on ss. 0 or -EADDRINUSE (logged). */
 /* MHD names its threads "MHD-worker" (or "MHD-listen", ...) as each
  * starts: rename those that have, weir-http, so top -H, perf and gdb show
  * them with the other weir-* threads. Only MHD's threads in this process
@@ -397,6 +384,7 @@ static void name_threads(void)
 	}
 }
 
+/* Start MHD for h on ss. 0 or -EADDRINUSE (logged). */
 static int daemon_start(struct http_server *h, const struct cfg *cfg,
 			const struct sockaddr_storage *ss, unsigned flags)
 {
@@ -454,9 +442,9 @@ int http_start(const struct cfg *cfg, struct snap_store *store, struct http_serv
 	rc = server_new(cfg, store, &h);
 	if (rc)
 		return rc;
-	if ((rc = server_read_credentials(h, cfg)) ||
-	    (rc = listen_addr(cfg, &ss, &flags, h->hosts)))
+	if ((rc = server_read_credentials(h, cfg)))
 		goto err;
+	listen_addr(cfg, &ss, &flags, h->hosts);
 	if ((rc = sse_new(store, cfg->http_max_streams, &h->sse)) ||
 	    (rc = http_conns_new(cfg->http_max_connections, cfg->http_header_timeout_s, &h->conns)))
 		goto err;

@@ -67,7 +67,7 @@ struct conn {
 	uint32_t listener; /* index into ing->listeners */
 	struct peer_addr peer;
 	struct octet_framer fr;
-	char *frbuf;	   /* the framer's buffer: max_line bytes, owned */
+	char *frbuf;	   /* the framer's buffer: a max_line mapping, accept to close */
 	bool armed;	   /* a recv is in flight */
 	bool queued;	   /* in ing->connq */
 	bool eof;	   /* no more data: finish the framer and close */

@@ -18,6 +18,8 @@
  * listener's batch is full, the datagram is dropped and counted
  * (dropped_full); the kernel counts what it drops from a full socket queue
  * (SO_RXQ_OVFL, read from each datagram's control data: dropped_kernel).
+ * received (and bytes, truncated) counts only datagrams kept as records,
+ * so received + dropped_full + dropped_kernel is every datagram sent.
  * When the provided buffers run out, the multishot ends with ENOBUFS and is
  * re-armed by the loop; the kernel queue absorbs the gap.
  */
@@ -313,27 +315,30 @@ void listener_put(struct listener *l, const char *data, uint32_t n, const struct
 	l->b->meta[l->b->nmeta++] = *m;
 }
 
-/* Append one datagram as a record; false if it had to be dropped. n bytes
- * arrived of a datagram of full bytes (more when the kernel cut it). */
+/* Append one datagram as a record; false if it had to be dropped (then
+ * nothing is counted here). n bytes arrived of a datagram of full bytes
+ * (more when the kernel cut it). */
 static bool append(struct ingest *ing, struct listener *l, const char *data, uint32_t n,
 		   uint32_t full, const struct rec_meta *m)
 {
 	uint32_t max = ing->p->cfg->max_line;
 	struct source_stats *st = &ing->p->source_stats[l->source];
 	bool cut = full > n; /* the kernel cut it to fit the buffer */
+	bool over;
 
 	if (!cut)
 		while (n && (data[n - 1] == '\n' || data[n - 1] == '\r' || data[n - 1] == '\0'))
 			n--;
-	if (n > max || cut) {
-		stat_add(&st->lines_truncated, 1);
-		stat_add(&st->bytes_discarded, full - (n > max ? max : n));
-		stat_add(&l->st->truncated, 1);
-		if (n > max)
-			n = max;
-	}
+	over = n > max || cut;
+	if (n > max)
+		n = max;
 	if (!listener_room(ing, l, n, 1))
 		return false;
+	if (over) {
+		stat_add(&st->lines_truncated, 1);
+		stat_add(&st->bytes_discarded, full - n);
+		stat_add(&l->st->truncated, 1);
+	}
 	listener_put(l, data, n, m);
 	return true;
 }
@@ -388,13 +393,18 @@ void listener_on_recv(struct ingest *ing, uint32_t idx, int res, uint32_t flags)
 		peer_from_sockaddr(&m.peer, io_uring_recvmsg_name(o), o->namelen);
 		if (l->addr.kind == CFG_LISTEN_UNIX)
 			m.peer.family = AF_UNIX; /* unnamed senders have no address */
-		stat_add(&st->received, 1);
-		stat_add(&st->bytes, n);
 		stat_set(&st->last_read_ms, (uint64_t)m.arrival_ms);
-		stat_add(&l->st->received, 1);
-		stat_add(&l->st->bytes, n);
+		/* A sender's count in top_peers is every datagram weir got from
+		 * it, its dropped ones among them; received counts only what
+		 * weir keeps, so received + dropped_full + dropped_kernel is
+		 * what was sent. */
 		peer_top_add(&l->top, &m.peer, 1, n);
-		if (!append(ing, l, payload, n, (o->flags & MSG_TRUNC) ? o->payloadlen : n, &m)) {
+		if (append(ing, l, payload, n, (o->flags & MSG_TRUNC) ? o->payloadlen : n, &m)) {
+			stat_add(&st->received, 1);
+			stat_add(&st->bytes, n);
+			stat_add(&l->st->received, 1);
+			stat_add(&l->st->bytes, n);
+		} else {
 			stat_add(&st->dropped_full, 1);
 			stat_add(&l->st->dropped_full, 1);
 			peer_top_dropped(&l->top, &m.peer, 1);

@@ -36,8 +36,18 @@ int octet_init(struct octet_framer *f, char *buf, uint32_t cap, uint32_t max_fra
 	f->buf = buf;
 	f->cap = cap;
 	f->max_frame = max_frame;
+	f->max_count = OCTET_COUNT_MAX;
 	f->nul_trailer = true;
 	return 0;
+}
+
+uint32_t octet_count_cap(uint32_t max_frame)
+{
+	uint64_t cap = 2 * (uint64_t)max_frame;
+
+	if (cap < OCTET_COUNT_FLOOR)
+		cap = OCTET_COUNT_FLOOR;
+	return cap > OCTET_COUNT_MAX ? OCTET_COUNT_MAX : (uint32_t)cap;
 }
 
 uint32_t octet_pending(const struct octet_framer *f)
@@ -68,6 +78,13 @@ static const char *next_trailer(const struct octet_framer *f, struct scan *s, co
 	return s->lf;
 }
 
+/* buf[0..len) has been written: note the high-water mark. */
+static void buf_touched(struct octet_framer *f, uint32_t len)
+{
+	if (len > f->buf_hw)
+		f->buf_hw = len;
+}
+
 static void emit_frame(struct octet_framer *f, const char *p, uint32_t n, bool truncated,
 		       octet_emit_fn *emit, void *ctx)
 {
@@ -91,11 +108,13 @@ static void line_append(struct octet_framer *f, const char *p, size_t n, octet_e
 	if (n <= room) {
 		memcpy(f->buf + f->len, p, n);
 		f->len += (uint32_t)n;
+		buf_touched(f, f->len);
 		return;
 	}
 	if (n == (size_t)room + 1 && p[n - 1] == '\r') {
 		memcpy(f->buf + f->len, p, room);
 		f->len = f->max_frame;
+		buf_touched(f, f->len);
 		f->cr_held = true;
 		return;
 	}
@@ -105,6 +124,7 @@ static void line_append(struct octet_framer *f, const char *p, size_t n, octet_e
 		emit_frame(f, p, f->max_frame, true, emit, ctx);
 	} else {
 		memcpy(f->buf + f->len, p, room);
+		buf_touched(f, f->max_frame);
 		emit_frame(f, f->buf, f->max_frame, true, emit, ctx);
 	}
 	f->len = 0;
@@ -160,6 +180,12 @@ static const char *do_header(struct octet_framer *f, const char *p, const char *
 
 			for (uint8_t i = 0; i < f->hdr_len; i++)
 				v = v * 10 + (uint32_t)(f->hdr[i] - '0');
+			if (v > f->max_count) {
+				/* Too large to trust: the digits and SP begin a line. */
+				f->framing_errors++;
+				header_to_line(f, emit, ctx);
+				return p;
+			}
 			f->bytes_overhead += f->hdr_len + 1u;
 			f->hdr_len = 0;
 			f->count = v;
@@ -193,6 +219,7 @@ static const char *do_counted(struct octet_framer *f, const char *p, const char 
 			take = (uint32_t)avail;
 		memcpy(f->buf + f->len, p, take);
 		f->len += take;
+		buf_touched(f, f->len);
 		p += take;
 		if (f->len < keep)
 			return p;
@@ -253,8 +280,10 @@ static const char *do_line(struct octet_framer *f, struct scan *s, const char *p
 		emit_frame(f, p, n, cut, emit, ctx);
 	} else {
 		/* n < len only when the stripped CR was the last byte in buf. */
-		if (n > f->len)
+		if (n > f->len) {
 			memcpy(f->buf + f->len, p, n - f->len);
+			buf_touched(f, n);
+		}
 		emit_frame(f, f->buf, n, cut, emit, ctx);
 	}
 	f->len = 0;

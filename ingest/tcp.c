@@ -17,11 +17,21 @@
  *
  * Limits: max_connections per listener (more are accepted and closed at
  * once, counted as refused); a frame is at most max_line bytes (the rest is
- * cut and counted by the framer); idle_timeout closes a connection that sent
+ * cut and counted by the framer); a MSG-LEN above octet_count_cap(max_line)
+ * is a framing error, its line a record, instead of a count that swallows
+ * the messages after it; idle_timeout closes a connection that sent
  * nothing for that long; TCP keepalive finds peers that vanished. A slow
  * sender (a byte a second) only holds its own framer's partial frame.
  * At the end of a connection (close, reset, idle, shutdown) a partial frame
  * becomes a record, cut or not, as the framer's octet_finish says.
+ *
+ * Memory: a connection's framer buffer (max_line bytes) is an anonymous
+ * mapping made at accept and unmapped at close, so its pages exist only
+ * while the connection does, and only as far as a partial frame has
+ * reached into it. Once a second, a connection that received nothing in
+ * that second gives back the pages past its current partial frame. So
+ * connections that held long partial frames leave nothing behind once
+ * they are quiet or gone, whatever max_connections allows.
  */
 #include "core/clock.h"
 #include "ingest/internal.h"
@@ -49,6 +59,7 @@
 /* Descriptors kept free for the HTTP server, state files and new tailed
  * files: a connection whose descriptor would eat into them is refused. */
 #define FD_RESERVE 256
+#define SHRINK_QUIET_MS 1000 /* a connection quiet this long gives back unused buffer pages */
 
 int tcp_open(const struct cfg_listen *a, int *fdp)
 {
@@ -81,6 +92,42 @@ static uint32_t stream_buf_size(const struct ingest *ing)
 	if (n > SBUF_MAX)
 		n = SBUF_MAX;
 	return n & ~4095u;
+}
+
+/* The size of a connection's framer buffer: max_line, in whole pages. */
+static size_t frbuf_size(const struct ingest *ing)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((size_t)ing->p->cfg->max_line + page - 1) / page * page;
+}
+
+/* A framer buffer: pages are committed only as the framer writes them. */
+static char *frbuf_map(const struct ingest *ing)
+{
+	void *p = mmap(NULL, frbuf_size(ing), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void frbuf_unmap(const struct ingest *ing, struct conn *c)
+{
+	if (c->frbuf)
+		munmap(c->frbuf, frbuf_size(ing));
+	c->frbuf = NULL;
+}
+
+/* Give back the pages of c's framer buffer past its partial frame. */
+static void frbuf_shrink(struct conn *c)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t keep = ((size_t)c->fr.len + page - 1) / page * page;
+	size_t used = ((size_t)c->fr.buf_hw + page - 1) / page * page;
+
+	if (used > keep)
+		madvise(c->frbuf + keep, used - keep, MADV_DONTNEED);
+	c->fr.buf_hw = c->fr.len;
 }
 
 int tcp_init(struct ingest *ing)
@@ -129,7 +176,7 @@ void tcp_destroy(struct ingest *ing)
 	for (i = 0; ing->conns && i < ing->nconns_max; i++) {
 		if (ing->conns[i].fd >= 0)
 			close(ing->conns[i].fd);
-		free(ing->conns[i].frbuf);
+		frbuf_unmap(ing, &ing->conns[i]);
 	}
 	bufring_destroy(ing, &ing->stream);
 	free(ing->conns);
@@ -203,7 +250,7 @@ void tcp_on_accept(struct ingest *ing, uint32_t li, int res, uint32_t flags)
 	}
 	ci = ing->conn_free[--ing->nconn_free];
 	c = &ing->conns[ci];
-	if (!c->frbuf && !(c->frbuf = malloc(max_line))) {
+	if (!(c->frbuf = frbuf_map(ing))) {
 		ing->conn_free[ing->nconn_free++] = ci;
 		close(res);
 		stat_add(&l->st->refused, 1);
@@ -214,6 +261,7 @@ void tcp_on_accept(struct ingest *ing, uint32_t li, int res, uint32_t flags)
 	c->armed = c->queued = c->eof = c->cancelled = c->idle = c->held = false;
 	c->last_ms = now_ms();
 	octet_init(&c->fr, c->frbuf, max_line, max_line);
+	c->fr.max_count = octet_count_cap(max_line);
 	if (getpeername(res, (struct sockaddr *)&ss, &slen) == 0)
 		peer_from_sockaddr(&c->peer, (struct sockaddr *)&ss, slen);
 	else
@@ -371,6 +419,7 @@ static void conn_close(struct ingest *ing, uint32_t ci)
 
 	close(c->fd);
 	c->fd = -1;
+	frbuf_unmap(ing, c);
 	if (c->idle)
 		stat_add(&l->st->idle_closed, 1);
 	l->nconns--;
@@ -489,6 +538,8 @@ void tcp_poll(struct ingest *ing, int64_t t)
 		if (timeout && t - c->last_ms >= timeout && !c->held) {
 			c->idle = true;
 			conn_cancel(ing, i);
+		} else if (c->fr.buf_hw > c->fr.len && t - c->last_ms >= SHRINK_QUIET_MS) {
+			frbuf_shrink(c);
 		}
 	}
 }

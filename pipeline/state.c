@@ -336,12 +336,14 @@ int state_save(const char *dir, const char *buf, size_t len)
 	return 0;
 }
 
+/* -EINVAL (logged): path is not a regular file. O_NONBLOCK: opening a FIFO
+ * must not wait for a writer (that hung the start, beyond SIGTERM). */
 static int read_file(const char *path, char **bufp, size_t *lenp)
 {
 	struct stat st;
 	char *buf;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -349,6 +351,14 @@ static int read_file(const char *path, char **bufp, size_t *lenp)
 		rc = -errno;
 		close(fd);
 		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("state: %s: not a regular file (%s)", path,
+			  S_ISFIFO(st.st_mode)	? "a FIFO"
+			  : S_ISDIR(st.st_mode) ? "a directory"
+						: "a device or a socket");
+		close(fd);
+		return -EINVAL;
 	}
 	if ((uint64_t)st.st_size >= STATE_MAX) {
 		close(fd);
@@ -395,8 +405,8 @@ int state_load(const char *dir, struct state *out)
 	if (snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	rc = read_file(path, &buf, &len);
-	if (rc == -ENOENT)
-		return -ENOENT;
+	if (rc == -ENOENT || rc == -EINVAL)
+		return rc; /* -EINVAL: not a regular file, logged */
 	if (rc) {
 		log_error("state: cannot read %s: %s", path, strerror(-rc));
 		return rc;

@@ -2,14 +2,16 @@
 alike: exit 2 and one `FILE:LINE:COL: message` line per problem, pointing at
 the offending text. Positions are found here by searching the config text."""
 
+import http.client
 import json
 import re
+import signal
 import subprocess
 
 import pytest
 
-from conftest import (EXIT_TIMEOUT, LISTEN_RE, WEIR_BIN, assert_no_sanitizer_report, run_weir,
-                      totals)
+from conftest import (DEADLINE, EXIT_TIMEOUT, LISTEN_RE, WEIR_BIN, assert_no_sanitizer_report,
+                      poll, run_weir, totals, yq)
 
 HEAD = "listen: 127.0.0.1:0\nstate_dir: /tmp/weir-e2e-unused\n"
 
@@ -134,6 +136,79 @@ def test_missing_config_file_is_named(tmp_path, cmd):
     assert r.returncode != 0
     assert str(cfg) in r.stderr, r.stderr
     assert not LISTEN_RE.search(r.stderr)
+
+
+# ---------------------------------------------- listen: check and serve agree
+#
+# The top-level `listen:` is parsed and resolved once, when the config is
+# loaded: what `weir check` accepts, `weir serve` binds (a host name
+# included), and what one refuses the other refuses with the same message.
+
+LISTEN_SERVE_RE = re.compile(r"http: listening on http://(\[[^\]]+\]|[^:/]+):(\d+)/")
+
+# (listen value, the address a client reaches it on; None: both refuse it,
+# with the message ending in the third element)
+LISTEN_VALUES = [
+    ("127.0.0.1:0", "127.0.0.1", None),
+    ("localhost:0", "localhost", None),
+    ("[::1]:0", "::1", None),
+    ("*:0", None, "'*' is not a host name or an IP address; use 0.0.0.0 for all IPv4 "
+                  "addresses, [::] for all IPv6 addresses"),
+    ("0:0", None, "'0' is not an IPv4 address in dotted-decimal form, as in 127.0.0.1"),
+    ("127.1:0", None, "'127.1' is not an IPv4 address in dotted-decimal form, as in 127.0.0.1"),
+    ("[127.0.0.1]:0", None, "brackets are only for IPv6 addresses, e.g. [::1]:8080"),
+    ("[fe80::1%nosuchif0]:0", None, "this host has no network interface 'nosuchif0'"),
+    ("localhost:65536", None, "the port must be a number from 0 to 65535"),
+    ("localhost", None, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"),
+]
+
+
+def serve_until_listening(cfg):
+    """Start weir serve on cfg; returns (process, stderr path, match of its
+    'listening on' line), or (process, path, None) if it exited first."""
+    errp = cfg.with_suffix(".stderr")
+    errf = open(errp, "wb")
+    p = subprocess.Popen([WEIR_BIN, "serve", "-c", str(cfg)], stdin=subprocess.DEVNULL,
+                         stdout=errf, stderr=errf)
+    errf.close()
+    poll(lambda: p.poll() is not None or LISTEN_SERVE_RE.search(errp.read_text()))
+    return p, errp, LISTEN_SERVE_RE.search(errp.read_text())
+
+
+@pytest.mark.parametrize("value,reach,why", LISTEN_VALUES, ids=[v[0] for v in LISTEN_VALUES])
+def test_check_and_serve_agree_on_listen(tmp_path, value, reach, why):
+    cfg = tmp_path / "weir.yaml"
+    text = f"listen: {yq(value)}\nstate_dir: {yq(tmp_path / 'state')}\n"
+    cfg.write_text(text)
+    check = run_weir("check", "-c", cfg, timeout=EXIT_TIMEOUT)
+    if reach is None:
+        want = f"{cfg}:1:9: bad 'listen' value '{value}': {why}\n"
+        assert check.returncode == 2 and check.stderr == want, (check.returncode, check.stderr)
+        serve = run_weir("serve", "-c", cfg, timeout=EXIT_TIMEOUT)
+        assert serve.returncode == 2 and serve.stderr == want, (serve.returncode, serve.stderr)
+        return
+    assert check.returncode == 0, check.stderr
+    p, errp, m = serve_until_listening(cfg)
+    try:
+        assert m, f"weir serve did not listen on {value!r}:\n{errp.read_text()}"
+        conn = http.client.HTTPConnection(reach, int(m.group(2)), timeout=DEADLINE)
+        try:
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().status == 200
+        finally:
+            conn.close()
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise
+    err = errp.read_text()
+    assert_no_sanitizer_report(err)
+    assert rc == 0 and "stopped cleanly" in err, (rc, err)
 
 
 # ------------------------------------------- every error of a config in one run

@@ -74,21 +74,16 @@ def test_datagram_edge_cases_are_single_records(weir, tmp_path):
     assert src["bytes_discarded"] == len(msgs[-1]) - 1024
 
 
-def test_udp_flood_received_plus_dropped_equals_sent(weir, tmp_path):
-    """A flood of 1,000,000 datagrams as fast as one sender can go. Drops
-    are allowed (UDP cannot push back) but must all be counted: the kernel's
-    (SO_RXQ_OVFL) and weir's own."""
-    port = free_udp_port()
-    d = weir.start(sources=[{"name": "sys", "listen": f"udp://127.0.0.1:{port}"}],
-                   rules=[{"name": "any", "match": "^"}, {"name": "odd", "match": "[13579]$"}])
-    n = 1_000_000 if not SANITIZER else 200_000
-    payloads = [b"<134>Nov 21 07:00:00 host app[1]: flood message %d" % i for i in range(1000)]
+def flood_until_counted(d, port, payloads, n):
+    """Send n datagrams (cycling through payloads) as fast as one sender
+    can, then markers, slowly, until received + dropped_full +
+    dropped_kernel accounts for every datagram sent (SO_RXQ_OVFL arrives
+    with the next datagram received after a drop). Returns (the source,
+    datagrams sent)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         dst = ("127.0.0.1", port)
         for i in range(n):
-            s.sendto(payloads[i % 1000], dst)
-        # SO_RXQ_OVFL arrives with the next datagram received after a drop:
-        # send markers slowly until one is counted, so every drop is reported.
+            s.sendto(payloads[i % len(payloads)], dst)
         marks = 0
 
         def marker_seen():
@@ -100,15 +95,77 @@ def test_udp_flood_received_plus_dropped_equals_sent(weir, tmp_path):
             return src["received"] + src["dropped_full"] + src["dropped_kernel"] == n + marks \
                 and src
         src = poll(marker_seen)
-    assert src, syslog_source(d)
-    # one sending host: its top_peers entry carries every weir-side drop
-    peer = poll(lambda: (lambda p: p if p and p[0]["messages"] == src["received"] else None)(
+    assert src, (syslog_source(d), n + marks)
+    return src, n + marks
+
+
+def test_udp_flood_received_plus_dropped_equals_sent(weir, tmp_path):
+    """A flood of 1,000,000 datagrams as fast as one sender can go. Drops
+    are allowed (UDP cannot push back) but must all be counted: the kernel's
+    (SO_RXQ_OVFL) and weir's own; received counts exactly the records kept."""
+    port = free_udp_port()
+    d = weir.start(sources=[{"name": "sys", "listen": f"udp://127.0.0.1:{port}"}],
+                   rules=[{"name": "any", "match": "^"}, {"name": "odd", "match": "[13579]$"}])
+    n = 1_000_000 if not SANITIZER else 200_000
+    payloads = [b"<134>Nov 21 07:00:00 host app[1]: flood message %d" % i for i in range(1000)]
+    src, sent = flood_until_counted(d, port, payloads, n)
+    assert_received_is_what_weir_kept(d, src)
+    print(f"flood: sent {sent}, received {src['received']}, dropped by the kernel "
+          f"{src['dropped_kernel']}, by weir {src['dropped_full']}")
+
+
+def assert_received_is_what_weir_kept(d, src):
+    """After a flood from one sender (127.0.0.1): received is exactly the
+    records weir counts (lines, ingest records, the listener's received),
+    and the sender's top_peers entry counts every datagram weir got from it
+    (received + dropped_full) and carries every weir-side drop."""
+    li = src["listeners"][0]
+    assert li["received"] == src["received"] and li["dropped_full"] == src["dropped_full"], li
+    snap = d.poll_snapshot(lambda s: s["ingest"]["records"] >= src["received"])
+    assert snap["ingest"]["records"] == src["received"]
+    d.hold_snapshot(lambda s: s["ingest"]["records"] == src["received"], 0.5)
+    assert d.source("sys")["lines"] == src["received"]
+    got = src["received"] + src["dropped_full"]
+    # top_peers is published about once a second: poll for its final count
+    peer = poll(lambda: (lambda p: p if p and p[0]["messages"] >= got else None)(
         d.source("sys")["listeners"][0]["top_peers"]))
-    assert peer[0]["peer"] == "127.0.0.1" and peer[0]["dropped"] == src["dropped_full"]
-    received = src["received"] - src["dropped_full"]
-    snap = d.poll_snapshot(lambda s: s["ingest"]["records"] == received)
-    assert snap["ingest"]["records"] == received
-    print(f"flood: sent {n + marks}, received {src['received']}, dropped by the kernel "
+    assert peer and peer[0]["peer"] == "127.0.0.1", peer
+    assert peer[0]["messages"] == got and peer[0]["dropped"] == src["dropped_full"], (peer, src)
+
+
+# Rules slow enough that one worker falls behind a flood of long datagrams,
+# so that weir itself has to drop (dropped_full), not only the kernel.
+SLOW_RULES = [
+    {"name": "any", "match": "^"},
+    {"name": "alternation",
+     "match": r"(host[0-3]|app\[[0-9]*5\]).*(a|b|c|d|e|f)[0-9]{1,2}/c.*took (1|2|3)[0-9][0-9]ms"},
+    {"name": "caseless", "match": r"HOST[12].*USER[0-9]*9[0-9] REQ", "caseless": True},
+    {"name": "repeat", "match": r"((req|path|status) [0-9a-z/]+ .*){3}took [0-9]*[13579]ms$"},
+]
+
+
+def test_udp_drops_by_weir_are_not_received(weir, tmp_path):
+    """A flood of long datagrams (14.7 KB, a handful fill a 64 KiB batch)
+    into one worker with slow rules, so that weir drops datagrams itself
+    (dropped_full > 0): those are not in `received`, which counts exactly
+    the records weir keeps, so received + dropped_full + dropped_kernel ==
+    sent; the sender's top_peers entry counts every datagram weir got from
+    it and the dropped ones."""
+    port = free_udp_port()
+    d = weir.start(sources=[{"name": "sys", "listen": f"udp://127.0.0.1:{port}"}],
+                   rules=SLOW_RULES, workers=1, batch_size="64KiB", max_line="16KiB")
+    n = 20_000 if not SANITIZER else 5_000
+    payloads = [(b"<134>Nov 21 07:00:00 host%d app[%d]: " % (i % 4, i % 97)) +
+                b" ".join(b"user%d req %d path /%s%d/c status %d took %dms"
+                          % (i % 1000, j, b"abcdefgh"[j % 8:j % 8 + 1], i % 13,
+                             200 + j % 4 * 100, (i + j) % 977) for j in range(300))
+                for i in range(100)]
+    assert max(map(len, payloads)) < 16 << 10
+    src, sent = flood_until_counted(d, port, payloads, n)
+    assert src["dropped_full"] > 0, f"weir dropped nothing; the test proves nothing: {src}"
+    assert src["lines_truncated"] == 0, src
+    assert_received_is_what_weir_kept(d, src)
+    print(f"flood: sent {sent}, received {src['received']}, dropped by the kernel "
           f"{src['dropped_kernel']}, by weir {src['dropped_full']}")
 
 

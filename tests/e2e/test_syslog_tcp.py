@@ -48,6 +48,14 @@ def octet(msg):
     return b"%d %s" % (len(msg), msg)
 
 
+def with_fake_frames(size, fill, at=2000):
+    """A message of exactly size bytes, "<13>" and fill bytes, with what
+    looks like more frames (an LF, a MSG-LEN, lines) after `at` of them: a
+    framer that loses count of it makes records of those."""
+    msg = b"<13>" + fill * at + b"\n5 <13>x\n<13>fake frame\n"
+    return msg + fill * (size - len(msg))
+
+
 def send_split(sock, data, rng, max_chunk, pause=0.001):
     """Write data in chunks of 1..max_chunk bytes with a short pause after
     each, so that weir reads it in pieces split anywhere (inside a MSG-LEN,
@@ -292,9 +300,7 @@ def test_oversized_frames_are_cut_and_framing_stays_in_sync(weir):
     max_line = 1024
     port = free_tcp_port()
     url = tcp_url("127.0.0.1", port)
-    fake = b"\n5 <13>x\n<13>fake frame\n"
-    big_octet = b"<13>" + b"a" * 2000 + fake
-    big_octet += b"a" * (5000 - len(big_octet))
+    big_octet = with_fake_frames(5000, b"a")
     big_line = b"<13>" + b"b" * 4996
     assert len(big_octet) == len(big_line) == 5000
     stream = [
@@ -327,6 +333,63 @@ def test_oversized_frames_are_cut_and_framing_stays_in_sync(weir):
     src = d.source("sys")
     assert src["lines_truncated"] == 2
     assert src["bytes_discarded"] == 2 * (5000 - max_line)
+
+
+def test_bogus_octet_count_does_not_swallow_the_messages_after_it(weir):
+    """With the default max_line (64 KiB), one garbage 8-digit MSG-LEN
+    ("12345678 ", 12 MB) on a connection is a framing error, not a frame:
+    its line is one record, and the 10,000 messages sent after it on the
+    same connection (octet-counted and LF-framed) are each a record, with
+    nothing truncated or discarded."""
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+    bogus = b"12345678 <13>bogus count"
+    msgs = [b"<13>after %d" % i for i in range(10_000)]
+    rules = [{"name": "any", "match": "^"},
+             {"name": "bogus", "match": hs_exact(bogus)},
+             {"name": "after", "match": "^<13>after [0-9]+$"}]
+    d = start_tcp(weir, url, rules)
+    data = bogus + b"\n" + b"".join(octet(m) if i % 2 else m + b"\n" for i, m in enumerate(msgs))
+    with connect(port) as s:
+        send_split(s, data, random.Random(5), 65536, pause=0)
+        wait_exact(d, [bogus] + msgs, rules)
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["received"] == 1 + len(msgs) and li["framing_errors"] == 1, li
+    assert li["truncated"] == 0, li
+    src = d.source("sys")
+    assert src["lines_truncated"] == 0 and src["bytes_discarded"] == 0, src
+
+
+def test_octet_count_cap_is_twice_max_line_and_at_least_64k(weir):
+    """With max_line 1 KiB the cap on MSG-LEN is 64 KiB (OCTET_COUNT_FLOOR):
+    a frame of exactly 65,536 octets is a frame (cut to 1 KiB, its rest
+    skipped by count, so the fake headers inside it are no frames); a
+    MSG-LEN of 65,537 is a framing error, its line one record, and framing
+    stays in step for the frames after both."""
+    max_line = 1024
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+    at_cap = with_fake_frames(65536, b"a", at=3000)
+    stream = [
+        (octet(at_cap), b"<13>" + b"a" * (max_line - 4)),
+        (b"<13>between\n", b"<13>between"),
+        (b"65537 <13>over the cap\n", b"65537 <13>over the cap"),
+        (octet(b"<13>after one"), b"<13>after one"),
+        (b"999999999 <13>nine digits\n", b"999999999 <13>nine digits"),
+        (b"<13>after two\n", b"<13>after two"),
+    ]
+    records = [rec for _, rec in stream]
+    rules = [{"name": "any", "match": "^"}, {"name": "fake", "match": "fake|<13>x"},
+             *exact_rules(records)]
+    d = start_tcp(weir, url, rules, max_line="1KiB")
+    with connect(port) as s:
+        send_split(s, b"".join(w for w, _ in stream), random.Random(6), 4096, pause=0)
+        wait_exact(d, records, rules)
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["received"] == len(records) and li["framing_errors"] == 2, li
+    assert li["truncated"] == 1, li
+    src = d.source("sys")
+    assert src["lines_truncated"] == 1 and src["bytes_discarded"] == 65536 - max_line, src
 
 
 def test_thousand_concurrent_connections(weir, nofile):
@@ -574,6 +637,122 @@ def test_idle_timeout_closes_silent_connections_only(weir):
     wait_exact(d, active_msgs + [b"<13>idle partial"], rules)
     li = poll_listener(d, url, lambda li: li["connections"] == 0)
     assert li["idle_closed"] == 1 and li["accepted"] == 2, li
+
+
+def test_idle_peers_are_closed_and_free_their_slots_for_others(weir):
+    """With max_connections 20 and idle_timeout 2s, 20 peers that connect,
+    send half a frame (or nothing) and go silent fill the listener: a 21st
+    sender is refused. Within the timeout (and the once-a-second check)
+    weir closes all 20 (idle_closed == 20, each sees EOF, each half frame
+    becomes a record), and a new sender is then served and counted."""
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+    partials = [b"<13>idle %d" % i for i in range(10)]
+    rules = [{"name": "any", "match": "^"}, *exact_rules(partials + [b"<13>late"])]
+    d = start_tcp(weir, url, rules, max_connections=20, idle_timeout="2s")
+    idle = [connect(port) for _ in range(20)]
+    try:
+        for s, msg in zip(idle, partials):
+            s.sendall(msg)
+        li = poll_listener(d, url, lambda li: li["connections"] == 20)
+        assert li["accepted"] == 20, li
+        with connect(port) as refused:
+            assert_closed_by_weir(refused)
+        li = poll_listener(d, url, lambda li: li["refused"] == 1)
+        assert li["refused"] == 1, li
+        for s in idle:
+            assert_closed_by_weir(s)
+        li = poll_listener(d, url, lambda li: li["connections"] == 0)
+        assert li["idle_closed"] == 20 and li["connections"] == 0, li
+        wait_exact(d, partials, rules)
+        with connect(port) as late:
+            late.sendall(b"<13>late\n")
+            wait_exact(d, partials + [b"<13>late"], rules)
+    finally:
+        for s in idle:
+            s.close()
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["accepted"] == 21 and li["refused"] == 1 and li["idle_closed"] == 20, li
+
+
+def vm_rss_kib(pid):
+    """The resident set of process pid (VmRSS of /proc/PID/status), in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+@pytest.mark.skipif("thread" in SANITIZER, reason="under TSan the RSS is mostly its shadow "
+                    "memory, which it keeps for memory weir gave back")
+def test_connections_give_their_frame_buffers_back(weir, nofile):
+    """1,000 connections each send a frame of 60,000 bytes without its
+    trailer, so weir holds it in the connection's buffer: weir's RSS grows
+    by about those 60 MB. Then each sends its LF: the frames become
+    records, and within a few seconds the RSS is back within 16 MB of where
+    it was before, with the connections still open and quiet. Then each
+    sends another such partial frame (RSS grows again) and closes: the
+    frames become records and the RSS is back again. (The baseline is taken
+    after the same volume of records went through one connection, so
+    batches and scratch are already touched.)"""
+    n_conns, size = 1000, 60_000
+    port = free_tcp_port()
+    url = tcp_url("127.0.0.1", port)
+
+    def record(kind, i):
+        head = b"<13>%s %d " % (kind, i)
+        return head + b"x" * (size - len(head))
+
+    def rss():
+        return vm_rss_kib(d.proc.pid)
+
+    def rss_within(limit_kib, timeout=DEADLINE):
+        return poll(lambda: rss() - base < limit_kib and rss(), timeout)
+
+    rules = [{"name": "any", "match": "^"},
+             {"name": "warm", "match": "^<13>warm [0-9]+ x+$"},
+             {"name": "one", "match": "^<13>one [0-9]+ x+$"},
+             {"name": "two", "match": "^<13>two [0-9]+ x+$"}]
+    d = start_tcp(weir, url, rules)
+    warm = [record(b"warm", i) for i in range(n_conns)]
+    with connect(port) as s:
+        s.sendall(b"".join(m + b"\n" for m in warm))
+        wait_exact(d, warm, rules)
+    time.sleep(1)
+    base = rss()
+
+    ones = [record(b"one", i) for i in range(n_conns)]
+    twos = [record(b"two", i) for i in range(n_conns)]
+    conns = []
+    try:
+        for msg in ones:
+            conns.append(connect(port))
+            conns[-1].sendall(msg)
+        grown = poll(lambda: rss() - base > 40 << 10 and rss())
+        assert grown, f"RSS {rss()} KiB, {base} KiB before: the partial frames are not " \
+            "held (the test measures nothing)"
+        for s in conns:
+            s.sendall(b"\n")
+        wait_exact(d, warm + ones, rules)
+        shrunk = rss_within(16 << 10, timeout=10)
+        assert shrunk, f"RSS {rss()} KiB with the connections open and quiet, {base} KiB " \
+            f"before, {grown} KiB while they held partial frames"
+        for s, msg in zip(conns, twos):
+            s.sendall(msg)
+        grown2 = poll(lambda: rss() - base > 40 << 10 and rss())
+        assert grown2, f"RSS {rss()} KiB, {base} KiB before: the partial frames are not held"
+    finally:
+        for s in conns:
+            s.close()
+    wait_exact(d, warm + ones + twos, rules)
+    li = poll_listener(d, url, lambda li: li["connections"] == 0)
+    assert li["received"] == 3 * n_conns and li["truncated"] == 0, li
+    after = rss_within(16 << 10, timeout=10)
+    assert after, f"RSS {rss()} KiB after the connections closed, {base} KiB before them, " \
+        f"{grown2} KiB while open"
+    print(f"RSS: {base} KiB before, {grown} KiB with the partial frames, {shrunk} KiB once "
+          f"they completed, {grown2} KiB with new ones, {after} KiB after the close")
 
 
 def test_reset_by_the_client_is_counted_and_keeps_its_partial_frame(weir):

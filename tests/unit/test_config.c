@@ -12,10 +12,14 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Load yaml that must be valid; fails the test with the errors otherwise. */
@@ -302,6 +306,23 @@ Test(config, syslog_sources_take_tcp_udp_unix_and_connection_limits)
 	cr_expect_eq(cfg->sources[1].max_connections, 4096);
 	cr_expect_eq(cfg->sources[1].idle_timeout_s, 0);
 	cr_expect_eq(cfg->sources[2].format, CFG_FORMAT_SYSLOG);
+	cfg_free(cfg);
+}
+
+Test(config, idle_timeout_defaults_to_5m_and_0_still_means_never)
+{
+	struct cfg *cfg = load_ok("sources:\n"
+				  "  - {name: s, type: syslog, listen: 'tcp://127.0.0.1:5514'}\n"
+				  "  - {name: t, type: syslog, listen: 'tcp://127.0.0.1:5515',\n"
+				  "     idle_timeout: 0}\n"
+				  "  - {name: u, type: syslog, listen: 'tcp://127.0.0.1:5516',\n"
+				  "     idle_timeout: 1h}\n");
+
+	cr_assert_eq(cfg->nsources, 3);
+	cr_expect_eq(cfg->sources[0].idle_timeout_s, 300, "the default");
+	cr_expect_eq(cfg->sources[0].idle_timeout_s, CFG_IDLE_TIMEOUT_DEFAULT_S);
+	cr_expect_eq(cfg->sources[1].idle_timeout_s, 0, "0 set explicitly: never");
+	cr_expect_eq(cfg->sources[2].idle_timeout_s, 3600);
 	cfg_free(cfg);
 }
 
@@ -1081,30 +1102,44 @@ struct listen_case {
 	char value[32]; /* written double-quoted */
 	char host[16];	/* "": must be rejected */
 	int port;
-	char why[64]; /* rejected: the end of the message */
+	char why[128]; /* rejected: the end of the message */
+	char addr[48]; /* accepted: the address it resolves to, numeric ("": not checked) */
 };
+
+#define NOT_HOST                                                                                   \
+	" is not a host name or an IP address; use 0.0.0.0 for all IPv4 addresses, [::] for all "  \
+	"IPv6 addresses"
+#define NOT_QUAD " is not an IPv4 address in dotted-decimal form, as in 127.0.0.1"
 
 ParameterizedTestParameters(config, listen_values)
 {
 	static struct listen_case cases[] = {
-	    {"127.0.0.1:8080", "127.0.0.1", 8080, ""},
-	    {"0.0.0.0:0", "0.0.0.0", 0, ""},
-	    {"localhost:65535", "localhost", 65535, ""},
-	    {"[::1]:8080", "::1", 8080, ""},
-	    {"[::]:80", "::", 80, ""},
-	    {"[fe80::1%eth0]:9000", "fe80::1%eth0", 9000, ""},
-	    {"8080", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"},
-	    {"::1:8080", "", 0, "an IPv6 address must be in brackets, e.g. [::1]:8080"},
-	    {":8080", "", 0, "the host is empty; use 0.0.0.0 for all IPv4 addresses"},
-	    {"[]:8080", "", 0, "the host is empty; use 0.0.0.0 for all IPv4 addresses"},
-	    {"h:65536", "", 0, "the port must be a number from 0 to 65535"},
-	    {"h:-1", "", 0, "the port must be a number from 0 to 65535"},
-	    {"h:", "", 0, "the port must be a number from 0 to 65535"},
-	    {"h:80x", "", 0, "the port must be a number from 0 to 65535"},
-	    {"h:99999999999999999999999", "", 0, "the port must be a number from 0 to 65535"},
-	    {"[::1]8080", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"},
-	    {"[::1", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080"},
-	    {"a b:80", "", 0, "the host must not contain spaces, '/', '[' or ']'"},
+	    {"127.0.0.1:8080", "127.0.0.1", 8080, "", "127.0.0.1"},
+	    {"0.0.0.0:0", "0.0.0.0", 0, "", "0.0.0.0"},
+	    {"localhost:65535", "localhost", 65535, "", ""},
+	    {"[::1]:8080", "::1", 8080, "", "::1"},
+	    {"[::]:80", "::", 80, "", "::"},
+	    {"[fe80::1%lo]:9000", "fe80::1%lo", 9000, "", "fe80::1%lo"},
+	    {"*:8080", "", 0, "'*'" NOT_HOST, ""},
+	    {"web_1!:80", "", 0, "'web_1!'" NOT_HOST, ""},
+	    {"0:0", "", 0, "'0'" NOT_QUAD, ""},
+	    {"127.1:8080", "", 0, "'127.1'" NOT_QUAD, ""},
+	    {"0x7f.1:8080", "", 0, "'0x7f.1'" NOT_QUAD, ""},
+	    {"[127.0.0.1]:80", "", 0, "brackets are only for IPv6 addresses, e.g. [::1]:8080", ""},
+	    {"[::1x]:80", "", 0, "'::1x' is not an IPv6 address", ""},
+	    {"[fe80::1%nosuchif0]:80", "", 0, "this host has no network interface 'nosuchif0'", ""},
+	    {"8080", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080", ""},
+	    {"::1:8080", "", 0, "an IPv6 address must be in brackets, e.g. [::1]:8080", ""},
+	    {":8080", "", 0, "the host is empty; use 0.0.0.0 for all IPv4 addresses", ""},
+	    {"[]:8080", "", 0, "the host is empty; use 0.0.0.0 for all IPv4 addresses", ""},
+	    {"h:65536", "", 0, "the port must be a number from 0 to 65535", ""},
+	    {"h:-1", "", 0, "the port must be a number from 0 to 65535", ""},
+	    {"h:", "", 0, "the port must be a number from 0 to 65535", ""},
+	    {"h:80x", "", 0, "the port must be a number from 0 to 65535", ""},
+	    {"h:99999999999999999999999", "", 0, "the port must be a number from 0 to 65535", ""},
+	    {"[::1]8080", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080", ""},
+	    {"[::1", "", 0, "expected HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080", ""},
+	    {"a b:80", "", 0, "the host must not contain spaces, '/', '[' or ']'", ""},
 	};
 
 	return cr_make_param_array(struct listen_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -1120,9 +1155,19 @@ ParameterizedTest(struct listen_case *c, config, listen_values)
 	snprintf(yaml, sizeof(yaml), "listen: \"%s\"\n", c->value);
 	rc = cfg_load_string("t.yaml", yaml, strlen(yaml), &cfg, &errs);
 	if (c->host[0]) {
+		char addr[64], port[8];
+
 		cr_assert_eq(rc, 0, "%s: %s", c->value, errs);
 		cr_expect_str_eq(cfg->listen_host, c->host);
 		cr_expect_eq(cfg->listen_port, c->port);
+		/* What the HTTP server binds, resolved at load. */
+		cr_assert_eq(getnameinfo((const struct sockaddr *)&cfg->listen_addr,
+					 cfg->listen_addrlen, addr, sizeof(addr), port,
+					 sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV),
+			     0);
+		cr_expect_eq(strtol(port, NULL, 10), c->port);
+		if (c->addr[0])
+			cr_expect_str_eq(addr, c->addr);
 	} else {
 		cr_assert_eq(rc, -EINVAL, "%s accepted", c->value);
 		snprintf(want, sizeof(want), "t.yaml:1:9: bad 'listen' value '%s': %s\n", c->value,
@@ -1131,6 +1176,38 @@ ParameterizedTest(struct listen_case *c, config, listen_values)
 	}
 	cfg_free(cfg);
 	free(errs);
+}
+
+Test(config, listen_host_name_resolves_at_load)
+{
+	struct cfg *cfg = load_ok("listen: localhost:8080\n");
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&cfg->listen_addr;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&cfg->listen_addr;
+
+	cr_assert(cfg->listen_addr.ss_family == AF_INET || cfg->listen_addr.ss_family == AF_INET6);
+	if (cfg->listen_addr.ss_family == AF_INET) {
+		cr_expect_eq(cfg->listen_addrlen, sizeof(*a4));
+		cr_expect_eq(ntohl(a4->sin_addr.s_addr) >> 24, 127,
+			     "localhost is a loopback address");
+		cr_expect_eq(ntohs(a4->sin_port), 8080);
+	} else {
+		cr_expect_eq(cfg->listen_addrlen, sizeof(*a6));
+		cr_expect(IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr));
+		cr_expect_eq(ntohs(a6->sin6_port), 8080);
+	}
+	cfg_free(cfg);
+}
+
+Test(config, default_listen_is_resolved_too)
+{
+	struct cfg *cfg = load_ok("windows: [10s]\n");
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)&cfg->listen_addr;
+
+	cr_assert_eq(cfg->listen_addr.ss_family, AF_INET);
+	cr_expect_eq(cfg->listen_addrlen, sizeof(*a4));
+	cr_expect_eq(ntohl(a4->sin_addr.s_addr), INADDR_LOOPBACK);
+	cr_expect_eq(ntohs(a4->sin_port), 8080);
+	cfg_free(cfg);
 }
 
 Test(config, unquoted_ipv6_listen_is_a_yaml_error)
@@ -1253,6 +1330,29 @@ Test(config, missing_file_is_enoent_naming_the_file)
 	cr_expect_str_eq(errs, "/nonexistent/weir-test.yaml: cannot read: No such file or "
 			       "directory\n");
 	free(errs);
+}
+
+Test(config, fifo_or_directory_is_refused_without_waiting)
+{
+	char dir[] = "/tmp/test_config.XXXXXX", fifo[64], want[128];
+	struct cfg *cfg = (struct cfg *)1;
+	char *errs = NULL;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/weir.yaml", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	/* No writer: a blocking open would wait here for ever. */
+	cr_expect_eq(cfg_load_file(fifo, &cfg, &errs), -EINVAL);
+	cr_expect_null(cfg);
+	snprintf(want, sizeof(want), "%s: not a regular file (a FIFO)\n", fifo);
+	cr_expect_str_eq(errs, want);
+	free(errs);
+	cr_expect_eq(cfg_load_file(dir, &cfg, &errs), -EINVAL);
+	snprintf(want, sizeof(want), "%s: not a regular file (a directory)\n", dir);
+	cr_expect_str_eq(errs, want);
+	free(errs);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 Test(config, file_errors_name_the_path)

@@ -103,6 +103,7 @@ struct opts {
 	uint32_t max_frame;
 	bool no_nul_trailer;
 	bool skip_leading_sp;
+	uint32_t max_count; /* 0: octet_init's default (OCTET_COUNT_MAX) */
 };
 
 struct harness {
@@ -118,6 +119,8 @@ static void h_init(struct harness *h, const struct opts *o, struct frames *out)
 	cr_assert_eq(octet_init(&h->f, h->buf, o->max_frame, o->max_frame), 0);
 	h->f.nul_trailer = !o->no_nul_trailer;
 	h->f.skip_leading_sp = o->skip_leading_sp;
+	if (o->max_count)
+		h->f.max_count = o->max_count;
 	h->out = out;
 }
 
@@ -433,6 +436,20 @@ static void dump_frames(const char *id, const struct frames *fs)
 			fs->v[i].truncated ? " (truncated)" : "", (int)fs->v[i].len, fs->v[i].p);
 }
 
+/* Are got and sum what entry d lists? If not, says so (and shows got). */
+static bool deviation_holds(const char *id, const struct deviation *d, const struct frames *got,
+			    const struct counters *sum)
+{
+	if (same_as_deviation(d, got) && sum->framing_errors == d->framing_errors)
+		return true;
+	dump_frames(id, got);
+	cr_expect_fail("%s: listed frames or framing_errors (%llu, listed %llu) differ from "
+		       "weir's",
+		       id, (unsigned long long)sum->framing_errors,
+		       (unsigned long long)d->framing_errors);
+	return false;
+}
+
 /*
  * The expectations a case carries besides expected_frames, for cases not on
  * the allow-list. Returns false (and says why) when one does not hold or is
@@ -485,40 +502,75 @@ static bool check_other_expectations(json_t *c, const char *id, const struct byt
 	return true;
 }
 
-Test(octet_cases, shared_rfc6587_cases_frame_alike_in_any_chunking)
-{
-	char path[4096];
-	FILE *fp;
-	char *line = NULL;
-	size_t cap = 0, ncases = 0, nmatch = 0, nallowed = 0, seen_dev = 0;
+/* One case of the shared file: its JSON, options and input streams. */
+struct scase {
+	json_t *c;
+	const char *id;
+	struct opts o;
+	struct bytes conns[16];
+	size_t nconn, maxlen; /* streams, and the longest one's length */
+};
 
-	snprintf(path, sizeof(path), "%s/%s", testdata_dir(), CASES_FILE);
+static FILE *cases_open(char *path, size_t cap)
+{
+	FILE *fp;
+
+	snprintf(path, cap, "%s/%s", testdata_dir(), CASES_FILE);
 	fp = fopen(path, "r");
 	if (!fp)
 		cr_assert_fail("shared test data not found: %s (set WEIR_TESTDATA, or put "
 			       "../shared/testdata beside the repository and run from its root)",
 			       path);
+	return fp;
+}
+
+/* Parses case number n (1-based, for messages) of path from line into sc. */
+static void scase_load(struct scase *sc, const char *line, const char *path, size_t n)
+{
+	json_error_t err;
+
+	sc->c = json_loads(line, 0, &err);
+	cr_assert_not_null(sc->c, "%s:%zu: %s", path, n, err.text);
+	sc->id = json_string_value(json_object_get(sc->c, "id"));
+	cr_assert_not_null(sc->id);
+	sc->o = case_opts(sc->c);
+	sc->nconn = case_streams(sc->c, sc->conns, 16);
+	sc->maxlen = 0;
+	for (size_t i = 0; i < sc->nconn; i++)
+		sc->maxlen = sc->conns[i].n > sc->maxlen ? sc->conns[i].n : sc->maxlen;
+}
+
+static void scase_free(struct scase *sc)
+{
+	for (size_t i = 0; i < sc->nconn; i++)
+		free(sc->conns[i].p);
+	json_decref(sc->c);
+	memset(sc, 0, sizeof(*sc));
+}
+
+Test(octet_cases, shared_rfc6587_cases_frame_alike_in_any_chunking)
+{
+	char path[4096];
+	FILE *fp = cases_open(path, sizeof(path));
+	char *line = NULL;
+	size_t cap = 0, ncases = 0, nmatch = 0, nallowed = 0, seen_dev = 0;
+
 	while (getline(&line, &cap, fp) > 0) {
-		json_error_t err;
-		json_t *c = json_loads(line, 0, &err);
-		struct bytes conns[16];
-		size_t nconn, maxlen = 0;
+		struct scase sc;
 		struct frames whole = {0};
 		struct counters wsum;
-		const char *id;
 		const struct deviation *dev;
 		json_t *exp_frames, *chunks;
 		const char *end;
 		bool ok = true;
 
-		cr_assert_not_null(c, "%s:%zu: %s", path, ncases + 1, err.text);
-		ncases++;
-		id = json_string_value(json_object_get(c, "id"));
-		cr_assert_not_null(id);
-		struct opts o = case_opts(c);
-		nconn = case_streams(c, conns, 16);
-		for (size_t i = 0; i < nconn; i++)
-			maxlen = conns[i].n > maxlen ? conns[i].n : maxlen;
+		scase_load(&sc, line, path, ++ncases);
+		json_t *c = sc.c;
+		const char *id = sc.id;
+		struct opts o = sc.o;
+		struct bytes *conns = sc.conns;
+		size_t nconn = sc.nconn, maxlen = sc.maxlen;
+
 		chunks = json_object_get(c, "chunks_b64");
 		dev = find_deviation(id);
 		seen_dev += dev != NULL;
@@ -554,13 +606,7 @@ Test(octet_cases, shared_rfc6587_cases_frame_alike_in_any_chunking)
 		}
 		exp_frames = json_object_get(c, "expected_frames");
 		if (dev) {
-			if (!same_as_deviation(dev, &whole) ||
-			    wsum.framing_errors != dev->framing_errors) {
-				dump_frames(id, &whole);
-				cr_expect_fail("%s: allow-listed frames or framing_errors (%llu, "
-					       "listed %llu) differ from weir's",
-					       id, (unsigned long long)wsum.framing_errors,
-					       (unsigned long long)dev->framing_errors);
+			if (!deviation_holds(id, dev, &whole, &wsum)) {
 				ok = false;
 			} else if (json_is_array(exp_frames) &&
 				   same_as_expected_frames(exp_frames, &whole, id)) {
@@ -588,9 +634,7 @@ Test(octet_cases, shared_rfc6587_cases_frame_alike_in_any_chunking)
 			: dev ? "allow-listed (weir's frames checked)"
 			      : "as upstream");
 		frames_free(&whole);
-		for (size_t i = 0; i < nconn; i++)
-			free(conns[i].p);
-		json_decref(c);
+		scase_free(&sc);
 	}
 	free(line);
 	fclose(fp);
@@ -600,6 +644,81 @@ Test(octet_cases, shared_rfc6587_cases_frame_alike_in_any_chunking)
 		     CASES_EXPECTED);
 	cr_expect_eq(seen_dev, sizeof(deviations) / sizeof(deviations[0]),
 		     "an allow-list entry names a case that is not in the file");
+}
+
+/*
+ * The cases again with the MSG-LEN cap weir's listeners use
+ * (octet_count_cap(max_frame)): every case frames as without the cap, but
+ * for those listed here, whose MSG-LEN is above the cap. Chunking must not
+ * matter either.
+ */
+static const struct deviation capped[] = {
+    {"syslogng-auto-initial-too-long",
+     "MSG-LEN 100,000,000 is above the cap (64 KiB): a framing error, and the line is one "
+     "record (as syslog-ng, which reports an error; without the cap it swallowed the stream)",
+     1,
+     1,
+     {WF("100000000 too long", false)}},
+};
+
+Test(octet_cases, shared_rfc6587_cases_with_the_listeners_count_cap)
+{
+	char path[4096];
+	FILE *fp = cases_open(path, sizeof(path));
+	char *line = NULL;
+	size_t cap = 0, ncases = 0, seen = 0;
+
+	while (getline(&line, &cap, fp) > 0) {
+		struct scase sc;
+		struct frames free_fs = {0}, capped_fs = {0};
+		struct counters free_sum, capped_sum;
+		const struct deviation *dev = NULL;
+
+		scase_load(&sc, line, path, ++ncases);
+		const char *id = sc.id;
+		struct opts o = sc.o;
+		struct bytes *conns = sc.conns;
+		size_t nconn = sc.nconn, maxlen = sc.maxlen;
+
+		for (size_t i = 0; i < sizeof(capped) / sizeof(capped[0]); i++)
+			if (!strcmp(capped[i].id, id))
+				dev = &capped[i];
+		seen += dev != NULL;
+
+		run_case(&o, conns, nconn, M_WHOLE, 0, NULL, &free_fs, &free_sum);
+		o.max_count = octet_count_cap(o.max_frame);
+		run_case(&o, conns, nconn, M_WHOLE, 0, NULL, &capped_fs, &capped_sum);
+		for (int m = M_BYTES; m <= M_SPLIT; m++) {
+			for (size_t pos = 0; pos < (m == M_SPLIT ? maxlen + 1 : 1); pos++) {
+				struct frames fs = {0};
+				struct counters sum;
+
+				run_case(&o, conns, nconn, (enum mode)m, pos, NULL, &fs, &sum);
+				cr_expect(frames_equal(&fs, &capped_fs) &&
+					      !memcmp(&sum, &capped_sum, sizeof(sum)),
+					  "%s: capped, mode %d split %zu differs from whole", id, m,
+					  pos);
+				frames_free(&fs);
+			}
+		}
+		if (dev) {
+			deviation_holds(id, dev, &capped_fs, &capped_sum);
+			cr_expect(!frames_equal(&free_fs, &capped_fs),
+				  "%s: stale entry: the cap changes nothing", id);
+		} else {
+			cr_expect(frames_equal(&free_fs, &capped_fs) &&
+				      !memcmp(&free_sum, &capped_sum, sizeof(free_sum)),
+				  "%s: the cap changed the frames", id);
+		}
+		frames_free(&free_fs);
+		frames_free(&capped_fs);
+		scase_free(&sc);
+	}
+	free(line);
+	fclose(fp);
+	cr_expect_eq(ncases, CASES_EXPECTED);
+	cr_expect_eq(seen, sizeof(capped) / sizeof(capped[0]),
+		     "a capped entry names a case that is not in the file");
 }
 
 /* ---- hand-written cases --------------------------------------------- */
@@ -717,6 +836,43 @@ Test(octet, oversized_counted_frame_is_cut_and_rest_skipped_by_count)
 	cr_assert_eq(c.bytes_overhead, 3 + 2 + 1);
 	cr_assert_eq(c.bytes_in, c.bytes_framed + c.bytes_overhead + c.bytes_discarded);
 	frames_free(&fs);
+}
+
+Test(octet, count_above_max_count_is_a_framing_error_and_resyncs_as_a_line)
+{
+	struct opts o = {.max_frame = 8, .max_count = 16};
+	struct frames fs = {0};
+	struct counters c;
+
+	/* 16 is the cap: cut and skipped by count. 17 and a bogus 8-digit
+	 * count are framing errors whose lines (cut at max_frame) are frames;
+	 * the frames after each parse. */
+	frame_all_ways(&o,
+		       S("16 0123456789abcdef<1>a\n17 <1>b\n<1>c\n12345678 <1>d\n"
+			 "2 ok12345678 x\n3 end"),
+		       &fs, &c);
+	EXPECT(&fs, "~01234567", "<1>a", "17 <1>b", "<1>c", "~12345678", "ok", "~12345678", "end");
+	cr_assert_eq(c.framing_errors, 3);
+	cr_assert_eq(c.truncated, 3);
+	cr_assert_eq(c.bytes_discarded, 8 + 5 + 2); /* "89abcdef", " <1>d", " x" */
+	frames_free(&fs);
+}
+
+Test(octet, count_cap_is_twice_max_frame_and_at_least_64k)
+{
+	struct octet_framer f;
+	char buf[4];
+
+	cr_assert_eq(octet_init(&f, buf, 4, 4), 0);
+	cr_assert_eq(f.max_count, OCTET_COUNT_MAX, "octet_init keeps every 9-digit MSG-LEN");
+	cr_assert_eq(octet_count_cap(1), 65536);
+	cr_assert_eq(octet_count_cap(1024), 65536);
+	cr_assert_eq(octet_count_cap(32768), 65536);
+	cr_assert_eq(octet_count_cap(32769), 65538);
+	cr_assert_eq(octet_count_cap(65536), 131072);
+	cr_assert_eq(octet_count_cap(1u << 20), 2u << 20);
+	cr_assert_eq(octet_count_cap(OCTET_COUNT_MAX), OCTET_COUNT_MAX);
+	cr_assert_eq(octet_count_cap(UINT32_MAX), OCTET_COUNT_MAX);
 }
 
 Test(octet, counted_frame_of_exactly_max_frame_is_whole)
@@ -930,6 +1086,31 @@ Test(octet, whole_frames_in_a_chunk_are_zero_copy)
 	cr_assert_eq(sn.p[2], buf); /* the partial one was copied */
 }
 
+Test(octet, buf_hw_marks_how_far_the_buffer_was_written)
+{
+	struct octet_framer f;
+	char buf[16];
+	struct frames fs = {0};
+
+	cr_assert_eq(octet_init(&f, buf, sizeof(buf), sizeof(buf)), 0);
+	octet_feed(&f, S("3 abc<1>x\n"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 0, "whole frames are not copied");
+	octet_feed(&f, S("<1>abcd"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 7);
+	octet_feed(&f, S("ef\n"), collect, &fs);
+	cr_assert_eq(f.len, 0);
+	cr_assert_eq(f.buf_hw, 9, "the completed frame was copied whole");
+	f.buf_hw = 0; /* the caller gave the pages back */
+	octet_feed(&f, S("20 0123456789"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 10);
+	octet_feed(&f, S("abcdefghijXYZ"), collect, &fs);
+	cr_assert_eq(f.buf_hw, 16, "cut at max_frame");
+	cr_assert_eq(f.len, 3);
+	octet_finish(&f, collect, &fs);
+	EXPECT(&fs, "abc", "<1>x", "<1>abcdef", "~0123456789abcdef", "XYZ");
+	frames_free(&fs);
+}
+
 /* ---- random bytes in random chunks ---------------------------------- */
 
 static uint64_t rng_next(uint64_t *s)
@@ -958,8 +1139,9 @@ static void digest_frame(void *ctx, const char *p, uint32_t len, bool truncated)
 }
 
 /* Feeds s in chunks from the generator (0: whole); returns the digest. */
-static struct digest feed_random_chunks(const char *s, size_t n, uint32_t max_frame, uint64_t seed,
-					size_t maxchunk, struct counters *c)
+static struct digest feed_random_chunks_capped(const char *s, size_t n, uint32_t max_frame,
+					       uint32_t max_count, uint64_t seed, size_t maxchunk,
+					       struct counters *c)
 {
 	struct octet_framer f;
 	char *buf = malloc(max_frame);
@@ -967,6 +1149,8 @@ static struct digest feed_random_chunks(const char *s, size_t n, uint32_t max_fr
 
 	cr_assert_not_null(buf);
 	cr_assert_eq(octet_init(&f, buf, max_frame, max_frame), 0);
+	if (max_count)
+		f.max_count = max_count;
 	for (size_t i = 0; i < n;) {
 		size_t k = maxchunk ? 1 + rng_next(&seed) % maxchunk : n;
 
@@ -987,6 +1171,12 @@ static struct digest feed_random_chunks(const char *s, size_t n, uint32_t max_fr
 	counters_add(c, &f);
 	free(buf);
 	return d;
+}
+
+static struct digest feed_random_chunks(const char *s, size_t n, uint32_t max_frame, uint64_t seed,
+					size_t maxchunk, struct counters *c)
+{
+	return feed_random_chunks_capped(s, n, max_frame, 0, seed, maxchunk, c);
 }
 
 /* 1 MB of bytes: uniform, or drawn from framing syntax so that headers,
@@ -1026,6 +1216,35 @@ Test(octet, one_mb_of_random_bytes_in_random_chunks_is_accounted_for)
 				     c0.bytes_framed + c0.bytes_overhead + c0.bytes_discarded);
 			cr_assert_gt(c0.frames, 0);
 		}
+	}
+	free(s);
+}
+
+Test(octet, random_bytes_with_a_count_cap_frame_alike_in_any_chunks)
+{
+	size_t n = 1 << 20;
+	char *s = malloc(n);
+	static const uint32_t maxes[][2] = {{7, 20}, {64, 100}, {4096, 9000}};
+
+	cr_assert_not_null(s);
+	random_stream(s, n, 43, true);
+	for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+		struct counters c0, c1, c2, free_c;
+		struct digest d0 =
+		    feed_random_chunks_capped(s, n, maxes[m][0], maxes[m][1], 0, 0, &c0);
+		struct digest d1 =
+		    feed_random_chunks_capped(s, n, maxes[m][0], maxes[m][1], 11 + m, 9000, &c1);
+		struct digest d2 =
+		    feed_random_chunks_capped(s, n, maxes[m][0], maxes[m][1], 17 + m, 3, &c2);
+
+		cr_assert_eq(d0.h, d1.h, "max=%u cap=%u: frames differ by chunking", maxes[m][0],
+			     maxes[m][1]);
+		cr_assert_eq(d0.h, d2.h);
+		cr_assert_eq(memcmp(&c0, &c1, sizeof(c0)), 0);
+		cr_assert_eq(memcmp(&c0, &c2, sizeof(c0)), 0);
+		/* The cap turns counts above it into errors. */
+		feed_random_chunks(s, n, maxes[m][0], 0, 0, &free_c);
+		cr_assert_gt(c0.framing_errors, free_c.framing_errors);
 	}
 	free(s);
 }

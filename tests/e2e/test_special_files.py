@@ -58,7 +58,8 @@ def test_reload_with_an_include_that_is_a_fifo_is_refused(weir, tmp_path):
     SIGTERM waited for it)."""
     log = tmp_path / "in.log"
     log.write_text("error one\n")
-    d = weir.start(sources=[dict(name="s", path=log)], rules=[dict(name="err", match="error")])
+    d = weir.start(sources=[dict(name="s", path=log)], rules=[dict(name="err", match="error")],
+                   http="{unauthenticated_writes: true}")
     d.poll_snapshot(lambda s: totals(s).get("err") == 1)
     fifo = tmp_path / "more.yaml"
     os.mkfifo(fifo)

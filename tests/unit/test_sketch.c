@@ -689,6 +689,26 @@ Test(topk, decode_rejects_every_corrupt_buffer)
 	topk_free(&b);
 }
 
+/* The bound (U) is at most total / k, so never above the total: a table
+ * that says otherwise is corrupt, even an empty one (found by fuzz_persist,
+ * seed tests/fuzz/seeds/persist/topk-bound-above-total). */
+Test(topk, decode_rejects_a_bound_above_the_total)
+{
+	uint8_t buf[32] = "WTK\1";
+	struct topk t;
+
+	buf[4] = 4;  /* k */
+	buf[20] = 5; /* bound; n and total 0 */
+	reseal(buf, sizeof(buf));
+	cr_assert_eq(topk_init(&t, 4), 0);
+	cr_assert_eq(topk_decode(&t, buf, sizeof(buf)), -EBADMSG);
+	buf[12] = 5; /* total */
+	reseal(buf, sizeof(buf));
+	cr_assert_eq(topk_decode(&t, buf, sizeof(buf)), 0);
+	cr_assert_eq(topk_bound(&t), 5);
+	topk_free(&t);
+}
+
 /* topk_encode()'s bytes of t into buf; returns the length. */
 static size_t encoded(const struct topk *t, uint8_t *buf, size_t cap)
 {

@@ -7,10 +7,10 @@
 #include "http/series.h"
 
 #include "http/internal.h"
+#include "http/query.h"
 #include "http/reply.h"
 
 #include "aggregate/aggregator.h"
-#include "config/config.h"
 #include "core/strbuf.h"
 
 #include <errno.h>
@@ -46,7 +46,7 @@ static int duration_arg(struct MHD_Connection *c, const char *name, uint32_t def
 	*out = def;
 	if (!v)
 		return 0;
-	if (cfg_parse_duration(v, out) || !*out) {
+	if (http_duration_parse(v, out)) {
 		snprintf(msg, sizeof(msg), "bad %s: %.40s (a duration such as 10s, 5m, 1h)", name,
 			 v);
 		*ret = http_send_error(c, MHD_HTTP_BAD_REQUEST, msg);

@@ -1,9 +1,12 @@
 # weir - build, test, benchmark, install.
 #   make run      install missing packages, build, start weir on its demo config
-#   make test     install missing packages, build, run every test suite
+#   make test     install missing packages, build, run every test suite,
+#                 replay every fuzz seed (ASan+UBSan) and fuzz each target 20 s
 #   make bench    benchmarks (see tests/bench/README.md)
 #   make lint     clang-format, floors, include circles, banned calls
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (60) each (see tests/fuzz/README.md)
+#   make fuzz-short  the same for FUZZ_SHORT_SECONDS (20) each, as make test does
+#   make replay   every fuzz target built by gcc without libFuzzer, run over its seeds
 #   make SANITIZER=address,undefined | thread   sanitizer builds (in build/<name>/)
 #   V=1           show commands
 
@@ -68,7 +71,8 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 
 PY := /usr/bin/python3
 
-.PHONY: all deps run test unit e2e check-all asan tsan bench fuzz install uninstall deb clean lint format
+.PHONY: all deps run test unit e2e check-all asan tsan bench fuzz fuzz-short replay install \
+	uninstall deb clean lint format
 all: $(B)/weir
 
 deps:
@@ -106,14 +110,17 @@ run:
 	$(Q)$(MAKE) --no-print-directory all
 	$(B)/weir serve
 
-# The whole test suite: release build, then ASan+UBSan, then TSan.
+# The whole test suite: release build, then every fuzz target for
+# FUZZ_SHORT_SECONDS (once: it builds its own ASan+UBSan library), then
+# ASan+UBSan (which also replays every fuzz seed), then TSan.
 test:
 	@scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory check-all
+	$(Q)$(MAKE) --no-print-directory fuzz-short
 	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined check-all
 	$(Q)$(MAKE) --no-print-directory SANITIZER=thread check-all
-	@echo "make test: all suites passed (release, asan+ubsan, tsan)"
+	@echo "make test: all suites passed (release, fuzz, asan+ubsan with seed replay, tsan)"
 
 asan:
 	@scripts/deps.sh test
@@ -122,7 +129,12 @@ tsan:
 	@scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory SANITIZER=thread check-all
 
+# The ASan+UBSan build replays the fuzz seeds first (a second or two).
+ifneq ($(findstring address,$(SANITIZER)),)
+check-all: replay unit e2e
+else
 check-all: unit e2e
+endif
 
 SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:halt_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -224,6 +236,44 @@ fuzz:
 	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n)))
 	@echo "make fuzz: $(words $(FUZZ_NAMES)) fuzzer(s), $(FUZZ_SECONDS) s each, no crash"
 
+# make fuzz-short: make fuzz for FUZZ_SHORT_SECONDS each (make test's run).
+FUZZ_SHORT_SECONDS ?= 20
+fuzz-short:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
+
+# make replay: each fuzz target built by $(CC) with -DWEIR_FUZZ_REPLAY (a
+# main() from tests/fuzz/replay.h, no libFuzzer) against this build's
+# library, run over every seed: tests/fuzz/seeds/X/ and the inputs of
+# FUZZ_JSONL_X. A target without seeds fails. make test runs it in the
+# ASan+UBSan build; the log of each is $(B)/fuzz-replay/fuzz_X.log.
+RP          := $(B)/fuzz-replay
+REPLAY_BINS := $(FUZZ_NAMES:%=$(RP)/fuzz_%)
+
+$(RP)/fuzz_%: tests/fuzz/fuzz_%.c $(B)/libweir.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC [replay] $<")
+	$(Q)$(CC) $(CFLAGS) -DWEIR_FUZZ_REPLAY $(LDFLAGS) -o $@ $< $(B)/libweir.a $(LDLIBS)
+
+define replay_run
+	$(if $(FUZZ_JSONL_$(1)),$(Q)rm -rf $(RP)/seeds/$(1) && \
+		$(PY) -c "$$FUZZ_SEED_PY" $(FUZZ_JSONL_$(1)) $(RP)/seeds/$(1) >/dev/null)
+	$(Q)n=$$(find tests/fuzz/seeds/$(1) $(RP)/seeds/$(1) -type f 2>/dev/null | wc -l); \
+	if [ "$$n" = 0 ]; then \
+		echo "make replay: fuzz_$(1) has no seeds (add some in tests/fuzz/seeds/$(1)/)"; exit 1; \
+	fi; \
+	if find tests/fuzz/seeds/$(1) $(RP)/seeds/$(1) -type f 2>/dev/null | sort | \
+		$(SAN_ENV) xargs $(RP)/fuzz_$(1) >$(RP)/fuzz_$(1).log 2>&1; then \
+		echo "== replay fuzz_$(1): $$n inputs, no crash"; \
+	else \
+		tail -n 40 $(RP)/fuzz_$(1).log; \
+		echo "make replay: fuzz_$(1) failed (log: $(RP)/fuzz_$(1).log)"; exit 1; \
+	fi
+
+endef
+
+replay: $(REPLAY_BINS)
+	$(foreach n,$(FUZZ_NAMES),$(call replay_run,$(n)))
+
 RULE_PACKS := $(sort $(wildcard packaging/rules/*.yaml))
 
 install: $(B)/weir
@@ -249,4 +299,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(B)/app/main.d $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(B)/app/main.d $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d) $(REPLAY_BINS:=.d)

@@ -16,6 +16,10 @@
  * Pane sketches are written as the dense sketch they merge into, in its
  * compact encoding. The state file around it carries the CRC; the sketch
  * encodings carry their own too.
+ *
+ * Decoding trusts nothing: every length and count is checked against the
+ * bytes left and against the structure it fills (the tiers' shape, the
+ * rules' sketches, STATE_SEC_MAX for seconds) before it is used.
  */
 #include "aggregate/aggcore.h"
 
@@ -26,6 +30,7 @@
 #include "config/config.h"
 #include "core/le.h"
 #include "core/strbuf.h"
+#include "pipeline/state.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -360,6 +365,12 @@ static void get_sks(struct le_reader *r, struct sk_in *in)
 	in->hll = get_span(r, &in->hll_len);
 }
 
+/* A second (or a pane index) a checkpoint may hold: see STATE_SEC_MAX. */
+static bool sec_ok(int64_t sec)
+{
+	return sec >= -STATE_SEC_MAX && sec <= STATE_SEC_MAX;
+}
+
 static int find_rule(const char *const *names, uint32_t n, const unsigned char *name, size_t len)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -396,8 +407,12 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 	c->late = get_v(&r);
 	c->too_old = get_v(&r);
 	c->future = get_v(&r);
+	if (!r.bad && c->max_sec != INT64_MIN && !sec_ok(c->max_sec)) {
+		what = "newest second out of range";
+		goto bad;
+	}
 	n = get_v(&r);
-	if (r.bad || n > (uint64_t)(r.end - r.p) / 8)
+	if (r.bad || n > (uint64_t)(r.end - r.p) / 8) /* a rule takes more than 8 bytes */
 		goto bad;
 	map = malloc(sizeof(*map) * (n + 1));
 	same = calloc(n + 1, sizeof(*same));
@@ -451,10 +466,22 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 			uint32_t s = (uint32_t)(m < 0 ? m + t->nslots : m);
 			uint64_t nz, nc;
 
-			if (r.bad || t->slot_idx[s] != INT64_MIN)
-				goto bad; /* two panes for one slot */
+			if (r.bad)
+				goto bad;
+			if (!sec_ok(idx)) {
+				what = "pane index out of range";
+				goto bad;
+			}
+			if (t->slot_idx[s] != INT64_MIN) {
+				what = "two panes for one slot";
+				goto bad;
+			}
 			t->slot_idx[s] = idx;
 			nz = get_v(&r);
+			if (!r.bad && nz > n) {
+				what = "more pane counts than rules";
+				goto bad;
+			}
 			for (uint64_t z = 0; z < nz && !r.bad; z++) {
 				uint64_t rule = get_v(&r), cnt = get_v(&r);
 
@@ -465,6 +492,10 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 					    cnt;
 			}
 			nc = get_v(&r);
+			if (!r.bad && nc > n) {
+				what = "more pane cells than rules";
+				goto bad;
+			}
 			for (uint64_t z = 0; z < nc && !r.bad; z++) {
 				uint64_t rule = get_v(&r);
 				struct tier_cell tmp = {0}, *cl = &tmp;
@@ -479,20 +510,30 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 					goto bad;
 				if (!same[rule] || !t->cells[map[rule]])
 					continue;
+				if ((in.dds && !(ts->want[map[rule]] & TIERS_VALUE)) ||
+				    (in.hll && !(ts->want[map[rule]] & TIERS_DISTINCT)) ||
+				    (in.top && !(ts->want[map[rule]] & TIERS_TOP))) {
+					what = "a pane sketch its rule does not keep";
+					goto bad;
+				}
 				cl = &t->cells[map[rule]][s];
 				cl->vn = tmp.vn;
 				cl->vsum = tmp.vsum;
 				cl->vmin = tmp.vmin;
 				cl->vmax = tmp.vmax;
 				if (in.dds && i < TIERS_SKETCHED) {
-					if (dds_decode(dd, in.dds, in.dds_len))
+					if (dds_decode(dd, in.dds, in.dds_len)) {
+						what = "a pane's sketch is corrupt";
 						goto bad;
+					}
 					if (pdds_from_dds(&cl->dds, dd))
 						goto oom;
 				}
 				if (in.hll && i < TIERS_SKETCHED) {
-					if (hll_decode(hh, in.hll, in.hll_len))
+					if (hll_decode(hh, in.hll, in.hll_len)) {
+						what = "a pane's sketch is corrupt";
 						goto bad;
+					}
 					if (phll_from_hll(&cl->hll, hh))
 						goto oom;
 				}
@@ -504,8 +545,10 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 						cl->top = NULL;
 						goto oom;
 					}
-					if (topk_decode(cl->top, in.top, in.top_len))
+					if (topk_decode(cl->top, in.top, in.top_len)) {
+						what = "a pane's sketch is corrupt";
 						goto bad;
+					}
 				}
 			}
 		}

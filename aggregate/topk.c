@@ -524,7 +524,8 @@ static int decode_check(const uint8_t *in, size_t len)
 	n = le_get32(in + 8);
 	total = le_get64(in + 12);
 	bound = le_get64(in + 20);
-	if (k < 1 || k > TOPK_K_MAX || n > k)
+	/* the bound is at most total / k (see topk.h), empty table or not */
+	if (k < 1 || k > TOPK_K_MAX || n > k || bound > total)
 		return -EBADMSG;
 	for (i = 0; i < n; i++) {
 		if (body - off < ENTRY_FIXED)

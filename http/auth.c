@@ -24,6 +24,7 @@
 
 #include "http/internal.h"
 #include "http/origin.h"
+#include "http/query.h"
 #include "http/reply.h"
 
 #include <errno.h>
@@ -53,15 +54,10 @@ static unsigned auth_status(const struct http_server *h, struct MHD_Connection *
 	if (!h->token || access == HTTP_ACCESS_OPEN ||
 	    (access == HTTP_ACCESS_READ && !h->auth_reads))
 		return 0;
-	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!v || strncasecmp(v, "Bearer ", 7))
+	v = http_bearer_parse(
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), &n);
+	if (!v)
 		return MHD_HTTP_UNAUTHORIZED;
-	v += 7;
-	while (*v == ' ')
-		v++;
-	n = strlen(v);
-	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
-		n--;
 	return token_equal(v, n, h->token, h->token_len) ? 0 : MHD_HTTP_FORBIDDEN;
 }
 

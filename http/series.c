@@ -7,10 +7,10 @@
 #include "http/series.h"
 
 #include "http/internal.h"
+#include "http/query.h"
 #include "http/reply.h"
 
 #include "aggregate/aggregator.h"
-#include "config/config.h"
 #include "core/strbuf.h"
 
 #include <errno.h>
@@ -58,7 +58,7 @@ static int duration_arg(struct MHD_Connection *c, const char *name, uint32_t def
 	*out = def;
 	if (!v)
 		return 0;
-	if (cfg_parse_duration(v, out) || !*out || *out > max_s) {
+	if (http_duration_parse(v, out) || *out > max_s) {
 		cfg_format_duration(max_s, max, sizeof(max));
 		snprintf(msg, sizeof(msg),
 			 "bad %s: %.40s (a duration from 1s to %s%s, such as 10s, 5m, 1h)", name, v,

@@ -6,6 +6,7 @@
 #include "http/slice.h"
 
 #include "http/internal.h"
+#include "http/query.h"
 #include "http/reply.h"
 
 #include "aggregate/snapshot.h"
@@ -14,7 +15,6 @@
 #include "core/strbuf.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Rule r's object in s->json, less its trailing comma. */
@@ -58,15 +58,13 @@ static int window_arg(const struct http_windows *hw, struct MHD_Connection *c, i
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "window");
 	struct strbuf msg = {0};
-	uint32_t secs;
 	char dur[16];
+	int found;
 
 	if (!v)
 		return def;
-	if (!cfg_parse_duration(v, &secs))
-		for (uint32_t w = 0; w < hw->n; w++)
-			if (hw->secs[w] == secs)
-				return (int)w;
+	if ((found = http_window_parse(hw->secs, hw->n, v)) >= 0)
+		return found;
 	strbuf_printf(&msg, "bad window: %.40s (configured:", v);
 	for (uint32_t w = 0; w < hw->n; w++) {
 		cfg_format_duration(hw->secs[w], dur, sizeof(dur));
@@ -145,13 +143,12 @@ static int k_arg(struct MHD_Connection *c, unsigned long def, unsigned long *k,
 		 enum MHD_Result *ret)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "k");
-	char msg[200], *end;
+	char msg[200];
 
 	*k = def;
 	if (!v)
 		return 0;
-	*k = strtoul(v, &end, 10);
-	if (!*v || *end || *k < 1 || *k > 1000 || v[0] == '-') {
+	if (http_k_parse(v, k)) {
 		snprintf(msg, sizeof(msg), "bad k: %.40s (a number from 1 to the rule's top_k)", v);
 		*ret = http_send_error(c, MHD_HTTP_BAD_REQUEST, msg);
 		return -1;

@@ -36,6 +36,8 @@
  */
 #include "http/sse.h"
 
+#include "http/query.h"
+
 #include "aggregate/snapshot.h"
 #include "core/log.h"
 
@@ -386,22 +388,6 @@ static void *notifier(void *arg)
 	return NULL;
 }
 
-/* Last-Event-ID: a decimal seq. false if it is not one. */
-static bool parse_id(const char *v, uint64_t *out)
-{
-	uint64_t n = 0;
-
-	if (!v || !*v)
-		return false;
-	for (; *v; v++) {
-		if (*v < '0' || *v > '9' || n > (UINT64_MAX - 9) / 10)
-			return false;
-		n = n * 10 + (uint64_t)(*v - '0');
-	}
-	*out = n;
-	return true;
-}
-
 /* Under mu: how far st is behind - the ticks not yet handed to MHD, then
  * the bytes the kernel holds that its client has not taken. */
 static void lag_of(const struct sse *m, const struct sse_stream *st, uint64_t *ticks, int *queued)
@@ -479,7 +465,7 @@ int sse_open(struct sse *m, struct MHD_Connection *c, struct MHD_Response **out,
 	st->m = m;
 	st->c = c;
 	st->last_ms = mono_ms();
-	if (parse_id(last, &id)) {
+	if (http_event_id_parse(last, &id)) {
 		struct snapshot *s = snap_store_acquire(m->store);
 
 		/* An id beyond the latest is another run's: start over. */

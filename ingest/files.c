@@ -240,7 +240,9 @@ static void error_state(struct ingest *ing, struct file *f, int err)
 static void fingerprint(int fd, uint64_t size, uint32_t want, uint64_t *fp, uint32_t *fp_len)
 {
 	char buf[STATE_FP_MAX];
-	uint32_t n = size < want ? (uint32_t)size : want;
+	/* want may be a saved fp_len: never past buf (a longer one then differs) */
+	uint32_t cap = want < sizeof(buf) ? want : (uint32_t)sizeof(buf);
+	uint32_t n = size < cap ? (uint32_t)size : cap;
 	ssize_t got = n ? pread(fd, buf, n, 0) : 0;
 
 	if (got < 0)

@@ -416,10 +416,10 @@ size_t pat_db_warnings(const struct pat_db *db, const struct cfg *cfg, struct st
 		strbuf_printf(out,
 			      "%s:%d:%d: warning: rule '%s': the group at offset %zu repeats "
 			      "something that repeats (like (a+)+): its captures can backtrack "
-			      "exponentially on long lines; PCRE2 gives up after %u steps and the "
-			      "rule counts match_limit_hits\n",
+			      "exponentially on long lines; PCRE2 gives up after %u steps plus %u "
+			      "per byte and the rule counts match_limit_hits\n",
 			      r->match_pos.file, r->match_pos.line, r->match_pos.col, r->name, at,
-			      PAT_MATCH_LIMIT);
+			      PAT_MATCH_LIMIT, PAT_MATCH_PER_BYTE);
 		n++;
 	}
 	return n;

@@ -145,11 +145,13 @@ enum pat_obs {
 			     field (or whose value: was no number); counted, not kept */
 };
 
-/* PCRE2 stops a capture match after this many steps (match limit) or this
- * deep a backtracking (depth limit, KiB): a regex such as (a+)+b on a long
- * line would otherwise take milliseconds to seconds per record. */
+/* PCRE2 stops a capture match after PAT_MATCH_LIMIT steps plus
+ * PAT_MATCH_PER_BYTE per byte of the record (its match and depth limits):
+ * a regex such as (a+)+b takes exponential time and would otherwise spend
+ * milliseconds to seconds per record, while a linear one (even a lazy .+?
+ * that retries the rest at every byte of a 60 KB line) stays far below. */
 #define PAT_MATCH_LIMIT 100000u
-#define PAT_DEPTH_LIMIT 1000u
+#define PAT_MATCH_PER_BYTE 64u
 
 /* Rules whose captures run without PCRE2's JIT (it failed or is not
  * available, e.g. under MemoryDenyWriteExecute): slower, still correct. */

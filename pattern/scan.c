@@ -70,8 +70,6 @@ int pat_scanner_new(const struct pat_db *db, struct pat_scanner **out)
 		if (!s->md || !s->mctx || !s->jit)
 			goto err;
 		pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
-		pcre2_set_match_limit(s->mctx, PAT_MATCH_LIMIT);
-		pcre2_set_depth_limit(s->mctx, PAT_DEPTH_LIMIT);
 	}
 	*out = s;
 	return 0;
@@ -300,8 +298,14 @@ static inline __attribute__((always_inline)) void rule_hit_t(struct match_ctx *x
 		x->f->ncap = 0;
 		if (r->re) {
 			int64_t t0 = mono_ns();
-			int rc = pcre2_jit_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md,
-						 s->mctx);
+			uint64_t want = PAT_MATCH_LIMIT + (uint64_t)rlen * PAT_MATCH_PER_BYTE;
+			uint32_t limit = want > UINT32_MAX ? UINT32_MAX : (uint32_t)want;
+			int rc;
+
+			pcre2_set_match_limit(s->mctx, limit);
+			pcre2_set_depth_limit(s->mctx, limit);
+			rc = pcre2_jit_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md,
+					     s->mctx);
 
 			if (rc == PCRE2_ERROR_JIT_BADOPTION)
 				rc = pcre2_match(r->re, (PCRE2_SPTR)x->f->rec, rlen, 0, 0, s->md,

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,73 +147,153 @@ int state_encode(const struct state *st, char **buf, size_t *len)
 
 /* --- decoding --- */
 
-static char *get_str(struct le_reader *r)
+/* The payload's reader and the first reason it failed. */
+struct dec {
+	struct le_reader r;
+	char why[120];
+};
+
+/* Mark the payload bad, keeping the first reason. */
+__attribute__((format(printf, 2, 3))) static void dec_fail(struct dec *d, const char *fmt, ...)
 {
-	uint32_t n = (uint32_t)le_read(r, 4);
+	va_list ap;
+
+	if (!d->r.bad) {
+		va_start(ap, fmt);
+		vsnprintf(d->why, sizeof(d->why), fmt, ap);
+		va_end(ap);
+	}
+	d->r.bad = true;
+}
+
+/* A string: its length checked against STATE_STR_MAX and the bytes left
+ * before anything is allocated. what names it in the reason. */
+static char *get_str(struct dec *d, const char *what, uint32_t i)
+{
+	uint32_t n = (uint32_t)le_read(&d->r, 4);
 	char *s;
 
-	if (r->bad || (size_t)(r->end - r->p) < n) {
-		r->bad = true;
+	if (d->r.bad)
+		return NULL;
+	if (n > STATE_STR_MAX) {
+		dec_fail(d, "%s %u: length %u (at most %u)", what, i, n, STATE_STR_MAX);
+		return NULL;
+	}
+	if ((size_t)(d->r.end - d->r.p) < n) {
+		dec_fail(d, "%s %u: length %u runs past the end", what, i, n);
+		return NULL;
+	}
+	if (memchr(d->r.p, '\0', n)) {
+		dec_fail(d, "%s %u holds a NUL byte", what, i);
 		return NULL;
 	}
 	s = malloc((size_t)n + 1);
 	if (!s) {
-		r->bad = true;
+		dec_fail(d, "out of memory");
 		return NULL;
 	}
-	memcpy(s, r->p, n);
+	memcpy(s, d->r.p, n);
 	s[n] = '\0';
-	r->p += n;
+	d->r.p += n;
 	return s;
 }
 
 /* A count read from the file, checked against the bytes left (each item
  * takes at least min_item bytes), so a corrupt count cannot make us
  * allocate without bound. */
-static uint32_t get_count(struct le_reader *r, size_t min_item)
+static uint32_t get_count(struct dec *d, size_t min_item, const char *what)
 {
-	uint32_t n = (uint32_t)le_read(r, 4);
+	uint32_t n = (uint32_t)le_read(&d->r, 4);
 
-	if (!r->bad && min_item && (size_t)(r->end - r->p) / min_item < n)
-		r->bad = true;
-	return r->bad ? 0 : n;
+	if (!d->r.bad && min_item && (size_t)(d->r.end - d->r.p) / min_item < n)
+		dec_fail(d, "%u %s do not fit in the %zu bytes left", n, what,
+			 (size_t)(d->r.end - d->r.p));
+	return d->r.bad ? 0 : n;
 }
 
 /* Version 1's aggregates: totals and the per-second history. */
-static void decode_v1_agg(struct le_reader *r, struct state_agg *a)
+static void decode_v1_agg(struct dec *d, struct state_agg *a)
 {
+	struct le_reader *r = &d->r;
 	uint32_t i, k;
 
-	a->nrules = get_count(r, 12);
+	a->nrules = get_count(d, 12, "rules");
 	a->rule_names = calloc(a->nrules + 1, sizeof(char *));
 	a->totals = calloc(a->nrules + 1, sizeof(uint64_t));
 	if (!a->rule_names || !a->totals)
-		r->bad = true;
+		dec_fail(d, "out of memory");
 	for (i = 0; !r->bad && i < a->nrules; i++) {
-		a->rule_names[i] = get_str(r);
+		a->rule_names[i] = get_str(d, "rule name", i);
 		a->totals[i] = le_read(r, 8);
 	}
 	a->records = le_read(r, 8);
 	a->expired = le_read(r, 8);
-	a->nsecs = get_count(r, 8 + (size_t)a->nrules * 8);
+	a->nsecs = get_count(d, 8 + (size_t)a->nrules * 8, "seconds");
 	if (!r->bad) {
 		a->secs = calloc(a->nsecs + 1, sizeof(int64_t));
 		a->counts = calloc((size_t)a->nsecs * a->nrules + 1, sizeof(uint64_t));
 		if (!a->secs || !a->counts)
-			r->bad = true;
+			dec_fail(d, "out of memory");
 	}
 	for (i = 0; !r->bad && i < a->nsecs; i++) {
 		a->secs[i] = (int64_t)le_read(r, 8);
+		if (!r->bad && (a->secs[i] > STATE_SEC_MAX || a->secs[i] < -STATE_SEC_MAX))
+			dec_fail(d, "second %u: %lld is out of range", i, (long long)a->secs[i]);
 		for (k = 0; k < a->nrules; k++)
 			a->counts[(size_t)i * a->nrules + k] = le_read(r, 8);
 	}
 }
 
+/* Version 2's aggregates: a blob for aggregate/persist.c. */
+static void decode_blob(struct dec *d, struct state_agg *a)
+{
+	uint64_t n = le_read(&d->r, 8);
+
+	if (d->r.bad)
+		return;
+	if ((uint64_t)(d->r.end - d->r.p) < n) {
+		dec_fail(d, "aggregates of %llu bytes run past the end", (unsigned long long)n);
+		return;
+	}
+	if (!(a->blob = malloc(n ? n : 1))) {
+		dec_fail(d, "out of memory");
+		return;
+	}
+	memcpy(a->blob, d->r.p, n);
+	a->blob_len = n;
+	d->r.p += n;
+}
+
+/* One file entry, each value checked before ingest relies on it: the
+ * fingerprint covers at most STATE_FP_MAX bytes (ingest reads that many
+ * into a buffer of that size), and only flag bit 0 exists. */
+static void decode_file(struct dec *d, uint32_t i, struct state_file *f)
+{
+	uint32_t flags;
+
+	f->source = get_str(d, "file source", i);
+	f->path = get_str(d, "file path", i);
+	f->dev = le_read(&d->r, 8);
+	f->ino = le_read(&d->r, 8);
+	f->offset = le_read(&d->r, 8);
+	f->fp = le_read(&d->r, 8);
+	f->fp_len = (uint32_t)le_read(&d->r, 4);
+	flags = (uint32_t)le_read(&d->r, 4);
+	f->discarding = flags & 1;
+	if (d->r.bad)
+		return;
+	if (f->fp_len > STATE_FP_MAX)
+		dec_fail(d, "file %u: fingerprint length %u (at most %u)", i, f->fp_len,
+			 STATE_FP_MAX);
+	else if (flags > 1)
+		dec_fail(d, "file %u: unknown flags 0x%x", i, flags);
+}
+
 int state_decode(const char *buf, size_t len, struct state *out, char *why, size_t whylen)
 {
 	const unsigned char *u = (const unsigned char *)buf;
-	struct le_reader r;
-	struct state_agg *a = &out->agg;
+	struct dec d = {.why = ""};
+	struct le_reader *r = &d.r;
 	uint64_t plen;
 	uint32_t version, crc, i;
 
@@ -222,10 +303,10 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 			 len);
 		return -EBADMSG;
 	}
-	r = (struct le_reader){u + 8, u + len, false};
-	version = (uint32_t)le_read(&r, 4);
-	le_read(&r, 4);
-	plen = le_read(&r, 8);
+	*r = (struct le_reader){u + 8, u + len, false};
+	version = (uint32_t)le_read(r, 4);
+	le_read(r, 4);
+	plen = le_read(r, 8);
 	if (version != STATE_VERSION && version != 1) {
 		snprintf(why, whylen, "version %u, this weir reads version %u", version,
 			 STATE_VERSION);
@@ -236,49 +317,28 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 			 (unsigned long long)plen, len);
 		return -EBADMSG;
 	}
-	r.end = u + len - 4;
+	r->end = u + len - 4;
 	crc = (uint32_t)u[len - 4] | (uint32_t)u[len - 3] << 8 | (uint32_t)u[len - 2] << 16 |
 	      (uint32_t)u[len - 1] << 24;
 	if (crc32c(0, buf, len - 4) != crc) {
 		snprintf(why, whylen, "checksum mismatch (CRC32C)");
 		return -EBADMSG;
 	}
-	out->written_ms = (int64_t)le_read(&r, 8);
+	out->written_ms = (int64_t)le_read(r, 8);
 	if (version == 1)
-		decode_v1_agg(&r, a);
-	else {
-		uint64_t n = le_read(&r, 8);
-
-		if (!r.bad && (uint64_t)(r.end - r.p) < n)
-			r.bad = true;
-		if (!r.bad && !(a->blob = malloc(n ? n : 1)))
-			r.bad = true;
-		if (!r.bad) {
-			memcpy(a->blob, r.p, n);
-			a->blob_len = n;
-			r.p += n;
-		}
-	}
-	out->nfiles = get_count(&r, 48);
-	if (!r.bad && !(out->files = calloc(out->nfiles + 1, sizeof(*out->files))))
-		r.bad = true;
-	for (i = 0; !r.bad && i < out->nfiles; i++) {
-		struct state_file *f = &out->files[i];
-
-		f->source = get_str(&r);
-		f->path = get_str(&r);
-		f->dev = le_read(&r, 8);
-		f->ino = le_read(&r, 8);
-		f->offset = le_read(&r, 8);
-		f->fp = le_read(&r, 8);
-		f->fp_len = (uint32_t)le_read(&r, 4);
-		f->discarding = le_read(&r, 4) & 1;
-	}
-	if (!r.bad && r.p != r.end)
-		r.bad = true;
-	if (r.bad) {
+		decode_v1_agg(&d, &out->agg);
+	else
+		decode_blob(&d, &out->agg);
+	out->nfiles = get_count(&d, 48, "file entries");
+	if (!r->bad && !(out->files = calloc(out->nfiles + 1, sizeof(*out->files))))
+		dec_fail(&d, "out of memory");
+	for (i = 0; !r->bad && i < out->nfiles; i++)
+		decode_file(&d, i, &out->files[i]);
+	if (!r->bad && r->p != r->end)
+		dec_fail(&d, "%zu bytes after the last file entry", (size_t)(r->end - r->p));
+	if (r->bad) {
 		state_free(out);
-		snprintf(why, whylen, "malformed payload");
+		snprintf(why, whylen, "malformed payload: %s", d.why[0] ? d.why : "it ends early");
 		return -EBADMSG;
 	}
 	return 0;

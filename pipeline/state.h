@@ -10,7 +10,8 @@
  *   "WEIRSTAT" u32 version u32 reserved u64 payload_len payload u32 crc32c
  * where the CRC covers everything before it. The payload is a sequence of
  * fields written by state_encode(); see state.c. A file that is short, has
- * another magic or version, or fails its CRC is corrupt.
+ * another magic or version, fails its CRC, or holds a length, count or value
+ * beyond the bounds below is corrupt.
  *
  * Writes are atomic: a temporary file is written, fsynced and renamed over
  * the old one, then the directory is fsynced. Owns nothing global; the
@@ -26,6 +27,13 @@
 #define STATE_FILE "weir.state"
 #define STATE_VERSION 2u  /* version 1 (weir before tiers) is still read */
 #define STATE_FP_MAX 1024 /* fingerprint: FNV-1a of at most this many first bytes */
+/* Bounds a decoded file must keep (a file past one is corrupt, like one
+ * whose CRC fails): a string (name or path) has at most STATE_STR_MAX bytes
+ * and no NUL; a second (and a pane index) lies within +-STATE_SEC_MAX, far
+ * beyond any stamp a parser yields (years 0000..9999) and small enough
+ * that milliseconds of it cannot overflow an int64_t. */
+#define STATE_STR_MAX 4096u
+#define STATE_SEC_MAX (INT64_C(1) << 40)
 
 /* One tailed file: where its counted records end. */
 struct state_file {
@@ -76,7 +84,9 @@ void state_files_free(struct state_file *files, uint32_t n);
 
 /* Serialise st into a malloc'd buffer (header and CRC included). 0 or -ENOMEM. */
 int state_encode(const struct state *st, char **buf, size_t *len);
-/* Parse a whole file's bytes. 0, or -EBADMSG with a reason in why. */
+/* Parse a whole file's bytes. 0, or -EBADMSG with a reason in why (out is
+ * then empty). Every length and count is checked against the bytes left
+ * and its bound before it is used, so any bytes are safe to pass. */
 int state_decode(const char *buf, size_t len, struct state *out, char *why, size_t whylen);
 
 /* Write buf atomically as dir/weir.state. 0 or -errno (logged). */

@@ -5,9 +5,9 @@
 set -eu
 
 build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev zlib1g-dev"
-test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-14-dev logrotate rsyslog bsdutils prometheus"
+test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-dev logrotate rsyslog bsdutils prometheus"
 bench="ripgrep grep hyperfine rsyslog mtail wrk"
-fuzz="clang libclang-rt-14-dev"
+fuzz="clang libclang-rt-dev"
 deb="dpkg-dev fakeroot"
 
 want=""

@@ -15,7 +15,8 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. ingest/octet.c \
  *         tests/fuzz/fuzz_octet.c -o fuzz_octet
  *   ./fuzz_octet -max_total_time=30 tests/fuzz/seeds/octet
- * Without libFuzzer (gcc), build with -DFUZZ_REPLAY_MAIN and pass files.
+ * Without libFuzzer (gcc), build with -DWEIR_FUZZ_REPLAY and pass files
+ * (tests/fuzz/replay.h; `make replay` runs every seed so).
  */
 #include "ingest/octet.h"
 
@@ -136,24 +137,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifdef FUZZ_REPLAY_MAIN
-/* Replays corpus files without libFuzzer. */
-int main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		FILE *fp = fopen(argv[i], "rb");
-		static uint8_t in[1 << 20];
-		size_t n;
-
-		if (!fp) {
-			perror(argv[i]);
-			return 1;
-		}
-		n = fread(in, 1, sizeof(in), fp);
-		fclose(fp);
-		LLVMFuzzerTestOneInput(in, n);
-	}
-	printf("fuzz_octet: %d inputs replayed\n", argc - 1);
-	return 0;
-}
-#endif
+#include "tests/fuzz/replay.h"

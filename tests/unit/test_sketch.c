@@ -2,15 +2,20 @@
  * test_sketch.c - the aggregator's sketches against exact answers computed
  * here on generated data (seeded, so every run sees the same streams):
  * topk (Space-Saving), hll (HyperLogLog), dds (DDSketch), and the compact
- * pane forms of the last two (psketch) against the dense ones.
+ * pane forms of the last two (psketch) against the dense ones; and the
+ * bounds the aggregates' checkpoint form (persist.c) keeps when decoding.
  *
  * Run with --verbose to see the measured accuracy (cr_log_info).
  */
+#include "aggregate/aggcore.h"
 #include "aggregate/ddsketch.h"
 #include "aggregate/hll.h"
 #include "aggregate/psketch.h"
 #include "aggregate/topk.h"
+#include "config/config.h"
 #include "core/crc32c.h"
+#include "core/strbuf.h"
+#include "pipeline/state.h"
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -687,6 +692,26 @@ Test(topk, decode_rejects_every_corrupt_buffer)
 	}
 	topk_free(&a);
 	topk_free(&b);
+}
+
+/* The bound (U) is at most total / k, so never above the total: a table
+ * that says otherwise is corrupt, even an empty one (found by fuzz_persist,
+ * seed tests/fuzz/seeds/persist/topk-bound-above-total). */
+Test(topk, decode_rejects_a_bound_above_the_total)
+{
+	uint8_t buf[32] = "WTK\1";
+	struct topk t;
+
+	buf[4] = 4;  /* k */
+	buf[20] = 5; /* bound; n and total 0 */
+	reseal(buf, sizeof(buf));
+	cr_assert_eq(topk_init(&t, 4), 0);
+	cr_assert_eq(topk_decode(&t, buf, sizeof(buf)), -EBADMSG);
+	buf[12] = 5; /* total */
+	reseal(buf, sizeof(buf));
+	cr_assert_eq(topk_decode(&t, buf, sizeof(buf)), 0);
+	cr_assert_eq(topk_bound(&t), 5);
+	topk_free(&t);
 }
 
 /* topk_encode()'s bytes of t into buf; returns the length. */
@@ -1780,4 +1805,77 @@ Test(psketch, memory_stays_bounded_and_grown_panes_add_in_place)
 	pdds_free(p);
 	pdds_free(w);
 	phll_free(h);
+}
+
+/* --- the aggregates' checkpoint form --- */
+
+static struct cfg_rule persist_rules[] = {
+    {.name = "n"},
+    {.name = "v", .value = "v", .value_scale = 1},
+};
+static const char *const persist_names[] = {"n", "v"};
+static const struct cfg persist_cfg = {.rules = persist_rules, .nrules = 2, .lateness_s = 60};
+
+/* c encoded, then decoded into a fresh core: 0 or -EBADMSG (why set). */
+static int persist_round_trip(const struct agg_core *c, char *why, size_t whylen)
+{
+	struct strbuf sb = {0};
+	struct agg_core d;
+	int rc;
+
+	agg_persist_encode(c, persist_names, &sb);
+	cr_assert(!sb.oom);
+	cr_assert_eq(agg_core_init(&d, &persist_cfg, &persist_cfg), 0);
+	rc = agg_persist_decode(&d, persist_names, sb.buf, sb.len, why, whylen);
+	if (!rc)
+		cr_assert_eq(d.max_sec, c->max_sec);
+	agg_core_destroy(&d);
+	strbuf_free(&sb);
+	return rc;
+}
+
+/* A second beyond STATE_SEC_MAX (newest, or a pane's) cannot come from a
+ * parsed stamp and would overflow in milliseconds: refused, with a reason.
+ * A pane sketch for a rule that keeps none is refused too. */
+Test(persist, seconds_and_sketches_beyond_the_structure_are_refused)
+{
+	struct agg_core c;
+	char why[128];
+
+	cr_assert_eq(agg_core_init(&c, &persist_cfg, &persist_cfg), 0);
+	c.max_sec = STATE_SEC_MAX;
+	cr_assert_eq(persist_round_trip(&c, why, sizeof(why)), 0, "%s", why);
+	c.max_sec = -STATE_SEC_MAX - 1;
+	cr_assert_eq(persist_round_trip(&c, why, sizeof(why)), -EBADMSG);
+	cr_assert_str_eq(why, "aggregates: newest second out of range");
+	c.max_sec = INT64_MIN; /* nothing placed yet */
+	cr_assert_eq(persist_round_trip(&c, why, sizeof(why)), 0, "%s", why);
+
+	tiers_add_count(&c.tiers, STATE_SEC_MAX, STATE_SEC_MAX, 0, 3);
+	cr_assert_eq(persist_round_trip(&c, why, sizeof(why)), 0, "%s", why);
+	agg_core_destroy(&c);
+	cr_assert_eq(agg_core_init(&c, &persist_cfg, &persist_cfg), 0);
+	tiers_add_count(&c.tiers, STATE_SEC_MAX + 1, STATE_SEC_MAX + 1, 0, 3);
+	cr_assert_eq(persist_round_trip(&c, why, sizeof(why)), -EBADMSG);
+	cr_assert_str_eq(why, "aggregates: pane index out of range");
+	agg_core_destroy(&c);
+
+	/* rule v keeps a value; its pane written with a top sketch too */
+	cr_assert_eq(agg_core_init(&c, &persist_cfg, &persist_cfg), 0);
+	cr_assert_eq(tiers_add_value(&c.tiers, 1000, 1000, 1, 2.5), 0);
+	cr_assert_eq(persist_round_trip(&c, why, sizeof(why)), 0, "%s", why);
+	{
+		struct tier_cell *cl = NULL;
+
+		for (uint32_t s = 0; s < c.tiers.t[0].nslots && !cl; s++)
+			if (c.tiers.t[0].slot_idx[s] == 1000)
+				cl = &c.tiers.t[0].cells[1][s];
+		cr_assert_not_null(cl);
+		cl->top = calloc(1, sizeof(*cl->top));
+		cr_assert_eq(topk_init(cl->top, 4), 0);
+		topk_add(cl->top, "k", 1, 1);
+	}
+	cr_assert_eq(persist_round_trip(&c, why, sizeof(why)), -EBADMSG);
+	cr_assert_str_eq(why, "aggregates: a pane sketch its rule does not keep");
+	agg_core_destroy(&c);
 }

@@ -90,14 +90,10 @@ static void le(unsigned char **p, uint64_t v, int n)
 		*(*p)++ = (unsigned char)(v >> (8 * i));
 }
 
-/* A version 1 file (weir before the tiered history) is still read, so an
- * upgrade keeps its offsets and counts. */
-Test(state, version_1_file_is_read)
+/* A version 1 file: one rule, two seconds (the second one sec1), one file. */
+static size_t v1_file(unsigned char *buf, int64_t sec1)
 {
-	unsigned char buf[512], *p = buf, *payload;
-	struct state out;
-	char why[160];
-	size_t len;
+	unsigned char *p = buf, *payload;
 
 	memcpy(p, "WEIRSTAT", 8);
 	p += 8;
@@ -116,7 +112,7 @@ Test(state, version_1_file_is_read)
 	le(&p, 2, 4);  /* two seconds */
 	le(&p, 1795244200ull, 8);
 	le(&p, 40, 8);
-	le(&p, 1795244201ull, 8);
+	le(&p, (uint64_t)sec1, 8);
 	le(&p, 2, 8);
 	le(&p, 1, 4); /* one file */
 	le(&p, 3, 4);
@@ -137,7 +133,19 @@ Test(state, version_1_file_is_read)
 		le(&q, (uint64_t)(p - payload), 8);
 	}
 	le(&p, crc32c(0, buf, (size_t)(p - buf)), 4);
-	len = (size_t)(p - buf);
+	return (size_t)(p - buf);
+}
+
+/* A version 1 file (weir before the tiered history) is still read, so an
+ * upgrade keeps its offsets and counts. */
+Test(state, version_1_file_is_read)
+{
+	unsigned char buf[512];
+	struct state out;
+	char why[160];
+	size_t len;
+
+	len = v1_file(buf, 1795244201);
 	cr_assert_eq(state_decode((char *)buf, len, &out, why, sizeof(why)), 0, "%s", why);
 	cr_assert_null(out.agg.blob);
 	cr_assert_eq(out.agg.nrules, 1);
@@ -175,6 +183,26 @@ Test(state, every_flipped_bit_and_every_truncation_is_detected)
 	state_free(&in);
 }
 
+/* Remove the files state_load set aside in dir; returns how many. */
+static int remove_set_aside(const char *dir)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *dh = opendir(dir);
+	int n = 0;
+
+	cr_assert_not_null(dh);
+	while ((de = readdir(dh))) {
+		if (!strncmp(de->d_name, "weir.state.corrupt-", 19)) {
+			n++;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	}
+	closedir(dh);
+	return n;
+}
+
 Test(state, save_load_and_corrupt_file_set_aside)
 {
 	char dir[] = "/tmp/weir-test-state.XXXXXX", path[512];
@@ -182,9 +210,6 @@ Test(state, save_load_and_corrupt_file_set_aside)
 	char *buf;
 	size_t len;
 	FILE *fp;
-	DIR *dh;
-	struct dirent *de;
-	int aside = 0;
 
 	cr_assert_not_null(mkdtemp(dir));
 	cr_assert_eq(state_load(dir, &out), -ENOENT); /* nothing yet */
@@ -203,19 +228,131 @@ Test(state, save_load_and_corrupt_file_set_aside)
 	fclose(fp);
 	cr_assert_eq(state_load(dir, &out), -ENOENT, "corrupt: start fresh");
 	cr_assert_eq(access(path, F_OK), -1, "the corrupt file was moved away");
-	dh = opendir(dir);
-	while ((de = readdir(dh))) {
-		if (!strncmp(de->d_name, "weir.state.corrupt-", 19)) {
-			aside++;
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			unlink(path);
-		}
-	}
-	closedir(dh);
-	cr_assert_eq(aside, 1);
+	cr_assert_eq(remove_set_aside(dir), 1);
 	free(buf);
 	state_free(&in);
 	rmdir(dir);
+}
+
+/* Offset of files[0]'s fp_len in sample()'s encoding: header, written_ms,
+ * blob, nfiles, then source, path, dev, ino, offset, fp. */
+static size_t sample_fp_len_at(const struct state *st)
+{
+	return 24 + 8 + 8 + st->agg.blob_len + 4 + 4 + strlen(st->files[0].source) + 4 +
+	       strlen(st->files[0].path) + 4 * 8;
+}
+
+/* Write v at buf[at] and seal the file again: the CRC32C of everything
+ * before the last 4 bytes, little-endian, in them. */
+static void patch_u32(char *buf, size_t len, size_t at, uint32_t v)
+{
+	uint32_t crc;
+
+	for (int i = 0; i < 4; i++)
+		buf[at + i] = (char)(v >> (8 * i));
+	crc = crc32c(0, buf, len - 4);
+	for (int i = 0; i < 4; i++)
+		buf[len - 4 + i] = (char)(crc >> (8 * i));
+}
+
+/* A CRC-valid file whose entry claims a 4096-byte fingerprint (ingest
+ * reads at most STATE_FP_MAX into its buffer) is corrupt: refused by the
+ * decoder, set aside by state_load, never handed to ingest. */
+Test(state, fingerprint_longer_than_its_buffer_is_refused)
+{
+	char dir[] = "/tmp/weir-test-fplen.XXXXXX", path[512], why[160];
+	struct state in, out;
+	char *buf;
+	size_t len, at;
+	FILE *fp;
+
+	sample(&in);
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	at = sample_fp_len_at(&in);
+	cr_assert_eq((unsigned char)buf[at] | (unsigned char)buf[at + 1] << 8, 1024,
+		     "the offset of fp_len");
+	patch_u32(buf, len, at, STATE_FP_MAX); /* the largest that is allowed */
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(out.files[0].fp_len, STATE_FP_MAX);
+	state_free(&out);
+	patch_u32(buf, len, at, 4096);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), -EBADMSG);
+	cr_assert_not_null(strstr(why, "fingerprint"), "%s", why);
+	cr_assert_null(out.files, "nothing is handed out");
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE);
+	fp = fopen(path, "wb");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	cr_assert_eq(state_load(dir, &out), -ENOENT, "refused: weir starts fresh");
+	cr_assert_eq(out.nfiles, 0);
+	cr_assert_eq(access(path, F_OK), -1, "the file was set aside");
+	cr_assert_eq(remove_set_aside(dir), 1);
+	rmdir(dir);
+	free(buf);
+	state_free(&in);
+}
+
+/* Every other value with a bound: at the bound it is read, one past it
+ * the file is refused with a reason naming it. */
+Test(state, values_beyond_their_bounds_are_refused)
+{
+	char why[160], *buf, *long_path = malloc(STATE_STR_MAX + 2);
+	unsigned char v1[512];
+	struct state in, out;
+	size_t len, at;
+
+	cr_assert_not_null(long_path);
+	/* a path of STATE_STR_MAX bytes is read, one byte more is not */
+	sample(&in);
+	memset(long_path, 'p', STATE_STR_MAX + 1);
+	long_path[STATE_STR_MAX] = '\0';
+	free(in.files[0].path);
+	in.files[0].path = long_path;
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(strlen(out.files[0].path), STATE_STR_MAX);
+	state_free(&out);
+	free(buf);
+	in.files[0].path = long_path = realloc(long_path, STATE_STR_MAX + 2);
+	memset(long_path, 'p', STATE_STR_MAX + 1);
+	long_path[STATE_STR_MAX + 1] = '\0';
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), -EBADMSG);
+	cr_assert_not_null(strstr(why, "file path 0: length 4097"), "%s", why);
+	free(buf);
+	state_free(&in);
+
+	/* a NUL inside a path; flags other than bit 0 */
+	sample(&in);
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	at = sample_fp_len_at(&in);
+	buf[at - 32 - 3] = '\0'; /* in "access.log" */
+	patch_u32(buf, len, at, 1024);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), -EBADMSG);
+	cr_assert_not_null(strstr(why, "file path 0 holds a NUL byte"), "%s", why);
+	buf[at - 32 - 3] = 'l';
+	patch_u32(buf, len, at + 4, 1);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0, "%s", why);
+	cr_assert(out.files[0].discarding);
+	state_free(&out);
+	patch_u32(buf, len, at + 4, 3);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), -EBADMSG);
+	cr_assert_not_null(strstr(why, "file 0: unknown flags 0x3"), "%s", why);
+	free(buf);
+	state_free(&in);
+
+	/* version 1: a second beyond STATE_SEC_MAX (its ms would overflow) */
+	len = v1_file(v1, STATE_SEC_MAX);
+	cr_assert_eq(state_decode((char *)v1, len, &out, why, sizeof(why)), 0, "%s", why);
+	state_free(&out);
+	len = v1_file(v1, -STATE_SEC_MAX - 1);
+	cr_assert_eq(state_decode((char *)v1, len, &out, why, sizeof(why)), -EBADMSG);
+	cr_assert_not_null(strstr(why, "second 1:"), "%s", why);
+	len = v1_file(v1, INT64_MAX);
+	cr_assert_eq(state_decode((char *)v1, len, &out, why, sizeof(why)), -EBADMSG);
 }
 
 Test(state, dir_is_created_and_locked)

@@ -1,0 +1,90 @@
+/*
+ * fuzz_config.c - libFuzzer target for the config loader (config/): YAML
+ * through libfyaml, every section, values and units, includes.
+ *
+ * Loads the input as a config from memory, and checks the loader's
+ * promises: it succeeds with a config and no errors, or fails with no
+ * config and errors; every error is one line "FILE:LINE:COL: message" (or
+ * "FILE: message" for what has no place), with LINE and COL inside the
+ * input for errors about it; a loaded config is freed cleanly (ASan finds
+ * leaks and double frees). An include is read from the file system, so
+ * the target runs in an empty temporary directory; absolute includes
+ * still reach real files, which the loader must refuse or read like any.
+ *
+ * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined;
+ * `make replay` runs the seeds through a gcc build (tests/fuzz/replay.h).
+ */
+#include "config/config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NAME "fuzz.yaml"
+
+/* Lines and columns an error about the input may name. */
+static void check_place(const char *line, size_t size, size_t nlines)
+{
+	unsigned long ln, col;
+	char *end;
+
+	if (strncmp(line, NAME ":", sizeof(NAME)))
+		return; /* about an included file */
+	line += sizeof(NAME);
+	if (*line < '0' || *line > '9')
+		return; /* "fuzz.yaml: message" */
+	ln = strtoul(line, &end, 10);
+	if (*end != ':')
+		abort();
+	col = strtoul(end + 1, &end, 10);
+	if (*end != ':' || end[1] != ' ')
+		abort();
+	/* 1-based; a position just past the end names where input ended */
+	if (ln > nlines + 1 || col > size + 2)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int in_tmp;
+	struct cfg *cfg = NULL;
+	char *errs = NULL;
+	size_t nlines = 1;
+	int rc;
+
+	if (!in_tmp) {
+		char dir[] = "/tmp/weir-fuzz-config-XXXXXX";
+
+		if (!mkdtemp(dir) || chdir(dir))
+			abort();
+		in_tmp = 1;
+	}
+	if (size > 1 << 16)
+		return 0; /* configs are small; long inputs only slow the search */
+	for (size_t i = 0; i < size; i++)
+		nlines += data[i] == '\n';
+	rc = cfg_load_string(NAME, (const char *)data, size, &cfg, &errs);
+	if (rc == 0) {
+		if (!cfg || errs)
+			abort();
+	} else {
+		if (cfg || !errs || !*errs)
+			abort();
+		for (char *line = errs, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			if (!nl)
+				abort(); /* every error ends its line */
+			*nl = '\0';
+			check_place(line, size, nlines);
+		}
+	}
+	free(errs);
+	cfg_free(cfg);
+	return 0;
+}
+
+#include "tests/fuzz/replay.h"

@@ -11,6 +11,7 @@
 #include "http/reply.h"
 
 #include "aggregate/aggregator.h"
+#include "config/config.h"
 #include "core/strbuf.h"
 
 #include <errno.h>

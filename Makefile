@@ -2,6 +2,7 @@
 #   make run      install missing packages, build, start weir on its demo config
 #   make test     install missing packages, build, run every test suite
 #   make bench    benchmarks (see tests/bench/README.md)
+#   make soak     everything at once for SOAK_SECONDS (600), release then ASan+UBSan (tests/soak/README.md)
 #   make lint     clang-format, floors, include circles, banned calls
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (60) each (see tests/fuzz/README.md)
 #   make SANITIZER=address,undefined | thread   sanitizer builds (in build/<name>/)
@@ -68,7 +69,7 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 
 PY := /usr/bin/python3
 
-.PHONY: all deps run test unit e2e check-all asan tsan bench fuzz install uninstall deb clean lint format
+.PHONY: all deps run test unit e2e check-all asan tsan bench soak soak-run fuzz install uninstall deb clean lint format
 all: $(B)/weir
 
 deps:
@@ -106,14 +107,17 @@ run:
 	$(Q)$(MAKE) --no-print-directory all
 	$(B)/weir serve
 
-# The whole test suite: release build, then ASan+UBSan, then TSan.
+# The whole test suite: release build, then ASan+UBSan, then TSan, then a
+# TEST_SOAK_SECONDS soak of each of the release and ASan+UBSan builds.
+TEST_SOAK_SECONDS ?= 90
 test:
 	@scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory lint
 	$(Q)$(MAKE) --no-print-directory check-all
 	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined check-all
 	$(Q)$(MAKE) --no-print-directory SANITIZER=thread check-all
-	@echo "make test: all suites passed (release, asan+ubsan, tsan)"
+	$(Q)$(MAKE) --no-print-directory SOAK_SECONDS=$(TEST_SOAK_SECONDS) soak-run
+	@echo "make test: all suites passed (release, asan+ubsan, tsan, soak)"
 
 asan:
 	@scripts/deps.sh test
@@ -145,6 +149,30 @@ bench: $(B)/weir $(BENCH_BINS)
 	if [ "$${BENCH_SYSLOG:-1}" != 0 ]; then echo; \
 		WEIR_BIN=$(CURDIR)/$(B)/weir BENCH_BIN=$(CURDIR)/$(B)/bench $(PY) tests/bench/syslog.py all || rc=1; \
 	fi; exit $$rc
+
+# make soak: tests/soak/soak.py (files written, rotated every way, syslog
+# floods, slow and half-open clients, HTTP and SSE load, reloads, kill -9
+# and restarts, all at once) for SOAK_SECONDS against the release build,
+# then against the ASan+UBSan build. Both run; either failing fails it.
+# The syslog sender is always the release build's.
+SOAK_SECONDS ?= 600
+SOAK_RUN = $(SAN_ENV) SOAK_SECONDS=$(SOAK_SECONDS) \
+	SOAK_SENDER=$(CURDIR)/build/release/bench/syslog_send $(PY) tests/soak/soak.py
+
+soak:
+	@scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory soak-run
+
+soak-run:
+	$(Q)$(MAKE) --no-print-directory SANITIZER= build/release/weir build/release/bench/syslog_send
+	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined build/address-undefined/weir
+	@rc=0; \
+	echo "== soak: release, $(SOAK_SECONDS) s"; \
+	WEIR_BIN=$(CURDIR)/build/release/weir WEIR_SANITIZER= $(SOAK_RUN) || rc=1; \
+	echo "== soak: address,undefined, $(SOAK_SECONDS) s"; \
+	WEIR_BIN=$(CURDIR)/build/address-undefined/weir WEIR_SANITIZER=address,undefined \
+		$(SOAK_RUN) || rc=1; \
+	exit $$rc
 
 # make fuzz: every tests/fuzz/fuzz_X.c, linked by clang with libFuzzer and
 # ASan+UBSan against a clang build of the library (build/fuzz/), runs for

@@ -111,7 +111,8 @@ if "files" not in LOADS:
 FILE_RATE = env("SOAK_FILE_RATE", "20000", positive(int))     # lines/s, all writers
 WRITERS = env("SOAK_WRITERS", "2", positive(int))             # per rotation kind
 ROTATE_S = env("SOAK_ROTATE_EVERY", "3", positive(float))
-KILL_S = env("SOAK_KILL_EVERY", str(SECONDS / 10), positive(float))
+# kill -9 every SOAK_SECONDS/10 s; at least twice a run whatever the knob says
+KILL_S = min(env("SOAK_KILL_EVERY", str(SECONDS / 10), positive(float)), SECONDS / 3)
 RELOAD_S = env("SOAK_RELOAD_EVERY", "4", positive(float))
 UDP_RATE = env("SOAK_UDP_RATE", "20000", positive(int))       # datagrams/s in a round
 UDP_BURST_S = env("SOAK_UDP_BURST", "2", positive(float))     # seconds of UDP per round

@@ -3,6 +3,7 @@
 #   make test     install missing packages, build, run every test suite,
 #                 replay every fuzz seed (ASan+UBSan) and fuzz each target 20 s
 #   make bench    benchmarks (see tests/bench/README.md)
+#   make soak     everything at once for SOAK_SECONDS (600), release then ASan+UBSan (tests/soak/README.md)
 #   make lint     clang-format, floors, include circles, banned calls
 #   make fuzz     every libFuzzer target for FUZZ_SECONDS (60) each (see tests/fuzz/README.md)
 #   make fuzz-short  the same for FUZZ_SHORT_SECONDS (20) each, as make test does
@@ -71,8 +72,8 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 
 PY := /usr/bin/python3
 
-.PHONY: all deps run test unit e2e check-all asan tsan bench fuzz fuzz-short replay install \
-	uninstall deb clean lint format
+.PHONY: all deps run test unit e2e check-all asan tsan bench soak soak-run fuzz fuzz-short \
+	replay install uninstall deb clean lint format
 all: $(B)/weir
 
 deps:
@@ -112,7 +113,9 @@ run:
 
 # The whole test suite: release build, then every fuzz target for
 # FUZZ_SHORT_SECONDS (once: it builds its own ASan+UBSan library), then
-# ASan+UBSan (which also replays every fuzz seed), then TSan.
+# ASan+UBSan (which also replays every fuzz seed), then TSan, then a
+# TEST_SOAK_SECONDS soak of each of the release and ASan+UBSan builds.
+TEST_SOAK_SECONDS ?= 90
 test:
 	@scripts/deps.sh test
 	$(Q)$(MAKE) --no-print-directory lint
@@ -120,7 +123,8 @@ test:
 	$(Q)$(MAKE) --no-print-directory fuzz-short
 	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined check-all
 	$(Q)$(MAKE) --no-print-directory SANITIZER=thread check-all
-	@echo "make test: all suites passed (release, fuzz, asan+ubsan with seed replay, tsan)"
+	$(Q)$(MAKE) --no-print-directory SOAK_SECONDS=$(TEST_SOAK_SECONDS) soak-run
+	@echo "make test: all suites passed (release, fuzz, asan+ubsan with seed replay, tsan, soak)"
 
 asan:
 	@scripts/deps.sh test
@@ -157,6 +161,30 @@ bench: $(B)/weir $(BENCH_BINS)
 	if [ "$${BENCH_SYSLOG:-1}" != 0 ]; then echo; \
 		WEIR_BIN=$(CURDIR)/$(B)/weir BENCH_BIN=$(CURDIR)/$(B)/bench $(PY) tests/bench/syslog.py all || rc=1; \
 	fi; exit $$rc
+
+# make soak: tests/soak/soak.py (files written, rotated every way, syslog
+# floods, slow and half-open clients, HTTP and SSE load, reloads, kill -9
+# and restarts, all at once) for SOAK_SECONDS against the release build,
+# then against the ASan+UBSan build. Both run; either failing fails it.
+# The syslog sender is always the release build's.
+SOAK_SECONDS ?= 600
+SOAK_RUN = $(SAN_ENV) SOAK_SECONDS=$(SOAK_SECONDS) \
+	SOAK_SENDER=$(CURDIR)/build/release/bench/syslog_send $(PY) tests/soak/soak.py
+
+soak:
+	@scripts/deps.sh test
+	$(Q)$(MAKE) --no-print-directory soak-run
+
+soak-run:
+	$(Q)$(MAKE) --no-print-directory SANITIZER= build/release/weir build/release/bench/syslog_send
+	$(Q)$(MAKE) --no-print-directory SANITIZER=address,undefined build/address-undefined/weir
+	@rc=0; \
+	echo "== soak: release, $(SOAK_SECONDS) s"; \
+	WEIR_BIN=$(CURDIR)/build/release/weir WEIR_SANITIZER= $(SOAK_RUN) || rc=1; \
+	echo "== soak: address,undefined, $(SOAK_SECONDS) s"; \
+	WEIR_BIN=$(CURDIR)/build/address-undefined/weir WEIR_SANITIZER=address,undefined \
+		$(SOAK_RUN) || rc=1; \
+	exit $$rc
 
 # make fuzz: every tests/fuzz/fuzz_X.c, linked by clang with libFuzzer and
 # ASan+UBSan against a clang build of the library (build/fuzz/), runs for

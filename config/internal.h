@@ -34,8 +34,10 @@
 /* The loader's state while one config is read. */
 struct ld {
 	const char *file; /* the file being read: FILE in messages (owned by the cfg) */
-	unsigned fileno;  /* which: 0 the config, then its includes in reading order */
-	unsigned depth;	  /* include nesting */
+	const char *text; /* and its text (len bytes), to keep a column on its line */
+	size_t len;
+	unsigned fileno; /* which: 0 the config, then its includes in reading order */
+	unsigned depth;	 /* include nesting */
 	const char *chain[INCLUDE_DEPTH_MAX]; /* real paths of the files being included */
 	char *top_real;			      /* the config's own real path, or NULL */
 	struct cfg_errline *errv;	      /* owned, with each text */

@@ -375,6 +375,8 @@ static const char *const include_keys[] = {"rules", "include"};
 /* Read one included file: a mapping of `rules:` and `include:` only. */
 static void include_file(struct ld *ld, struct cfg *cfg, const char *path, const struct ynode *at)
 {
+	const char *ftext = ld->text; /* the including file's, restored at the end */
+	size_t flen = ld->len;
 	static const struct ld_keyset ks = {"in an included file", include_keys, 2};
 	const struct ynode *v[2] = {0};
 	const char *file = ld->file;
@@ -423,6 +425,8 @@ static void include_file(struct ld *ld, struct cfg *cfg, const char *path, const
 	cfg->includes = inc;
 	ld->file = cfg->includes[cfg->nincludes++];
 	ld->fileno = (unsigned)cfg->nincludes;
+	ld->text = text;
+	ld->len = len;
 	ld->chain[ld->depth++] = rp ? rp : "";
 	if (!ytree_build(ld, text, len, &tree) && tree.root &&
 	    !(tree.root->type == Y_SCALAR && tree.root->null)) {
@@ -444,6 +448,8 @@ static void include_file(struct ld *ld, struct cfg *cfg, const char *path, const
 	free(rp);
 	ld->file = file;
 	ld->fileno = fileno;
+	ld->text = ftext;
+	ld->len = flen;
 }
 
 /* include: one path or glob, or a list; relative ones are taken from the
@@ -707,7 +713,9 @@ static int load_text(const char *name, const char *text, size_t len, bool partia
 		return -ENOMEM;
 	ld.file = cfg->file;
 	ld.top_real = realpath(cfg->file, NULL); /* NULL when not a file */
-	rc = ytree_build(&ld, text ? text : "", text ? len : 0, &tree);
+	ld.text = text ? text : "";
+	ld.len = text ? len : 0;
+	rc = ytree_build(&ld, ld.text, ld.len, &tree);
 	if (!rc)
 		do_top(&ld, cfg, tree.root);
 	ytree_free(&tree);

@@ -30,6 +30,24 @@
  * Errors
  */
 
+/* col, at most one past the end of the text's line (libfyaml counts some
+ * invalid UTF-8 wider than its bytes). */
+static int col_on_line(const struct ld *ld, int line, int col)
+{
+	const char *p = ld->text, *end = p ? p + ld->len : NULL, *nl;
+
+	if (!p)
+		return col;
+	for (int i = 1; i < line && p < end; i++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (col - 1 > (nl ? nl : end) - p)
+		col = (int)((nl ? nl : end) - p) + 1;
+	return col;
+}
+
 /* Record one error at line:col (1-based; line 0 = no position). The message
  * is cut to one line: control characters (from user text) become '?'. */
 static void ld_verr(struct ld *ld, int line, int col, const char *fmt, va_list ap)
@@ -46,6 +64,7 @@ static void ld_verr(struct ld *ld, int line, int col, const char *fmt, va_list a
 			*p = '?';
 	if (line > 0) {
 		col = col > 0 ? col : 1;
+		col = col_on_line(ld, line, col);
 		n = snprintf(out, sizeof(out), "%s:%d:%d: %s\n", ld->file, line, col, msg);
 	} else {
 		line = col = 0;

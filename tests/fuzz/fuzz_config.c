@@ -7,9 +7,10 @@
  * config and errors; every error is one line "FILE:LINE:COL: message" (or
  * "FILE: message" for what has no place), with LINE and COL inside the
  * input for errors about it; a loaded config is freed cleanly (ASan finds
- * leaks and double frees). An include is read from the file system, so
- * the target runs in an empty temporary directory; absolute includes
- * still reach real files, which the loader must refuse or read like any.
+ * leaks and double frees). An include is read from the file system,
+ * relative to the config's directory: the config is named as a file in an
+ * empty temporary directory; absolute includes still reach real files,
+ * which the loader must refuse or read like any other.
  *
  * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined;
  * `make replay` runs the seeds through a gcc build (tests/fuzz/replay.h).
@@ -20,21 +21,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NAME "fuzz.yaml"
+static char name[64]; /* DIR/fuzz.yaml, DIR a fresh temporary directory */
 
 /* Lines and columns an error about the input may name. */
 static void check_place(const char *line, size_t size, size_t nlines)
 {
+	size_t n = strlen(name);
 	unsigned long ln, col;
 	char *end;
 
-	if (strncmp(line, NAME ":", sizeof(NAME)))
+	if (strncmp(line, name, n) || line[n] != ':')
 		return; /* about an included file */
-	line += sizeof(NAME);
+	line += n + 1;
 	if (*line < '0' || *line > '9')
 		return; /* "fuzz.yaml: message" */
 	ln = strtoul(line, &end, 10);
@@ -50,24 +51,23 @@ static void check_place(const char *line, size_t size, size_t nlines)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int in_tmp;
 	struct cfg *cfg = NULL;
 	char *errs = NULL;
 	size_t nlines = 1;
 	int rc;
 
-	if (!in_tmp) {
+	if (!name[0]) {
 		char dir[] = "/tmp/weir-fuzz-config-XXXXXX";
 
-		if (!mkdtemp(dir) || chdir(dir))
+		if (!mkdtemp(dir))
 			abort();
-		in_tmp = 1;
+		snprintf(name, sizeof(name), "%s/fuzz.yaml", dir);
 	}
 	if (size > 1 << 16)
 		return 0; /* configs are small; long inputs only slow the search */
 	for (size_t i = 0; i < size; i++)
 		nlines += data[i] == '\n';
-	rc = cfg_load_string(NAME, (const char *)data, size, &cfg, &errs);
+	rc = cfg_load_string(name, (const char *)data, size, &cfg, &errs);
 	if (rc == 0) {
 		if (!cfg || errs)
 			abort();

@@ -51,6 +51,9 @@ struct aggregator {
 	struct ckpt_files *cut; /* the barrier's payload */
 	uint64_t checkpoints;	/* written */
 	uint64_t checkpoint_errors;
+	int64_t last_ok_ms;	/* wall clock of the last checkpoint written, 0: none */
+	int8_t last_ok;		/* the last attempt: 1 written, 0 failed, -1 none yet */
+	uint64_t failed_since;	/* checkpoints failed since the last one written */
 	uint64_t sketch_oom;	/* observations a pane sketch had no memory for */
 	uint64_t last_bytes;	/* tiers_bytes(), refreshed every 10 ticks */
 	const struct cfg *rcfg; /* where the rules come from (changes on reload) */
@@ -243,9 +246,21 @@ static void checkpoint(struct aggregator *a)
 	if (!rc)
 		rc = state_save(p->cfg->state_dir, buf, len);
 	if (rc) {
+		/* Counted every time, logged once until one is written again. */
 		a->checkpoint_errors++;
-		log_error("checkpoint failed: %s (the previous one stays)", strerror(-rc));
+		if (!a->failed_since++)
+			log_error("checkpoint failed: cannot write %s/%s: %s (the previous one "
+				  "stays; retried at every checkpoint, logged again once one is "
+				  "written)",
+				  p->cfg->state_dir, STATE_FILE, strerror(-rc));
+		a->last_ok = 0;
 	} else {
+		if (a->failed_since)
+			log_info("checkpoint written again, after %llu that failed",
+				 (unsigned long long)a->failed_since);
+		a->failed_since = 0;
+		a->last_ok = 1;
+		a->last_ok_ms = st.written_ms;
 		a->checkpoints++;
 		log_msg(cut->final ? LOG_INFO : LOG_DEBUG,
 			"checkpoint: %u files, %llu records, %zu bytes written to %s/%s", cut->n,
@@ -600,6 +615,13 @@ static void render_ingest(struct aggregator *a, struct strbuf *sb, const struct 
 	put_u64_field(sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
 	put_u64_field(sb, "checkpoints", a->checkpoints);
 	put_u64_field(sb, "checkpoint_errors", a->checkpoint_errors);
+	strbuf_puts(sb, ",\"last_checkpoint_ok\":");
+	strbuf_puts(sb, a->last_ok < 0 ? "null" : a->last_ok ? "true" : "false");
+	strbuf_puts(sb, ",\"last_checkpoint_ms\":");
+	if (a->last_ok_ms)
+		json_i64(sb, a->last_ok_ms);
+	else
+		strbuf_puts(sb, "null");
 	put_u64_field(sb, "sketch_oom", a->c.sketch_oom);
 	put_u64_field(sb, "aggregate_bytes", s->aggregate_bytes);
 	strbuf_puts(sb, ",\"workers\":");
@@ -897,6 +919,7 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 		return -ENOMEM;
 	a->p = p;
 	a->rcfg = p->cfg;
+	a->last_ok = -1;
 	snap_store_init(&a->store);
 	a->recent = calloc(p->nsources ? p->nsources : 1, sizeof(*a->recent));
 	a->held = calloc(p->nworkers, sizeof(*a->held));

@@ -2,10 +2,12 @@
  * state.c - see state.h.
  *
  * Payload, in order (u32/u64/i64 little-endian; str = u32 length + bytes),
- * version 2:
+ * versions 2 and 3:
  *   i64 written_ms
  *   u64 blob_len, blob (the aggregates, aggregate/persist.c)
- *   files as below
+ *   files as below; version 3 adds flags bit 1: a retired identity (a
+ *   file read and closed, path empty), which a version 2 reader would
+ *   take for a tailed file
  * version 1 (read only):
  *   i64 written_ms
  *   u32 nrules, then per rule: str name, u64 total
@@ -35,16 +37,20 @@
 #define HEADER_LEN 24	       /* magic, version, reserved, payload_len */
 #define STATE_MAX (1ull << 32) /* a larger file is corrupt */
 
-uint64_t state_fingerprint(const void *data, size_t len)
+uint64_t state_fingerprint_more(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
 
 	while (len--) {
 		h ^= *p++;
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+uint64_t state_fingerprint(const void *data, size_t len)
+{
+	return state_fingerprint_more(0xcbf29ce484222325ull, data, len);
 }
 
 void state_files_free(struct state_file *files, uint32_t n)
@@ -126,7 +132,7 @@ int state_encode(const struct state *st, char **buf, size_t *len)
 		put_u64(&sb, f->offset);
 		put_u64(&sb, f->fp);
 		put_u32(&sb, f->fp_len);
-		put_u32(&sb, f->discarding ? 1 : 0);
+		put_u32(&sb, (f->discarding ? 1u : 0) | (f->retired ? 2u : 0));
 	}
 	if (sb.oom) {
 		strbuf_free(&sb);
@@ -214,7 +220,7 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 	struct le_reader r;
 	struct state_agg *a = &out->agg;
 	uint64_t plen;
-	uint32_t version, crc, i;
+	uint32_t version, crc, i, flags;
 
 	memset(out, 0, sizeof(*out));
 	if (len < HEADER_LEN + 4 || memcmp(buf, MAGIC, 8)) {
@@ -226,7 +232,7 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 	version = (uint32_t)le_read(&r, 4);
 	le_read(&r, 4);
 	plen = le_read(&r, 8);
-	if (version != STATE_VERSION && version != 1) {
+	if (version != STATE_VERSION && version != 2 && version != 1) {
 		snprintf(why, whylen, "version %u, this weir reads version %u", version,
 			 STATE_VERSION);
 		return -EBADMSG;
@@ -272,7 +278,9 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 		f->offset = le_read(&r, 8);
 		f->fp = le_read(&r, 8);
 		f->fp_len = (uint32_t)le_read(&r, 4);
-		f->discarding = le_read(&r, 4) & 1;
+		flags = (uint32_t)le_read(&r, 4);
+		f->discarding = flags & 1;
+		f->retired = version >= 3 && (flags & 2);
 	}
 	if (!r.bad && r.p != r.end)
 		r.bad = true;
@@ -302,6 +310,67 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Create dir and its missing parents (mkdir -p). 0 or -errno. */
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir), i;
+
+	if (n >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0750) < 0 && errno != EEXIST)
+			return -errno;
+		path[i] = dir[i];
+	}
+	return 0;
+}
+
+/* The lock on state_dir/lock (state_dir_open); taken again by state_save
+ * when the directory had to be created again. -1: none yet. */
+static int lock_fd = -1;
+
+static int take_lock(const char *dir)
+{
+	char lock[4096];
+	int fd;
+
+	if (snprintf(lock, sizeof(lock), "%s/lock", dir) >= (int)sizeof(lock))
+		return -ENAMETOOLONG;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		log_error("state_dir %s: cannot open %s: %s", dir, lock, strerror(e));
+		return -e;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		log_error("state_dir %s is in use by another weir (%s is locked)", dir, lock);
+		close(fd);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	if (lock_fd >= 0)
+		close(lock_fd); /* the lock of a deleted file guards nothing */
+	lock_fd = fd;		/* stays open: the lock lasts as long as the process */
+	return 0;
+}
+
+/* dir was deleted under us: create it again and lock it. */
+static int dir_restore(const char *dir)
+{
+	int rc = mkdir_p(dir);
+
+	if (!rc)
+		rc = take_lock(dir);
+	if (!rc)
+		log_warn("state_dir %s was missing; created it again (and its lock)", dir);
+	return rc;
+}
+
 int state_save(const char *dir, const char *buf, size_t len)
 {
 	char tmp[4096], dst[4096];
@@ -311,11 +380,10 @@ int state_save(const char *dir, const char *buf, size_t len)
 	    snprintf(dst, sizeof(dst), "%s/%s", dir, STATE_FILE) >= (int)sizeof(dst))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		log_error("state: cannot write %s: %s", tmp, strerror(-rc));
-		return rc;
-	}
+	if (fd < 0 && errno == ENOENT && !dir_restore(dir))
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
 	rc = write_all(fd, buf, len);
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;
@@ -324,7 +392,6 @@ int state_save(const char *dir, const char *buf, size_t len)
 	if (!rc && rename(tmp, dst) < 0)
 		rc = -errno;
 	if (rc) {
-		log_error("state: cannot write %s: %s", dst, strerror(-rc));
 		unlink(tmp);
 		return rc;
 	}
@@ -419,26 +486,11 @@ int state_load(const char *dir, struct state *out)
 
 int state_dir_open(const char *dir)
 {
-	char lock[4096];
-	int fd;
-
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		log_error("state_dir %s: cannot create it: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (snprintf(lock, sizeof(lock), "%s/lock", dir) >= (int)sizeof(lock))
-		return -ENAMETOOLONG;
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
 		int e = errno;
-		log_error("state_dir %s: cannot open %s: %s", dir, lock, strerror(e));
+
+		log_error("state_dir %s: cannot create it: %s", dir, strerror(e));
 		return -e;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		log_error("state_dir %s is in use by another weir (%s is locked)", dir, lock);
-		close(fd);
-		return e == EWOULDBLOCK ? -EBUSY : -e;
-	}
-	return 0; /* fd stays open: the lock lasts as long as the process */
+	return take_lock(dir);
 }

@@ -18,6 +18,10 @@
  * for ROTATE_WAIT_MS, or for HOLD_MAX_MS whatever it does (then it is a
  * file of its own, read from 0; a plain `cp` of a tailed file is counted
  * again). Only a head of HOLD_HEAD_MIN bytes or more is taken for a sign.
+ * The copy may be found while it is being written: a new file whose
+ * content so far begins a tailed file's head (an empty one too) is held
+ * as well, and looked at again whenever it changes: once it starts
+ * otherwise, it is read from 0.
  *
  * Nothing here allocates per record: the directory is read once per
  * truncation, a new file's head once per rescan that finds it.
@@ -143,6 +147,7 @@ bool copy_take_over(struct ingest *ing, const struct copy_want *w)
 	struct state_file from = {
 	    .offset = w->from, .fp = w->fp, .fp_len = w->fp_len, .discarding = w->disc};
 	char path[4096];
+	struct file *c;
 	struct stat st;
 	uint32_t idx;
 
@@ -158,67 +163,107 @@ bool copy_take_over(struct ingest *ing, const struct copy_want *w)
 		return true;
 	}
 	/* Drained unless the paths name it (the next rescan then keeps it). */
-	return file_add(ing, w->source, path, &st, true, &from) != NULL;
+	c = file_add(ing, w->source, path, &st, true, &from);
+	if (c)
+		c->rotated = true; /* its closing is no rotation of the source's */
+	return c != NULL;
 }
 
-/* Hold f, which starts like o: not read until one knows whether it is o's
- * copy. */
-static void hold(struct ingest *ing, struct file *f, const struct file *o, uint64_t size)
+/* Hold f, which may be o's copy (full: it starts with o's head; else its
+ * content so far begins o's head): not read until one knows. */
+static void hold(struct ingest *ing, struct file *f, const struct file *o, bool full, uint64_t size)
 {
 	f->held = true;
+	f->held_full = full;
 	f->copy_of = o->idx;
 	f->of_dev = o->dev;
 	f->of_ino = o->ino;
 	f->held_size = size;
 	f->data_ms = f->held_ms = now_ms();
 	ing->nheld++;
-	log_info("source '%s': %s starts like %s: holding it until that one is found "
-		 "truncated (then it is its copy) or not",
-		 f->desc->name, f->path, o->path);
+	log_msg(full ? LOG_INFO : LOG_DEBUG,
+		"source '%s': %s starts like %s: holding it until that one is found "
+		"truncated (then it is its copy) or not",
+		f->desc->name, f->path, o->path);
 }
 
-/* The open file f starts like (same source and directory, f's head over
- * the other's fingerprint length), the longest match; NULL if none. h[n]:
- * the fingerprint of f's first n bytes, for n up to len. */
-static const struct file *starts_like(const struct ingest *ing, const struct file *f,
-				      const uint64_t *h, uint32_t len)
+/* f is a file of its own after all: read it from 0. */
+static void release(struct ingest *ing, struct file *f, const char *why)
 {
-	const struct file *best = NULL;
-	uint32_t i;
+	f->held = false;
+	ing->nheld--;
+	f->want_read = true;
+	log_msg(f->held_full ? LOG_INFO : LOG_DEBUG,
+		"source '%s': %s is not a copy (%s): reading it from 0", f->desc->name, f->path,
+		why);
+}
 
+/* Whether o's head begins with the n bytes of buf (n < o->fp_len); also
+ * when o's head is no longer what weir read (truncated, not seen yet:
+ * that truncation will tell). */
+static bool head_begins(const struct file *o, const unsigned char *buf, uint32_t n)
+{
+	unsigned char ob[STATE_FP_MAX];
+	ssize_t got = pread(o->fd, ob, o->fp_len, 0);
+
+	if (got != (ssize_t)o->fp_len || state_fingerprint(ob, o->fp_len) != o->fp)
+		return true;
+	return !memcmp(ob, buf, n);
+}
+
+/*
+ * What f (held, or just opened) may be a copy of: an open file of its
+ * source and directory whose head (HOLD_HEAD_MIN bytes or more) f starts
+ * with (*full), the longest; else one whose head f's content so far begins
+ * (f is shorter: a copy being written, or too new to tell). NULL: f is no
+ * copy. *size: f's size now.
+ */
+static struct file *copy_candidate(struct ingest *ing, const struct file *f, bool *full,
+				   uint64_t *size)
+{
+	unsigned char buf[STATE_FP_MAX];
+	uint64_t h[STATE_FP_MAX + 1];
+	struct file *best = NULL;
+	struct stat st;
+	ssize_t got;
+	uint32_t n, i;
+
+	*full = false;
+	if (fstat(f->fd, &st) < 0 || (got = pread(f->fd, buf, sizeof(buf), 0)) < 0)
+		return NULL;
+	*size = (uint64_t)st.st_size;
+	n = (uint32_t)got;
+	h[0] = state_fingerprint(NULL, 0);
+	for (i = 0; i < n; i++)
+		h[i + 1] = state_fingerprint_more(h[i], buf + i, 1);
 	for (i = 0; i < ing->nactive; i++) {
-		const struct file *o = &ing->files[ing->active[i]];
+		struct file *o = &ing->files[ing->active[i]];
+		bool whole;
 
 		if (o == f || o->fresh || o->held || o->closing || o->fd < 0 || o->stream ||
-		    o->source != f->source || o->fp_len < HOLD_HEAD_MIN || o->fp_len > len ||
-		    h[o->fp_len] != o->fp || (best && best->fp_len >= o->fp_len) ||
+		    o->source != f->source || o->fp_len < HOLD_HEAD_MIN ||
 		    !same_dir(o->path, f->path))
 			continue;
+		whole = n >= o->fp_len;
+		if (whole ? h[o->fp_len] != o->fp : !head_begins(o, buf, n))
+			continue;
+		if (best && (*full > whole || (*full == whole && best->fp_len >= o->fp_len)))
+			continue;
 		best = o;
+		*full = whole;
 	}
 	return best;
 }
 
-/* f was opened in this rescan: hold it if it starts like a file tailed. */
+/* f was opened in this rescan: hold it if it may be a copy. */
 static void check_fresh(struct ingest *ing, struct file *f)
 {
-	unsigned char buf[STATE_FP_MAX];
-	uint64_t h[STATE_FP_MAX + 1];
-	const struct file *o;
-	struct stat st;
-	ssize_t n;
+	struct file *o;
+	uint64_t size;
+	bool full;
 
-	if (f->fd < 0 || f->closing || fstat(f->fd, &st) < 0)
-		return;
-	n = pread(f->fd, buf, sizeof(buf), 0);
-	if (n <= 0)
-		return;
-	h[0] = state_fingerprint(NULL, 0);
-	for (ssize_t i = 0; i < n; i++)
-		h[i + 1] = state_fingerprint_more(h[i], buf + i, 1);
-	o = starts_like(ing, f, h, (uint32_t)n);
-	if (o)
-		hold(ing, f, o, (uint64_t)st.st_size);
+	if (f->fd >= 0 && !f->closing && (o = copy_candidate(ing, f, &full, &size)))
+		hold(ing, f, o, full, size);
 }
 
 void copy_hold_fresh(struct ingest *ing)
@@ -235,32 +280,36 @@ void copy_hold_fresh(struct ingest *ing)
 		ing->files[ing->active[i]].fresh = false;
 }
 
-/* f is a file of its own after all: read it from 0. */
-static void release(struct ingest *ing, struct file *f, const char *why)
+bool copy_recheck(struct ingest *ing, struct file *f, int64_t t)
 {
-	f->held = false;
-	ing->nheld--;
-	f->want_read = true;
-	log_info("source '%s': %s is not a copy (%s): reading it from 0", f->desc->name, f->path,
-		 why);
+	uint64_t size = f->held_size;
+	bool full;
+	struct file *o = copy_candidate(ing, f, &full, &size);
+
+	if (!o) {
+		release(ing, f, "it starts otherwise");
+		return false;
+	}
+	if (size != f->held_size)
+		f->data_ms = t; /* still being written */
+	f->held_size = size;
+	f->held_full = full;
+	f->copy_of = o->idx;
+	f->of_dev = o->dev;
+	f->of_ino = o->ino;
+	return true;
 }
 
 void copy_poll_held(struct ingest *ing, struct file *f, int64_t t)
 {
-	const struct file *o = &ing->files[f->copy_of];
-	struct stat st, ost;
+	const struct file *o;
+	struct stat ost;
 
-	if (o->state == FILE_FREE || o->closing || o->fd < 0 || o->dev != f->of_dev ||
-	    o->ino != f->of_ino) {
-		release(ing, f, "the file it starts like is gone");
+	if (!copy_recheck(ing, f, t))
 		return;
-	}
-	if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size != f->held_size) {
-		f->held_size = (uint64_t)st.st_size; /* still being written */
-		f->data_ms = t;
-	}
 	/* The other read to its end, and not shorter than weir's offset:
 	 * not truncated (else file_truncated takes f over first). */
+	o = &ing->files[f->copy_of];
 	if ((t - f->data_ms >= ROTATE_WAIT_MS || t - f->held_ms >= HOLD_MAX_MS) && !o->reading &&
 	    !o->blocked && fstat(o->fd, &ost) == 0 && (uint64_t)ost.st_size == o->offset)
 		release(ing, f, "the file it starts like was not truncated");

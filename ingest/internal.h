@@ -100,6 +100,7 @@ struct file {
 	bool rotated;	       /* counted as rotated (its path named a new file) */
 	bool fresh;	       /* opened from 0 as a new file in this rescan, not read yet */
 	bool held;	       /* may be a copy of slot copy_of: not read until known (copy.c) */
+	bool held_full;	       /* held: it starts with that one's whole head */
 	bool path_err;	       /* its path cannot be looked at now (logged once) */
 	uint32_t copy_of;      /* held: the file it starts like, and that one's identity */
 	dev_t of_dev;
@@ -315,9 +316,12 @@ bool copy_take_over(struct ingest *ing, const struct copy_want *w);
 /* End of a rescan: hold each file opened in it that starts like a file
  * already tailed (a copy being made?); clear the fresh marks. */
 void copy_hold_fresh(struct ingest *ing);
-/* Once a second for a held file: read it from 0 once it has been
- * unchanged for ROTATE_WAIT_MS while its original was read to its end
- * and not truncated, or once its original is closed. */
+/* A held file changed: look at its head again; read it from 0 if it now
+ * starts otherwise than any file tailed beside it. false if released. */
+bool copy_recheck(struct ingest *ing, struct file *f, int64_t t);
+/* Once a second for a held file: copy_recheck, and read it from 0 once it
+ * has been unchanged for ROTATE_WAIT_MS while the file it starts like was
+ * read to its end and not truncated. */
 void copy_poll_held(struct ingest *ing, struct file *f, int64_t t);
 /* orig is being closed: files held as its copies are files of their own. */
 void copy_orig_closed(struct ingest *ing, const struct file *orig);

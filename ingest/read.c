@@ -376,6 +376,10 @@ static void visit(struct ingest *ing, struct file *f, bool *any_blocked)
 	}
 	if (!f->desc->follow && f->fd < 0 && !f->done)
 		f->done = true;
+	if (f->held && f->want_read) { /* it changed: still a possible copy? */
+		f->want_read = false;
+		copy_recheck(ing, f, now_ms());
+	}
 	if (f->fd >= 0 && f->want_read && !f->reading && !f->blocked && !ing->stopping &&
 	    !f->done && !f->held)
 		file_submit_read(ing, f);

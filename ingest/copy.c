@@ -43,7 +43,7 @@
 
 #define COPY_SCAN_MAX 4096 /* directory entries looked at for one copy */
 #define HOLD_HEAD_MIN 64   /* a head this long at least to hold a new file */
-#define HOLD_MAX_MS 30000  /* then a growing held file is one of its own */
+#define HOLD_MAX_MS 30000  /* then a held file is one of its own, whatever happens */
 
 bool same_dir(const char *a, const char *b)
 {
@@ -310,8 +310,10 @@ void copy_poll_held(struct ingest *ing, struct file *f, int64_t t)
 	/* The other read to its end, and not shorter than weir's offset:
 	 * not truncated (else file_truncated takes f over first). */
 	o = &ing->files[f->copy_of];
-	if ((t - f->data_ms >= ROTATE_WAIT_MS || t - f->held_ms >= HOLD_MAX_MS) && !o->reading &&
-	    !o->blocked && fstat(o->fd, &ost) == 0 && (uint64_t)ost.st_size == o->offset)
+	if (t - f->held_ms >= HOLD_MAX_MS)
+		release(ing, f, "held long enough");
+	else if (t - f->data_ms >= ROTATE_WAIT_MS && !o->reading && !o->blocked &&
+		 fstat(o->fd, &ost) == 0 && (uint64_t)ost.st_size == o->offset)
 		release(ing, f, "the file it starts like was not truncated");
 }
 

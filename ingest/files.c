@@ -10,11 +10,18 @@
  * once it has been quiet for ROTATE_WAIT_MS, in case its writer has not
  * reopened yet. Whatever the paths name next is a new file, read from 0.
  *
+ * A closed file is retired: its identity, head and offset are remembered
+ * (retired.c, bounded, saved in checkpoints), and if it comes back (renamed
+ * out of its glob and back) it is read on from there, not again. A glob
+ * that fails (EACCES, EMFILE, ...) changes nothing: its files are kept.
+ * What a glob names that is not a regular file is skipped, said once.
+ *
  * On start, saved offsets (the state file) are matched by identity and a
  * fingerprint of the file's first bytes, so a reused inode number is not
  * mistaken for the old file. A saved file the paths no longer name (rotated
  * while weir was down) is looked for in its old directory by inode, and
- * drained from its saved offset.
+ * drained from its saved offset. A file found truncated has its missing
+ * lines read from its copy, if there is one (copy.c).
  */
 #include "core/clock.h"
 #include "ingest/internal.h"
@@ -670,6 +677,7 @@ static void consider(struct ingest *ing, uint32_t si, const char *path, bool lit
 			log_info("source '%s': %s was renamed to %s; reading on at offset %llu",
 				 d->name, f->path, path, (unsigned long long)f->offset);
 			set_path(f, path);
+			note_real_path(f);
 			file_changed(ing, f);
 		}
 		return;

@@ -58,6 +58,8 @@ struct aggregator {
 	uint64_t checkpoint_errors;
 	int64_t checkpoint_ms;	/* the last attempt to write one (unix ms), 0: none yet */
 	int checkpoint_rc;	/* its result: 0 or -errno */
+	int64_t last_ok_ms;	/* wall clock of the last checkpoint written, 0: none */
+	uint64_t failed_since;	/* checkpoints failed since the last one written */
 	uint64_t sketch_oom;	/* observations a pane sketch had no memory for */
 	uint64_t last_bytes;	/* tiers_bytes(), refreshed every 10 ticks */
 	const struct cfg *rcfg; /* where the rules come from (changes on reload) */
@@ -253,9 +255,19 @@ static void checkpoint(struct aggregator *a)
 	a->checkpoint_ms = st.written_ms;
 	a->checkpoint_rc = rc;
 	if (rc) {
+		/* Counted every time, logged once until one is written again. */
 		a->checkpoint_errors++;
-		log_error("checkpoint failed: %s (the previous one stays)", strerror(-rc));
+		if (!a->failed_since++)
+			log_error("checkpoint failed: cannot write %s/%s: %s (the previous one "
+				  "stays; retried at every checkpoint, logged again once one is "
+				  "written)",
+				  p->cfg->state_dir, STATE_FILE, strerror(-rc));
 	} else {
+		if (a->failed_since)
+			log_info("checkpoint written again, after %llu that failed",
+				 (unsigned long long)a->failed_since);
+		a->failed_since = 0;
+		a->last_ok_ms = st.written_ms;
 		a->checkpoints++;
 		log_msg(cut->final ? LOG_INFO : LOG_DEBUG,
 			"checkpoint: %u files, %llu records, %zu bytes written to %s/%s", cut->n,
@@ -610,12 +622,13 @@ static void render_ingest(struct aggregator *a, struct strbuf *sb, const struct 
 	put_u64_field(sb, "files_refused", stat_get(&p->ingest_stats.files_refused));
 	put_u64_field(sb, "checkpoints", a->checkpoints);
 	put_u64_field(sb, "checkpoint_errors", a->checkpoint_errors);
-	/* the last attempt, null before the first (GET /readyz reads it) */
+	/* the last attempt (null before the first; GET /readyz reads it),
+	 * and when the last one was written */
 	strbuf_puts(sb, ",\"last_checkpoint_ok\":");
 	strbuf_puts(sb, !s->checkpoint_ms ? "null" : s->checkpoint_rc ? "false" : "true");
 	strbuf_puts(sb, ",\"last_checkpoint_ms\":");
-	if (s->checkpoint_ms)
-		json_i64(sb, s->checkpoint_ms);
+	if (a->last_ok_ms)
+		json_i64(sb, a->last_ok_ms);
 	else
 		strbuf_puts(sb, "null");
 	put_u64_field(sb, "sketch_oom", a->c.sketch_oom);

@@ -9,6 +9,7 @@
 
 #include "aggregate/aggregator.h"
 #include "config/config.h"
+#include "core/le.h"
 #include "core/log.h"
 #include "pipeline/state.h"
 #include "core/clock.h"
@@ -18,6 +19,7 @@
 #include "aggregate/worker.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -115,9 +117,50 @@ static int build_sources(struct run *r, const struct run_opts *o)
 }
 
 /* Durable state: lock state_dir and read what the last run left there. */
+/* A LEB128 varint (the aggregates' integers), 0 and r->bad past the end. */
+static uint64_t get_varint(struct le_reader *r)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 64 && !r->bad; shift += 7) {
+		uint64_t b = le_read(r, 1);
+
+		v |= (b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	r->bad = true;
+	return 0;
+}
+
+/* How many rules a saved state holds, for the log. Version 1 lists them;
+ * later versions keep the aggregator's own block, whose head is read here
+ * (aggregate/persist.c: "WAGG", u32 version, varint records, i64 max_sec,
+ * varints late, too_old, future, then nrules). */
+static uint32_t saved_rules(const struct state *st)
+{
+	const struct state_agg *a = &st->agg;
+	struct le_reader r;
+	uint64_t n = 0;
+
+	if (!a->blob)
+		return a->nrules;
+	if (a->blob_len < 8 || memcmp(a->blob, "WAGG", 4))
+		return 0;
+	r = (struct le_reader){(const unsigned char *)a->blob + 8,
+			       (const unsigned char *)a->blob + a->blob_len, false};
+	get_varint(&r);
+	le_read(&r, 8);
+	for (int i = 0; i < 4; i++) /* late, too_old, future, nrules */
+		n = get_varint(&r);
+	return r.bad || n > UINT32_MAX ? 0 : (uint32_t)n;
+}
+
 static int open_state(struct pipeline *p)
 {
 	struct state *st;
+	uint32_t retired = 0;
+	char more[64] = "";
 	int rc;
 
 	rc = state_dir_open(p->cfg->state_dir);
@@ -137,8 +180,12 @@ static int open_state(struct pipeline *p)
 		free(st);
 		return rc;
 	}
-	log_info("state: resuming from %s/%s (%u files, %u rules)", p->cfg->state_dir, STATE_FILE,
-		 st->nfiles, st->agg.nrules);
+	for (uint32_t i = 0; i < st->nfiles; i++)
+		retired += st->files[i].retired;
+	if (retired)
+		snprintf(more, sizeof(more), "; %u closed files remembered", retired);
+	log_info("state: resuming from %s/%s (%u files, %u rules%s)", p->cfg->state_dir, STATE_FILE,
+		 st->nfiles - retired, saved_rules(st), more);
 	p->restored = st;
 	return 0;
 }

@@ -74,16 +74,11 @@ bool idmap_put(struct idmap *m, struct idkey k, uint32_t val)
 	}
 }
 
-void idmap_del(struct idmap *m, struct idkey k)
+/* Empty slot i (in use), moving later entries of its cluster back. */
+static void del_at(struct idmap *m, uint32_t i)
 {
-	uint32_t i = hash(k) & m->mask, j;
+	uint32_t j;
 
-	for (;; i = (i + 1) & m->mask) {
-		if (m->ents[i].val == UINT32_MAX)
-			return;
-		if (same(m->ents[i].k, k))
-			break;
-	}
 	/* Backward-shift: move later entries of the cluster into the hole when
 	 * their home slot is not between the hole and where they sit. */
 	for (j = i;;) {
@@ -105,4 +100,46 @@ void idmap_del(struct idmap *m, struct idkey k)
 		m->ents[i] = m->ents[j];
 		i = j;
 	}
+}
+
+void idmap_del(struct idmap *m, struct idkey k)
+{
+	uint32_t i = hash(k) & m->mask;
+
+	for (;; i = (i + 1) & m->mask) {
+		if (m->ents[i].val == UINT32_MAX)
+			return;
+		if (same(m->ents[i].k, k)) {
+			del_at(m, i);
+			return;
+		}
+	}
+}
+
+int idmap_grow(struct idmap *m)
+{
+	struct idmap n;
+	uint32_t i;
+
+	if (idmap_init(&n, m->max * 2))
+		return -ENOMEM;
+	for (i = 0; i <= m->mask; i++)
+		if (m->ents[i].val != UINT32_MAX)
+			idmap_put(&n, m->ents[i].k, m->ents[i].val);
+	free(m->ents);
+	*m = n;
+	return 0;
+}
+
+void idmap_keep_only(struct idmap *m, uint32_t keep)
+{
+	uint32_t i = 0;
+
+	/* A deletion may move a later entry into slot i (or one from the
+	 * start of the table, already seen, to the end): look at i again. */
+	while (i <= m->mask)
+		if (m->ents[i].val != UINT32_MAX && m->ents[i].val != keep)
+			del_at(m, i);
+		else
+			i++;
 }

@@ -4,6 +4,8 @@
  * descriptor -> slot. Open addressing with linear probing and
  * backward-shift deletion, so there are no tombstones and lookups stay
  * short however many files come and go. Not thread-safe; owns its array.
+ * Also used as a set with a generation as the value (refused files, paths
+ * skipped), purged of what the last rescan did not see.
  */
 #ifndef WEIR_IDMAP_H
 #define WEIR_IDMAP_H
@@ -36,5 +38,10 @@ uint32_t idmap_get(const struct idmap *m, struct idkey k);
 bool idmap_put(struct idmap *m, struct idkey k, uint32_t val);
 /* Remove k if present. */
 void idmap_del(struct idmap *m, struct idkey k);
+/* Room for twice as many entries (a set that follows what exists, not
+ * history). 0 or -ENOMEM (the map is unchanged). */
+int idmap_grow(struct idmap *m);
+/* Remove every entry whose value is not keep. O(capacity). */
+void idmap_keep_only(struct idmap *m, uint32_t keep);
 
 #endif

@@ -256,12 +256,18 @@ struct loop_timer {
 	bool (*run)(struct ingest *ing, int64_t t); /* true: go round first */
 };
 
-/* Every checkpoint_interval, with durable state. */
+/* Every checkpoint_interval, with durable state; and CKPT_SOON_MS after a
+ * file was retired (closed: nothing names it any more), so that a crash
+ * does not lose its lines. Retirements close together share one. */
 static int64_t ckpt_timer_due(const struct ingest *ing)
 {
 	struct pipeline *p = ing->p;
 
-	return p->durable ? ing->next_ckpt_ms : TIMER_NEVER;
+	if (!p->durable)
+		return TIMER_NEVER;
+	if (ing->ckpt_soon_ms && ing->ckpt_soon_ms < ing->next_ckpt_ms)
+		return ing->ckpt_soon_ms;
+	return ing->next_ckpt_ms;
 }
 
 /* Begin a checkpoint, unless one is under way (it stays due) or the loop is
@@ -274,6 +280,7 @@ static bool ckpt_timer_run(struct ingest *ing, int64_t t)
 		return false;
 	ckpt_begin(ing, false, NULL);
 	ckpt_push(ing);
+	ing->ckpt_soon_ms = 0;
 	ing->next_ckpt_ms = t + (int64_t)p->cfg->checkpoint_s * 1000;
 	return false;
 }

@@ -13,6 +13,7 @@
 #include "ingest/frame.h"
 #include "ingest/idmap.h"
 #include "ingest/octet.h"
+#include "ingest/retired.h"
 
 #include <liburing.h>
 #include <stdbool.h>
@@ -23,8 +24,10 @@
 #define ROTATE_WAIT_MS 1000 /* a file gone from its path is closed after this long quiet */
 #define RESCAN_MIN_MS 100   /* directory events trigger a rescan at most this often */
 #define WD_DIR 0x80000000u  /* idmap value: a directory watch */
+#define CKPT_SOON_MS 100    /* a checkpoint this soon after a file is retired */
 
 struct state_file;
+struct stat;
 
 enum op { OP_READ = 1, OP_INOTIFY, OP_EVENTFD, OP_RECV, OP_ACCEPT, OP_CONN };
 
@@ -88,13 +91,25 @@ struct file {
 	struct source_stats *sst;
 	struct file_stats *st;
 	char *path;	       /* owned: where it was last found */
+	char *real;	       /* owned: path resolved, when path is a symlink (the
+				  checkpoint saves it: a restart looks for a file
+				  rotated away in its real directory), else NULL */
 	enum file_state state; /* FILE_FREE when the slot is unused */
 	bool literal;	       /* a configured literal path (its error slot stays) */
 	bool closing;	       /* closed; the slot is freed once its batches are back */
 	bool rotated;	       /* counted as rotated (its path named a new file) */
-	int fd;		       /* -1 when not open */
-	int wd;		       /* inotify watch, -1 if none */
-	dev_t dev;	       /* identity of the open file */
+	bool fresh;	       /* opened from 0 as a new file in this rescan, not read yet */
+	bool held;	       /* may be a copy of slot copy_of: not read until known (copy.c) */
+	bool held_full;	       /* held: it starts with that one's whole head */
+	bool path_err;	       /* its path cannot be looked at now (logged once) */
+	uint32_t copy_of;      /* held: the file it starts like, and that one's identity */
+	dev_t of_dev;
+	ino_t of_ino;
+	uint64_t held_size; /* held: its size at the last look */
+	int64_t held_ms;    /* held: since when */
+	int fd;		    /* -1 when not open */
+	int wd;		    /* inotify watch, -1 if none */
+	dev_t dev;	    /* identity of the open file */
 	ino_t ino;
 	uint64_t fp; /* fingerprint of the first fp_len bytes */
 	uint32_t fp_len;
@@ -151,6 +166,13 @@ struct ingest {
 	int64_t last_rescan_ms;
 	struct state_file *registry; /* saved offsets of the last run, until the first scan */
 	uint32_t nregistry;
+	bool restored;		/* started from a state file */
+	struct retired retired; /* files read and closed, in case they come back */
+	struct idmap refused;	/* files refused (max_files) -> the rescan that last did */
+	struct idmap skipped;	/* paths skipped (not regular files) -> last rescan seeing them */
+	uint32_t *pat_base;	/* [nsources]: where a source's patterns start in pat_err */
+	int *pat_err;		/* per pattern: errno of its glob's failure, 0 if it works */
+	uint32_t nheld;		/* files held as possible copies */
 	bool refused_logged;
 	bool files_dirty; /* a file changed since the table was last published */
 
@@ -172,6 +194,7 @@ struct ingest {
 	uint32_t barriers_out; /* pushed, not yet back */
 	void *ckpt_payload;    /* struct ckpt_files of the barrier being pushed */
 	int64_t next_ckpt_ms;
+	int64_t ckpt_soon_ms; /* a file was retired: checkpoint then (0: not due) */
 
 	/* Syslog receivers (listen.c) and their provided-buffer ring. */
 	struct listener *listeners;
@@ -256,6 +279,52 @@ void file_close(struct ingest *ing, struct file *f);
 void file_batch_back(struct ingest *ing, struct file *f);
 /* Publish f's path, state and error for the API (after changing them). */
 void file_changed(struct ingest *ing, struct file *f);
+/* Open path as a new file of source si (st: what stat said of it) and
+ * tail it, draining (read to its end, closed once quiet, unless the paths
+ * name it), from saved's offset if its head matches saved. The file, or
+ * NULL (refused, or it could not be opened). */
+struct file *file_add(struct ingest *ing, uint32_t si, const char *path, const struct stat *st,
+		      bool draining, const struct state_file *saved);
+/* The fingerprint of the first want bytes of fd (fewer if size is less). */
+void file_head(int fd, uint64_t size, uint32_t want, uint64_t *fp, uint32_t *fp_len);
+/* Whether the last run's state has an entry of its own for this file. */
+bool file_saved(const struct ingest *ing, dev_t dev, ino_t ino, uint32_t si);
+/* Whether two paths are in the same directory. */
+bool same_dir(const char *a, const char *b);
+/* The key of an identity in ing->ids, ing->retired, ing->refused. */
+static inline struct idkey id_key(dev_t dev, ino_t ino, uint32_t source)
+{
+	return (struct idkey){(uint64_t)dev, (uint64_t)ino, source};
+}
+
+/* copy.c: copytruncate. What weir had read of a file that was truncated
+ * (or found truncated at a restart): where its copy is looked for, what
+ * the copy starts with, and where weir was. */
+struct copy_want {
+	uint32_t source;
+	const char *path; /* the truncated file: its copy is in the same directory */
+	dev_t dev;	  /* its identity (not a copy of itself) */
+	ino_t ino;
+	uint64_t fp; /* its head as weir read it */
+	uint32_t fp_len;
+	uint64_t from; /* every record before this offset is counted */
+	bool disc;     /* and what follows is the cut-off rest of a line */
+};
+/* Find the copy of w's file (in its directory: the same head, at least
+ * w->from long) and read it on from w->from. true if found. */
+bool copy_take_over(struct ingest *ing, const struct copy_want *w);
+/* End of a rescan: hold each file opened in it that starts like a file
+ * already tailed (a copy being made?); clear the fresh marks. */
+void copy_hold_fresh(struct ingest *ing);
+/* A held file changed: look at its head again; read it from 0 if it now
+ * starts otherwise than any file tailed beside it. false if released. */
+bool copy_recheck(struct ingest *ing, struct file *f, int64_t t);
+/* Once a second for a held file: copy_recheck, and read it from 0 once it
+ * has been unchanged for ROTATE_WAIT_MS while the file it starts like was
+ * read to its end and not truncated. */
+void copy_poll_held(struct ingest *ing, struct file *f, int64_t t);
+/* orig is being closed: files held as its copies are files of their own. */
+void copy_orig_closed(struct ingest *ing, const struct file *orig);
 /* read.c: take back the batches the workers returned (and barriers). */
 void ing_take_returns(struct ingest *ing);
 /* read.c: a read of file slot idx completed with res. */

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "ingest/internal.h"
+#include "pipeline/state.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -163,13 +164,26 @@ static void file_finish(struct ingest *ing, struct file *f)
 	file_ship(ing, f); /* if blocked, the loop retries, then marks it done */
 }
 
-/* Copy-truncated (or truncated by hand): start over from 0. */
-static void file_truncated(struct file *f, uint64_t size)
+/*
+ * Copy-truncated (or truncated by hand): start over from 0. Every whole
+ * record read has been shipped (file_at_end ships first), so the lines from
+ * f->shipped to the old end are the ones weir has not counted: if a copy
+ * with f's head is beside it, they are read from there (copy.c). The
+ * fingerprint is taken again from what is read next: a checkpoint must
+ * describe the file as it is now.
+ */
+static void file_truncated(struct ingest *ing, struct file *f, uint64_t size)
 {
+	struct copy_want w = {f->source, f->path,   f->dev,	f->ino,
+			      f->fp,	 f->fp_len, f->shipped, f->shipped_disc};
+
 	log_info("source '%s': %s shrank to %llu bytes (offset was %llu): reading from 0",
 		 f->desc->name, f->path, (unsigned long long)size, (unsigned long long)f->offset);
 	stat_add(&f->sst->truncations, 1);
 	stat_add(&f->st->truncations, 1);
+	copy_take_over(ing, &w);
+	f->fp = state_fingerprint(NULL, 0);
+	f->fp_len = 0;
 	f->offset = 0;
 	f->shipped = 0;
 	f->shipped_disc = false;
@@ -226,12 +240,24 @@ static void file_at_end(struct ingest *ing, struct file *f)
 	if (fstat(f->fd, &st) == 0) {
 		stat_set(&f->st->size, (uint64_t)st.st_size);
 		if ((uint64_t)st.st_size < f->offset) {
-			file_truncated(f, (uint64_t)st.st_size);
+			file_truncated(ing, f, (uint64_t)st.st_size);
 			return;
 		}
 	}
 	file_flush_idle(ing, f, t);
 	file_idle(ing, f);
+}
+
+/* n bytes were read at offset at into data: extend f's fingerprint while
+ * they continue the head it covers, so that it describes what was read. */
+static void head_grow(struct file *f, const char *data, uint32_t n, uint64_t at)
+{
+	uint64_t end = at + n, upto = end < STATE_FP_MAX ? end : STATE_FP_MAX;
+
+	if (f->fp_len >= STATE_FP_MAX || f->fp_len < at || f->fp_len >= upto)
+		return;
+	f->fp = state_fingerprint_more(f->fp, data + (f->fp_len - at), upto - f->fp_len);
+	f->fp_len = (uint32_t)upto;
 }
 
 void file_on_read(struct ingest *ing, uint32_t idx, int res)
@@ -280,6 +306,8 @@ void file_on_read(struct ingest *ing, uint32_t idx, int res)
 		f->err = 0;
 		file_changed(ing, f);
 	}
+	if (!f->stream)
+		head_grow(f, b->buf + b->len, (uint32_t)res, f->offset);
 	f->offset += (uint64_t)res;
 	f->data_ms = t;
 	b->len = frame_feed(&f->fr, b->buf, b->len + (uint32_t)res, (uint32_t)res, &f->complete);
@@ -314,6 +342,10 @@ void files_poll(struct ingest *ing)
 
 		if (f->fd < 0 || f->closing || f->reading || f->blocked || !f->desc->follow)
 			continue;
+		if (f->held) {
+			copy_poll_held(ing, f, now_ms());
+			continue;
+		}
 		if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size == f->offset) {
 			stat_set(&f->st->size, (uint64_t)st.st_size);
 			file_at_end(ing, f);
@@ -344,7 +376,12 @@ static void visit(struct ingest *ing, struct file *f, bool *any_blocked)
 	}
 	if (!f->desc->follow && f->fd < 0 && !f->done)
 		f->done = true;
-	if (f->fd >= 0 && f->want_read && !f->reading && !f->blocked && !ing->stopping && !f->done)
+	if (f->held && f->want_read) { /* it changed: still a possible copy? */
+		f->want_read = false;
+		copy_recheck(ing, f, now_ms());
+	}
+	if (f->fd >= 0 && f->want_read && !f->reading && !f->blocked && !ing->stopping &&
+	    !f->done && !f->held)
 		file_submit_read(ing, f);
 	*any_blocked |= f->blocked || f->starved;
 }

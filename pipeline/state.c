@@ -2,10 +2,12 @@
  * state.c - see state.h.
  *
  * Payload, in order (u32/u64/i64 little-endian; str = u32 length + bytes),
- * version 2:
+ * versions 2 and 3:
  *   i64 written_ms
  *   u64 blob_len, blob (the aggregates, aggregate/persist.c)
- *   files as below
+ *   files as below; version 3 adds flags bit 1: a retired identity (a
+ *   file read and closed, path empty), which a version 2 reader would
+ *   take for a tailed file
  * version 1 (read only):
  *   i64 written_ms
  *   u32 nrules, then per rule: str name, u64 total
@@ -36,16 +38,20 @@
 #define HEADER_LEN 24	       /* magic, version, reserved, payload_len */
 #define STATE_MAX (1ull << 32) /* a larger file is corrupt */
 
-uint64_t state_fingerprint(const void *data, size_t len)
+uint64_t state_fingerprint_more(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
 
 	while (len--) {
 		h ^= *p++;
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+uint64_t state_fingerprint(const void *data, size_t len)
+{
+	return state_fingerprint_more(0xcbf29ce484222325ull, data, len);
 }
 
 void state_files_free(struct state_file *files, uint32_t n)
@@ -127,7 +133,7 @@ int state_encode(const struct state *st, char **buf, size_t *len)
 		put_u64(&sb, f->offset);
 		put_u64(&sb, f->fp);
 		put_u32(&sb, f->fp_len);
-		put_u32(&sb, f->discarding ? 1 : 0);
+		put_u32(&sb, (f->discarding ? 1u : 0) | (f->retired ? 2u : 0));
 	}
 	if (sb.oom) {
 		strbuf_free(&sb);
@@ -267,7 +273,9 @@ static void decode_blob(struct dec *d, struct state_agg *a)
 /* One file entry, each value checked before ingest relies on it: the
  * fingerprint covers at most STATE_FP_MAX bytes (ingest reads that many
  * into a buffer of that size), and only flag bit 0 exists. */
-static void decode_file(struct dec *d, uint32_t i, struct state_file *f)
+/* File entry i of a version-`version` file. Flags: bit 0 the rest of a
+ * cut line follows the offset; bit 1 (version 3) a retired identity. */
+static void decode_file(struct dec *d, uint32_t version, uint32_t i, struct state_file *f)
 {
 	uint32_t flags;
 
@@ -280,12 +288,13 @@ static void decode_file(struct dec *d, uint32_t i, struct state_file *f)
 	f->fp_len = (uint32_t)le_read(&d->r, 4);
 	flags = (uint32_t)le_read(&d->r, 4);
 	f->discarding = flags & 1;
+	f->retired = version >= 3 && (flags & 2);
 	if (d->r.bad)
 		return;
 	if (f->fp_len > STATE_FP_MAX)
 		dec_fail(d, "file %u: fingerprint length %u (at most %u)", i, f->fp_len,
 			 STATE_FP_MAX);
-	else if (flags > 1)
+	else if (flags > (version >= 3 ? 3u : 1u))
 		dec_fail(d, "file %u: unknown flags 0x%x", i, flags);
 }
 
@@ -307,7 +316,7 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 	version = (uint32_t)le_read(r, 4);
 	le_read(r, 4);
 	plen = le_read(r, 8);
-	if (version != STATE_VERSION && version != 1) {
+	if (version != STATE_VERSION && version != 2 && version != 1) {
 		snprintf(why, whylen, "version %u, this weir reads version %u", version,
 			 STATE_VERSION);
 		return -EBADMSG;
@@ -333,7 +342,7 @@ int state_decode(const char *buf, size_t len, struct state *out, char *why, size
 	if (!r->bad && !(out->files = calloc(out->nfiles + 1, sizeof(*out->files))))
 		dec_fail(&d, "out of memory");
 	for (i = 0; !r->bad && i < out->nfiles; i++)
-		decode_file(&d, i, &out->files[i]);
+		decode_file(&d, version, i, &out->files[i]);
 	if (!r->bad && r->p != r->end)
 		dec_fail(&d, "%zu bytes after the last file entry", (size_t)(r->end - r->p));
 	if (r->bad) {
@@ -362,6 +371,67 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Create dir and its missing parents (mkdir -p). 0 or -errno. */
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+	size_t n = strlen(dir), i;
+
+	if (n >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0750) < 0 && errno != EEXIST)
+			return -errno;
+		path[i] = dir[i];
+	}
+	return 0;
+}
+
+/* The lock on state_dir/lock (state_dir_open); taken again by state_save
+ * when the directory had to be created again. -1: none yet. */
+static int lock_fd = -1;
+
+static int take_lock(const char *dir)
+{
+	char lock[4096];
+	int fd;
+
+	if (snprintf(lock, sizeof(lock), "%s/lock", dir) >= (int)sizeof(lock))
+		return -ENAMETOOLONG;
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int e = errno;
+		log_error("state_dir %s: cannot open %s: %s", dir, lock, strerror(e));
+		return -e;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		log_error("state_dir %s is in use by another weir (%s is locked)", dir, lock);
+		close(fd);
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
+	if (lock_fd >= 0)
+		close(lock_fd); /* the lock of a deleted file guards nothing */
+	lock_fd = fd;		/* stays open: the lock lasts as long as the process */
+	return 0;
+}
+
+/* dir was deleted under us: create it again and lock it. */
+static int dir_restore(const char *dir)
+{
+	int rc = mkdir_p(dir);
+
+	if (!rc)
+		rc = take_lock(dir);
+	if (!rc)
+		log_warn("state_dir %s was missing; created it again (and its lock)", dir);
+	return rc;
+}
+
 int state_save(const char *dir, const char *buf, size_t len)
 {
 	char tmp[4096], dst[4096];
@@ -371,11 +441,10 @@ int state_save(const char *dir, const char *buf, size_t len)
 	    snprintf(dst, sizeof(dst), "%s/%s", dir, STATE_FILE) >= (int)sizeof(dst))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		log_error("state: cannot write %s: %s", tmp, strerror(-rc));
-		return rc;
-	}
+	if (fd < 0 && errno == ENOENT && !dir_restore(dir))
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
 	rc = write_all(fd, buf, len);
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;
@@ -384,7 +453,6 @@ int state_save(const char *dir, const char *buf, size_t len)
 	if (!rc && rename(tmp, dst) < 0)
 		rc = -errno;
 	if (rc) {
-		log_error("state: cannot write %s: %s", dst, strerror(-rc));
 		unlink(tmp);
 		return rc;
 	}
@@ -489,26 +557,11 @@ int state_load(const char *dir, struct state *out)
 
 int state_dir_open(const char *dir)
 {
-	char lock[4096];
-	int fd;
-
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
-		log_error("state_dir %s: cannot create it: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (snprintf(lock, sizeof(lock), "%s/lock", dir) >= (int)sizeof(lock))
-		return -ENAMETOOLONG;
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
 		int e = errno;
-		log_error("state_dir %s: cannot open %s: %s", dir, lock, strerror(e));
+
+		log_error("state_dir %s: cannot create it: %s", dir, strerror(e));
 		return -e;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		log_error("state_dir %s is in use by another weir (%s is locked)", dir, lock);
-		close(fd);
-		return e == EWOULDBLOCK ? -EBUSY : -e;
-	}
-	return 0; /* fd stays open: the lock lasts as long as the process */
+	return take_lock(dir);
 }

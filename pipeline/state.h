@@ -6,7 +6,7 @@
  * into the aggregates stored beside them; restoring both and reading on from
  * the offsets counts every line exactly once, whenever weir stopped.
  *
- * File format (little-endian), version 2:
+ * File format (little-endian), version 3:
  *   "WEIRSTAT" u32 version u32 reserved u64 payload_len payload u32 crc32c
  * where the CRC covers everything before it. The payload is a sequence of
  * fields written by state_encode(); see state.c. A file that is short, has
@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define STATE_FILE "weir.state"
-#define STATE_VERSION 2u  /* version 1 (weir before tiers) is still read */
+#define STATE_VERSION 3u  /* versions 1 (weir before tiers) and 2 are still read */
 #define STATE_FP_MAX 1024 /* fingerprint: FNV-1a of at most this many first bytes */
 /* Bounds a decoded file must keep (a file past one is corrupt, like one
  * whose CRC fails): a string (name or path) has at most STATE_STR_MAX bytes
@@ -35,7 +35,9 @@
 #define STATE_STR_MAX 4096u
 #define STATE_SEC_MAX (INT64_C(1) << 40)
 
-/* One tailed file: where its counted records end. */
+/* One tailed file: where its counted records end. Or, with retired, a file
+ * weir read and closed (rotated away, out of its glob), remembered in case
+ * the same file comes back (version 3). */
 struct state_file {
 	char *source; /* the source's name */
 	char *path;   /* where it was last seen */
@@ -44,6 +46,7 @@ struct state_file {
 	uint64_t fp;	 /* fingerprint of the first fp_len bytes */
 	uint32_t fp_len; /* 0: the file was empty (matches any content) */
 	bool discarding; /* offset is inside the cut-off rest of an overlong line */
+	bool retired;	 /* closed, not tailed: resume it only if it comes back */
 };
 
 /* The aggregates. Version 2: blob, the aggregator's own encoding
@@ -89,7 +92,10 @@ int state_encode(const struct state *st, char **buf, size_t *len);
  * and its bound before it is used, so any bytes are safe to pass. */
 int state_decode(const char *buf, size_t len, struct state *out, char *why, size_t whylen);
 
-/* Write buf atomically as dir/weir.state. 0 or -errno (logged). */
+/* Write buf atomically as dir/weir.state. A dir that is missing (deleted
+ * while weir runs) is created again, parents too, and its lock taken
+ * again (logged). 0 or -errno, not logged: the caller logs (once for a run
+ * of failures). */
 int state_save(const char *dir, const char *buf, size_t len);
 
 /*
@@ -107,5 +113,8 @@ int state_dir_open(const char *dir);
 
 /* FNV-1a 64 of data: the file fingerprint. */
 uint64_t state_fingerprint(const void *data, size_t len);
+/* The fingerprint h of some bytes, extended by len more: fingerprint(a)
+ * then _more(.., b) is fingerprint(a followed by b). */
+uint64_t state_fingerprint_more(uint64_t h, const void *data, size_t len);
 
 #endif

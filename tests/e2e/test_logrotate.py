@@ -119,7 +119,8 @@ def test_logrotate_create_mode(weir, tmp_path, watch):
     assert src["bytes"] == len(written)
 
 
-def test_logrotate_copytruncate(weir, tmp_path):
+@pytest.mark.parametrize("watch", ["live_path", "glob_with_rotated"])
+def test_logrotate_copytruncate(weir, tmp_path, watch):
     """copytruncate copies the log and then truncates it in place; whatever
     is written between the copy and the truncate is lost from the live file
     by design (logrotate's manual says so). To test weir rather than that
@@ -133,7 +134,11 @@ def test_logrotate_copytruncate(weir, tmp_path):
       logrotate copies and truncates; postrotate removes LOCK.
 
     The writer's descriptor has O_APPEND, so after the truncate its lines
-    go to the start of the emptied file, which weir must read from 0."""
+    go to the start of the emptied file, which weir must read from 0.
+
+    glob_with_rotated: app.log* also names the copies (app.log.1, renamed
+    on to .2 and .3, then deleted): each copy is the same lines under a new
+    inode, tailed from where weir was in app.log, never counted again."""
     logdir = tmp_path / "logs"
     logdir.mkdir()
     log = logdir / "app.log"
@@ -155,13 +160,14 @@ def test_logrotate_copytruncate(weir, tmp_path):
     endscript
 }}
 """)
-    d = weir.start(sources=[{"name": "app", "path": log}], rules=RULES)
+    path = str(log) if watch == "live_path" else str(logdir / "app.log*")
+    d = weir.start(sources=[{"name": "app", "path": path}], rules=RULES)
     d.poll_sources(lambda ss: ss[0]["files_open"] == 1)
     pauses = []
     problems = []
 
     def caught_up():
-        f = d.sources()[0]["files"]
+        f = [f for f in d.sources()[0]["files"] if f["path"] == str(log)]
         return len(f) == 1 and f[0]["offset"] == f[0]["size"] == os.stat(log).st_size
 
     def gate():
@@ -188,6 +194,13 @@ def test_logrotate_copytruncate(weir, tmp_path):
     assert src["truncations"] >= ROTATIONS
     assert src["rotations"] == 0, "copytruncate keeps the inode: not a rotation"
     assert src["errors"] == 0
+    if watch == "glob_with_rotated":
+        # app.log and the three copies logrotate keeps, each listed once
+        src = d.poll_sources(lambda ss: ss[0]["files_open"] == 4)[0]
+        assert sorted(f["path"] for f in src["files"]) == [
+            str(logdir / n) for n in ("app.log", "app.log.1", "app.log.2", "app.log.3")]
+        for f in src["files"]:
+            assert f["offset"] == f["size"] == os.stat(f["path"]).st_size, f
     f = src["files"][0]
     assert f["path"] == str(log)
     assert f["inode"] == os.stat(log).st_ino

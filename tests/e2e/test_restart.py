@@ -11,6 +11,7 @@ offsets skips the lines written while it was down. So the restart
 scenarios run with `start: end` too."""
 
 import random
+import re
 import time
 
 import pytest
@@ -81,6 +82,9 @@ def test_clean_restart_resumes_and_counts_lines_written_while_down(weir, tmp_pat
     d2 = numbered("down", 0, 200)          # written while weir is down
     append(log, d2)
     d = weir.start(cfg)
+    # the restore log says what the state holds: one file, four rules
+    assert re.search(r"state: resuming from .*weir\.state \(1 files, 4 rules\)", d.stderr()), \
+        d.stderr()
     snap = d.poll_snapshot(exact([d1, d2]))
     assert_exact(snap, [d1, d2])
     d3 = numbered("up", 0, 50)

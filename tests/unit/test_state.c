@@ -1,13 +1,19 @@
 /* test_state.c - the state file: CRC32C, encode/decode round trip, corruption
  * detection, atomic save and load with a corrupt file set aside, the state
- * directory lock; and the ingest identity map. */
+ * directory lock (and the directory created again when deleted); and the
+ * ingest identity map and table of retired identities. */
 #include "core/crc32c.h"
+#include "core/le.h"
 #include "pipeline/state.h"
 #include "ingest/idmap.h"
+#include "ingest/retired.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,10 +58,11 @@ static void sample(struct state *st)
 					   1 << 20,
 					   0xdeadbeefcafef00dull,
 					   1024,
+					   false,
 					   false};
 	st->files[1] = (struct state_file){
-	    dupstr("app"), dupstr("/var/log/\xff bad.log"), 7, 8, 0, 0xcbf29ce484222325ull, 0,
-	    true};
+	    dupstr("app"), dupstr("/var/log/\xff bad.log"), 7, 8, 0, 0xcbf29ce484222325ull, 0, true,
+	    false};
 }
 
 Test(state, encode_decode_round_trip)
@@ -82,6 +89,59 @@ Test(state, encode_decode_round_trip)
 	free(buf);
 	state_free(&in);
 	state_free(&out);
+}
+
+/* Version 3 keeps, beside the tailed files, retired identities (flag bit 1). */
+Test(state, retired_identities_round_trip)
+{
+	struct state in, out;
+	char *buf, why[160];
+	size_t len;
+
+	sample(&in);
+	in.files[1].retired = true;
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	cr_assert_eq(le_get32(buf + 8), 3);
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(out.files[0].retired, false);
+	cr_assert_eq(out.files[1].retired, true);
+	cr_assert_eq(out.files[1].discarding, true, "the other flag stays");
+	state_free(&out);
+	free(buf);
+	state_free(&in);
+}
+
+/* A version 2 file (before retired identities) is still read; it had no
+ * flag bit 1. */
+Test(state, version_2_file_is_read)
+{
+	struct state in, out;
+	char *buf, why[160];
+	size_t len;
+
+	sample(&in);
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	le_put32(buf + 8, 2);
+	le_put32(buf + len - 4, crc32c(0, buf, len - 4));
+	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(out.nfiles, 2);
+	cr_assert_eq(out.files[0].offset, 1 << 20);
+	cr_assert_eq(out.files[1].discarding, true);
+	cr_assert_eq(out.files[1].retired, false);
+	state_free(&out);
+	free(buf);
+	state_free(&in);
+}
+
+Test(state, fingerprint_goes_on_where_it_stopped)
+{
+	const char *s = "the first bytes of a log file";
+	uint64_t h = state_fingerprint(s, 9);
+
+	cr_assert_eq(state_fingerprint_more(h, s + 9, strlen(s) - 9),
+		     state_fingerprint(s, strlen(s)));
+	cr_assert_eq(state_fingerprint_more(state_fingerprint(NULL, 0), s, 5),
+		     state_fingerprint(s, 5));
 }
 
 static void le(unsigned char **p, uint64_t v, int n)
@@ -325,7 +385,7 @@ Test(state, values_beyond_their_bounds_are_refused)
 	free(buf);
 	state_free(&in);
 
-	/* a NUL inside a path; flags other than bit 0 */
+	/* a NUL inside a path; flags other than bits 0 and 1 (version 3) */
 	sample(&in);
 	cr_assert_eq(state_encode(&in, &buf, &len), 0);
 	at = sample_fp_len_at(&in);
@@ -338,9 +398,9 @@ Test(state, values_beyond_their_bounds_are_refused)
 	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), 0, "%s", why);
 	cr_assert(out.files[0].discarding);
 	state_free(&out);
-	patch_u32(buf, len, at + 4, 3);
+	patch_u32(buf, len, at + 4, 4);
 	cr_assert_eq(state_decode(buf, len, &out, why, sizeof(why)), -EBADMSG);
-	cr_assert_not_null(strstr(why, "file 0: unknown flags 0x3"), "%s", why);
+	cr_assert_not_null(strstr(why, "file 0: unknown flags 0x4"), "%s", why);
 	free(buf);
 	state_free(&in);
 
@@ -370,6 +430,97 @@ Test(state, dir_is_created_and_locked)
 	unlink(lock);
 	rmdir(sub);
 	rmdir(dir);
+}
+
+/* state_dir deleted while weir runs: the next save creates it again, with
+ * its parents, and takes its lock again. */
+Test(state, deleted_dir_is_created_again_and_locked)
+{
+	char dir[] = "/tmp/weir-test-gone.XXXXXX", sub[128], lock[160], path[160];
+	struct state in;
+	char *buf;
+	size_t len;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/a/state", dir);
+	snprintf(lock, sizeof(lock), "%s/lock", sub);
+	snprintf(path, sizeof(path), "%s/%s", sub, STATE_FILE);
+	cr_assert_eq(state_dir_open(sub), -ENOENT, "one level only at start");
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/a/state", dir);
+	cr_assert_eq(state_dir_open(sub), 0);
+	unlink(lock);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/a/state", dir);
+	sample(&in);
+	cr_assert_eq(state_encode(&in, &buf, &len), 0);
+	cr_assert_eq(state_save(sub, buf, len), 0);
+	cr_assert_eq(access(path, R_OK), 0);
+	fd = open(lock, O_RDWR);
+	cr_assert_geq(fd, 0, "the lock file is back");
+	cr_assert_eq(flock(fd, LOCK_EX | LOCK_NB), -1, "and locked");
+	close(fd);
+	unlink(path);
+	unlink(lock);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	rmdir(sub);
+	rmdir(dir);
+	free(buf);
+	state_free(&in);
+}
+
+Test(idmap, grow_and_keep_only)
+{
+	struct idmap m;
+	uint32_t i, n = 1000;
+
+	cr_assert_eq(idmap_init(&m, 16), 0);
+	for (i = 0; i < n; i++) {
+		if (m.count >= m.max)
+			cr_assert_eq(idmap_grow(&m), 0);
+		cr_assert(idmap_put(&m, (struct idkey){i, i * 3, 1}, i % 4));
+	}
+	cr_assert_eq(m.count, n);
+	idmap_keep_only(&m, 2);
+	cr_assert_eq(m.count, n / 4);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(idmap_get(&m, (struct idkey){i, i * 3, 1}),
+			     i % 4 == 2 ? 2 : UINT32_MAX, "key %u", i);
+	idmap_destroy(&m);
+}
+
+Test(retired, bounded_lru_take_and_order)
+{
+	struct retired r;
+	struct retired_ent e = {0}, out;
+	uint64_t order[4];
+	uint32_t i, n = 0;
+
+	cr_assert_eq(retired_init(&r, 3), 0);
+	for (i = 1; i <= 4; i++) {
+		e.k = (struct idkey){1, i, 0};
+		e.offset = i * 100;
+		retired_put(&r, &e);
+	}
+	cr_assert_eq(r.n, 3, "bounded");
+	cr_assert(!retired_take(&r, (struct idkey){1, 1, 0}, &out), "the oldest is forgotten");
+	e.k = (struct idkey){1, 2, 0};
+	e.offset = 222;
+	retired_put(&r, &e); /* again: now the newest */
+	for (i = retired_first(&r); i != UINT32_MAX && n < 4; i = retired_next(&r, i))
+		order[n++] = r.ents[i].k.b;
+	cr_assert_eq(n, 3);
+	cr_assert(order[0] == 3 && order[1] == 4 && order[2] == 2, "oldest first");
+	cr_assert(retired_take(&r, (struct idkey){1, 2, 0}, &out));
+	cr_assert_eq(out.offset, 222);
+	cr_assert(!retired_take(&r, (struct idkey){1, 2, 0}, &out), "taken out");
+	cr_assert_eq(r.n, 2);
+	retired_destroy(&r);
 }
 
 Test(idmap, put_get_delete_keep_every_other_key_reachable)

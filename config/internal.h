@@ -166,4 +166,9 @@ void ld_rules(struct ld *ld, struct cfg *cfg, const struct ynode *v);
 /* Free every string and array rule owns (rule itself is the caller's). */
 void cfg_rule_clear(struct cfg_rule *rule);
 
+/* settings.c: the top-level listen:, tuning: and http: into cfg. */
+void ld_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v);
+void ld_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map);
+void ld_http(struct ld *ld, struct cfg *cfg, const struct ynode *map);
+
 #endif

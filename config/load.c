@@ -1,8 +1,8 @@
 /*
  * load.c - load weir's YAML configuration into a struct cfg (see config.h):
  * the public cfg_load_* entry points, the defaults, the top-level keys
- * (listen, windows, event time, checkpoints, tuning:, http:), include:,
- * and the error report handed to the caller.
+ * (windows, event time, checkpoints; listen:, tuning: and http: are in
+ * settings.c), include:, and the error report handed to the caller.
  *
  * Two passes: yaml.c builds the tree of the text, then it is walked key by
  * key into a struct cfg pre-filled with defaults, `sources:` by sources.c
@@ -33,35 +33,6 @@
 
 #define WINDOW_MIN 1u
 #define WINDOW_MAX (30u * 86400u)
-
-/* listen: HOST:PORT, parsed and resolved here once, so that what `weir
- * check` accepts is what the HTTP server binds. */
-static void do_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v)
-{
-	const char *why;
-	char *host = NULL, whybuf[256];
-	uint16_t port;
-	int rc;
-
-	if (ld_want_scalar(ld, v, "listen", "HOST:PORT"))
-		return;
-	rc = cfg_parse_hostport(v->str, &host, &port, &why);
-	if (rc == -ENOMEM) {
-		ld->oom = true;
-		return;
-	}
-	if (!rc && (rc = cfg_resolve_hostport(host, port, &cfg->listen_addr, &cfg->listen_addrlen,
-					      whybuf, sizeof(whybuf))))
-		why = whybuf;
-	if (rc) {
-		ld_err(ld, v, "bad 'listen' value '%.*s': %s", ynode_qlen(v), v->str, why);
-		free(host);
-		return;
-	}
-	free(cfg->listen_host);
-	cfg->listen_host = host;
-	cfg->listen_port = port;
-}
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -130,221 +101,6 @@ static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 		}
 	}
 	free(w);
-}
-
-static const char *const tuning_keys[] = {"workers", "batch_size", "max_line", "tick_ms",
-					  "max_files"};
-enum { TK_WORKERS, TK_BATCH, TK_MAXLINE, TK_TICK, TK_MAXFILES, TK_N };
-
-static void do_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
-{
-	static const struct ld_keyset ks = {"in tuning", tuning_keys, TK_N};
-	const struct ynode *v[TK_N] = {0};
-	bool batch_ok = true, line_ok = true;
-
-	if (map->type == Y_SCALAR && map->null)
-		return;
-	if (map->type != Y_MAP) {
-		ld_err(ld, map, "'tuning' must be a mapping, not %s", ynode_kind(map));
-		return;
-	}
-	ld_map_collect(ld, map, &ks, v);
-	if (v[TK_WORKERS])
-		ld_get_uint(ld, v[TK_WORKERS], "workers", 0, 64, &cfg->workers);
-	if (v[TK_BATCH])
-		batch_ok = !ld_get_size(ld, v[TK_BATCH], "batch_size", 64 * KIB, 4 * MIB,
-					&cfg->batch_size);
-	if (v[TK_MAXLINE])
-		line_ok = !ld_get_size(ld, v[TK_MAXLINE], "max_line", KIB, MIB, &cfg->max_line);
-	if (v[TK_TICK])
-		ld_get_uint(ld, v[TK_TICK], "tick_ms", 100, 10000, &cfg->tick_ms);
-	if (v[TK_MAXFILES])
-		ld_get_uint(ld, v[TK_MAXFILES], "max_files", 1, 1048576, &cfg->max_files);
-	if (batch_ok && line_ok && cfg->max_line >= cfg->batch_size / 2)
-		ld_err(ld, v[TK_MAXLINE] ? v[TK_MAXLINE] : v[TK_BATCH],
-		       "'max_line' (%u) must be less than half of 'batch_size' (%u / 2 = %u); "
-		       "lower max_line or raise batch_size",
-		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
-}
-
-static const char *const http_keys[] = {"token_file",
-					"auth_reads",
-					"unauthenticated_writes",
-					"hosts",
-					"tls_cert",
-					"tls_key",
-					"max_connections",
-					"max_connections_per_client",
-					"max_streams",
-					"header_timeout",
-					"timeout",
-					"nice"};
-enum {
-	HK_TOKEN,
-	HK_AUTH_READS,
-	HK_OPEN_WRITES,
-	HK_HOSTS,
-	HK_CERT,
-	HK_KEY,
-	HK_MAXCONN,
-	HK_PER_CLIENT,
-	HK_STREAMS,
-	HK_HEADER_TIMEOUT,
-	HK_TIMEOUT,
-	HK_NICE,
-	HK_N
-};
-
-#define HTTP_HOSTS_MAX 64 /* names in `hosts:` */
-
-/* A file path given relative to the config: made relative to its directory. */
-static void get_path(struct ld *ld, const struct ynode *v, const char *key, char **out)
-{
-	char *s = NULL, *full;
-	const char *slash;
-	size_t dirlen, size;
-
-	if (ld_get_string(ld, v, key, &s))
-		return;
-	free(*out);
-	*out = s;
-	slash = strrchr(ld->file ? ld->file : "", '/');
-	if (s[0] == '/' || !slash)
-		return;
-	dirlen = (size_t)(slash - ld->file);
-	size = dirlen + 1 + strlen(s) + 1;
-	full = malloc(size);
-	if (!full) {
-		ld->oom = true;
-		return;
-	}
-	snprintf(full, size, "%.*s/%s", (int)dirlen, ld->file, s);
-	free(s);
-	*out = full;
-}
-
-/* A duration key of `http:` from 1s to max_s into *out; what describes the
- * range in the message ("1s to 1h"). */
-static void get_http_duration(struct ld *ld, const struct ynode *v, const char *key, uint32_t max_s,
-			      const char *range, uint32_t *out)
-{
-	uint32_t secs;
-
-	if (ld_want_scalar(ld, v, key, "a duration such as 30s"))
-		return;
-	if (cfg_parse_duration(v->str, &secs) || secs > max_s)
-		ld_err(ld, v, "'%s' must be a duration from %s, got '%.*s'", key, range,
-		       ynode_qlen(v), v->str);
-	else
-		*out = secs;
-}
-
-/* A name `hosts:` may list: a host name (letters, digits, '.', '-', '_';
- * at most 253 characters) or an IPv6 address in brackets; no port. */
-static bool host_name_ok(const char *s, size_t len)
-{
-	unsigned char a6[16];
-	char buf[64];
-
-	if (len && s[0] == '[') {
-		if (len < 3 || len - 2 >= sizeof(buf) || s[len - 1] != ']')
-			return false;
-		memcpy(buf, s + 1, len - 2);
-		buf[len - 2] = '\0';
-		return inet_pton(AF_INET6, buf, a6) == 1;
-	}
-	if (!len || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr(".-_", s[i]))
-			return false;
-	return true;
-}
-
-/* `hosts:` into cfg->http_hosts: a sequence of names (host_name_ok). */
-static void get_hosts(struct ld *ld, struct cfg *cfg, const struct ynode *v)
-{
-	if (ld_want_seq(ld, v, "hosts"))
-		return;
-	if (v->nkids > HTTP_HOSTS_MAX) {
-		ld_err(ld, v, "'hosts' lists %zu names; at most %u", v->nkids, HTTP_HOSTS_MAX);
-		return;
-	}
-	cfg->http_hosts = calloc(v->nkids ? v->nkids : 1, sizeof(*cfg->http_hosts));
-	if (!cfg->http_hosts) {
-		ld->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < v->nkids; i++) {
-		const struct ynode *it = v->kids[i];
-
-		if (ld_want_scalar(ld, it, "hosts", "a host name"))
-			continue;
-		if (!host_name_ok(it->str, it->len)) {
-			ld_err(ld, it,
-			       "'hosts' lists host names as a browser sends them in Host, without "
-			       "a scheme or port (weir.example.com, [2001:db8::1]); got '%.*s'",
-			       ynode_qlen(it), it->str);
-			continue;
-		}
-		cfg->http_hosts[cfg->http_nhosts] = strdup(it->str);
-		if (!cfg->http_hosts[cfg->http_nhosts]) {
-			ld->oom = true;
-			return;
-		}
-		cfg->http_nhosts++;
-	}
-}
-
-static void do_http(struct ld *ld, struct cfg *cfg, const struct ynode *map)
-{
-	static const struct ld_keyset ks = {"in http", http_keys, HK_N};
-	const struct ynode *v[HK_N] = {0};
-
-	if (map->type == Y_SCALAR && map->null)
-		return;
-	if (map->type != Y_MAP) {
-		ld_err(ld, map, "'http' must be a mapping, not %s", ynode_kind(map));
-		return;
-	}
-	ld_map_collect(ld, map, &ks, v);
-	if (v[HK_TOKEN])
-		get_path(ld, v[HK_TOKEN], "token_file", &cfg->http_token_file);
-	if (v[HK_AUTH_READS])
-		ld_get_bool(ld, v[HK_AUTH_READS], "auth_reads", &cfg->http_auth_reads);
-	if (v[HK_OPEN_WRITES])
-		ld_get_bool(ld, v[HK_OPEN_WRITES], "unauthenticated_writes",
-			    &cfg->http_unauthenticated_writes);
-	if (v[HK_HOSTS])
-		get_hosts(ld, cfg, v[HK_HOSTS]);
-	if (v[HK_CERT])
-		get_path(ld, v[HK_CERT], "tls_cert", &cfg->http_tls_cert);
-	if (v[HK_KEY])
-		get_path(ld, v[HK_KEY], "tls_key", &cfg->http_tls_key);
-	if (v[HK_MAXCONN])
-		ld_get_uint(ld, v[HK_MAXCONN], "max_connections", 1, 65536,
-			    &cfg->http_max_connections);
-	if (v[HK_PER_CLIENT])
-		ld_get_uint(ld, v[HK_PER_CLIENT], "max_connections_per_client", 1, 65536,
-			    &cfg->http_max_per_client);
-	if (v[HK_STREAMS])
-		ld_get_uint(ld, v[HK_STREAMS], "max_streams", 1, 4096, &cfg->http_max_streams);
-	if (v[HK_HEADER_TIMEOUT])
-		get_http_duration(ld, v[HK_HEADER_TIMEOUT], "header_timeout", 300, "1s to 5m",
-				  &cfg->http_header_timeout_s);
-	if (v[HK_TIMEOUT])
-		get_http_duration(ld, v[HK_TIMEOUT], "timeout", 3600, "1s to 1h",
-				  &cfg->http_timeout_s);
-	if (v[HK_NICE])
-		ld_get_uint(ld, v[HK_NICE], "nice", 0, 19, &cfg->http_nice);
-	if (!cfg->http_tls_cert != !cfg->http_tls_key)
-		ld_err(ld, map, "'tls_cert' and 'tls_key' go together: give both or neither");
-	if (cfg->http_auth_reads && !cfg->http_token_file)
-		ld_err(ld, v[HK_AUTH_READS], "'auth_reads' needs a 'token_file'");
-	if (cfg->http_unauthenticated_writes && cfg->http_token_file)
-		ld_err(ld, v[HK_OPEN_WRITES],
-		       "'unauthenticated_writes' contradicts 'token_file' (writes need the token); "
-		       "give one or the other");
 }
 
 static const char *const top_keys[] = {
@@ -564,7 +320,7 @@ static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 	}
 	ld_map_collect(ld, root, &ks, v);
 	if (v[TOP_LISTEN])
-		do_listen(ld, cfg, v[TOP_LISTEN]);
+		ld_listen(ld, cfg, v[TOP_LISTEN]);
 	if (v[TOP_STATE_DIR])
 		ld_get_string(ld, v[TOP_STATE_DIR], "state_dir", &cfg->state_dir);
 	if (v[TOP_CHECKPOINT])
@@ -582,9 +338,9 @@ static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 	if (v[TOP_INCLUDE])
 		do_include(ld, cfg, v[TOP_INCLUDE]);
 	if (v[TOP_TUNING])
-		do_tuning(ld, cfg, v[TOP_TUNING]);
+		ld_tuning(ld, cfg, v[TOP_TUNING]);
 	if (v[TOP_HTTP])
-		do_http(ld, cfg, v[TOP_HTTP]);
+		ld_http(ld, cfg, v[TOP_HTTP]);
 }
 
 /* ---------------------------------------------------------------------------

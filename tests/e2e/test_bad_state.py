@@ -34,9 +34,10 @@ crc32c.table = None
 
 
 def file_entries(raw):
-    """The offsets of each file entry's fp_len in a version 2 state file
-    (pipeline/state.c): header, written_ms, blob, then the files."""
-    assert raw[:8] == b"WEIRSTAT" and struct.unpack_from("<I", raw, 8)[0] == 2, raw[:16]
+    """The offsets of each file entry's fp_len in a version 2 or 3 state
+    file (pipeline/state.c; 3 adds a flag for retired identities, same
+    layout): header, written_ms, blob, then the files."""
+    assert raw[:8] == b"WEIRSTAT" and struct.unpack_from("<I", raw, 8)[0] in (2, 3), raw[:16]
     assert crc32c(raw[:-4]) == struct.unpack_from("<I", raw, len(raw) - 4)[0], "CRC layout"
     pos = 24 + 8
     (blob_len,) = struct.unpack_from("<Q", raw, pos)

@@ -110,7 +110,14 @@ static void check_route(const char *url, const char *method)
 	bool probe = !strcmp(url, "/healthz") || !strcmp(url, "/readyz");
 	bool read = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 
-	if (probe ? acc != HTTP_ACCESS_OPEN : acc != (read ? HTTP_ACCESS_READ : HTTP_ACCESS_WRITE))
+	/* probes are open; any other read needs what reads need; any other
+	 * method is a write (a route that changes weir) or unsafe (nothing
+	 * takes it): both need the token */
+	if (probe  ? acc != HTTP_ACCESS_OPEN
+	    : read ? acc != HTTP_ACCESS_READ
+		   : acc != HTTP_ACCESS_WRITE && acc != HTTP_ACCESS_UNSAFE)
+		abort();
+	if (acc == HTTP_ACCESS_WRITE && (read || strncmp(url, "/api/v1/", 8)))
 		abort();
 }
 

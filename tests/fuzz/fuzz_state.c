@@ -5,15 +5,15 @@
  *
  * Byte 0 of the input says how the rest is used:
  *   bit 0 clear, "sealed": the rest is a payload; the target writes the
- *     header before it (version 2, or 1 if bit 1 is set) and the CRC32C
+ *     header before it (the current version, or 1 if bit 1 is set) and the CRC32C
  *     after it, so the fuzzer reaches the fields instead of the checksum;
  *   bit 0 set, "raw": the rest is the whole file (magic, header, CRC).
  * tests/fuzz/seeds/state/ holds files weir wrote, in the sealed form.
  *
  * It aborts if a promise breaks: a refused file leaves nothing behind and
  * says why; a decoded one keeps every bound of pipeline/state.h (strings,
- * fingerprint length, flags, seconds); a sealed version 2 payload encodes
- * back to exactly the bytes decoded.
+ * fingerprint length, flags, seconds); a sealed payload of the current
+ * version (STATE_VERSION) encodes back to exactly the bytes decoded.
  *
  * Built by `make fuzz` with clang -fsanitize=fuzzer,address,undefined.
  * Without libFuzzer (gcc, or to replay a crash file):
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char why[160];
 	uint8_t *file;
 	size_t len;
-	int rc, version = 2;
+	int rc, version = STATE_VERSION;
 	bool sealed;
 
 	if (!size)
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_decoded(&st);
-	if (sealed && version == 2) {
+	if (sealed && version == STATE_VERSION) {
 		char *again;
 		size_t again_len;
 

@@ -364,6 +364,28 @@ static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size
 }
 
 /* Parse text into t. Returns 0, -EINVAL (errors recorded) or -ENOMEM. */
+/* YAML directives (%YAML, %TAG: a line that starts with '%') are refused
+ * before libfyaml sees them: a config never needs one, and libfyaml 0.8's
+ * directive scanner loops forever on some malformed ones (found by
+ * tests/fuzz/fuzz_config.c). One error per such line; -EINVAL if any. */
+static int no_directives(struct ld *ld, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	int line = 1, bad = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (*p == '%') {
+			ld_err_at(ld, line, 1, "YAML directives (%%YAML, %%TAG) are not supported");
+			bad = -EINVAL;
+		}
+		p = nl ? nl + 1 : end;
+		line++;
+	}
+	return bad;
+}
+
 int ytree_build(struct ld *ld, const char *text, size_t len, struct ytree *t)
 {
 	struct fy_diag_cfg dcfg;
@@ -376,6 +398,8 @@ int ytree_build(struct ld *ld, const char *text, size_t len, struct ytree *t)
 	int last_line = 0, last_col = 0;
 	int rc = -ENOMEM;
 
+	if (no_directives(ld, text, len))
+		return -EINVAL;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = diag_discard;

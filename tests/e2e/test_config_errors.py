@@ -365,3 +365,15 @@ def test_reload_refuses_with_every_error_sorted(weir, tmp_path):
     msg = json.loads(raw)["error"]["message"]
     expect_errors(msg, files, expected)
     assert totals(d.snapshot()) == {"err": 1}
+
+
+def test_yaml_directives_are_refused_at_their_line(tmp_path):
+    """A line starting with '%' (a YAML directive) is an error at its place,
+    never handed to libfyaml (whose directive scanner can loop forever on
+    some malformed ones: found by tests/fuzz/fuzz_config.c)."""
+    cfg = tmp_path / "weir.yaml"
+    cfg.write_text("%YAML 1.2\n---\nrules: []\n%TAG ! tag:x\n")
+    r = run_weir("check", "-c", cfg, timeout=10)
+    assert r.returncode == 2
+    assert r.stderr == (f"{cfg}:1:1: YAML directives (%YAML, %TAG) are not supported\n"
+                        f"{cfg}:4:1: YAML directives (%YAML, %TAG) are not supported\n"), r.stderr

@@ -65,8 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size > 1 << 16)
 		return 0; /* configs are small; long inputs only slow the search */
+	/* what YAML may take for a line break: LF, CR (alone or before LF:
+	 * counted twice, an upper bound), and libfyaml's YAML 1.1 breaks NEL
+	 * (0x85, also inside UTF-8) and LS/PS (E2 80 A8/A9) */
 	for (size_t i = 0; i < size; i++)
-		nlines += data[i] == '\n';
+		nlines += data[i] == '\n' || data[i] == '\r' || data[i] == 0x85 || data[i] == 0xe2;
 	rc = cfg_load_string(name, (const char *)data, size, &cfg, &errs);
 	if (rc == 0) {
 		if (!cfg || errs)

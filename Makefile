@@ -245,7 +245,7 @@ define fuzz_run
 	@mkdir -p $(FZ)/corpus/$(1) $(FZ)/artifacts/$(1)
 	$(if $(FUZZ_JSONL_$(1)),$(Q)$(PY) -c "$$FUZZ_SEED_PY" $(FUZZ_JSONL_$(1)) $(FZ)/corpus/$(1))
 	@echo "== fuzz_$(1): $(FUZZ_SECONDS) s (log: $(FZ)/fuzz_$(1).log)"
-	$(Q)if $(FZ)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) \
+	$(Q)if LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(FZ)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) \
 		-artifact_prefix=$(FZ)/artifacts/$(1)/ $(FZ)/corpus/$(1) \
 		$(wildcard tests/fuzz/seeds/$(1)) >$(FZ)/fuzz_$(1).log 2>&1; then \
 		grep -E '(INITED|DONE) ' $(FZ)/fuzz_$(1).log | sed 's/^/  /'; \

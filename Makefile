@@ -194,7 +194,10 @@ soak-run:
 # file FUZZ_JSONL_X (if set). A crash, leak or UBSan report fails
 # the target; the input is saved in build/fuzz/artifacts/X/. Library objects
 # build with -w: gcc's -Werror build checks them, and clang warns differently.
+# An input that runs FUZZ_TIMEOUT seconds is a hang and fails the target
+# (libFuzzer's default is 20 minutes).
 FUZZ_SECONDS  ?= 60
+FUZZ_TIMEOUT  ?= 30
 FUZZ_ARGS     ?=
 WEIR_TESTDATA ?= ../shared/testdata
 FUZZ_CC    := clang
@@ -245,7 +248,7 @@ define fuzz_run
 	@mkdir -p $(FZ)/corpus/$(1) $(FZ)/artifacts/$(1)
 	$(if $(FUZZ_JSONL_$(1)),$(Q)$(PY) -c "$$FUZZ_SEED_PY" $(FUZZ_JSONL_$(1)) $(FZ)/corpus/$(1))
 	@echo "== fuzz_$(1): $(FUZZ_SECONDS) s (log: $(FZ)/fuzz_$(1).log)"
-	$(Q)if LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(FZ)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_ARGS) \
+	$(Q)if LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp $(FZ)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 $(FUZZ_ARGS) \
 		-artifact_prefix=$(FZ)/artifacts/$(1)/ $(FZ)/corpus/$(1) \
 		$(wildcard tests/fuzz/seeds/$(1)) >$(FZ)/fuzz_$(1).log 2>&1; then \
 		grep -E '(INITED|DONE) ' $(FZ)/fuzz_$(1).log | sed 's/^/  /'; \
@@ -264,10 +267,16 @@ fuzz:
 	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n)))
 	@echo "make fuzz: $(words $(FUZZ_NAMES)) fuzzer(s), $(FUZZ_SECONDS) s each, no crash"
 
-# make fuzz-short: make fuzz for FUZZ_SHORT_SECONDS each (make test's run).
+# make fuzz-short: make fuzz for FUZZ_SHORT_SECONDS each (make test's run),
+# from a fixed random seed: on a fresh clone the run explores the same
+# inputs in the same order on every machine (a slower one stops earlier in
+# the same sequence), so make test does not fail on a finding it never
+# made before. make fuzz draws a new seed each run: it is the search.
 FUZZ_SHORT_SECONDS ?= 20
+FUZZ_SHORT_SEED    ?= 1
 fuzz-short:
-	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) \
+		FUZZ_ARGS="-seed=$(FUZZ_SHORT_SEED) $(FUZZ_ARGS)"
 
 # make replay: each fuzz target built by $(CC) with -DWEIR_FUZZ_REPLAY (a
 # main() from tests/fuzz/replay.h, no libFuzzer) against this build's

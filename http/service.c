@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -139,9 +140,69 @@ static const struct {
     {CFG_RULE_UTF8, "utf8"},
 };
 
+/* A string or null. */
+static void json_cstr_or_null(struct strbuf *sb, const char *s)
+{
+	if (s)
+		json_cstr(sb, s);
+	else
+		strbuf_puts(sb, "null");
+}
+
+static const char *const cmp_names[] = {
+    [CFG_CMP_EQ] = "=",	 [CFG_CMP_NE] = "!=", [CFG_CMP_LT] = "<",
+    [CFG_CMP_LE] = "<=", [CFG_CMP_GT] = ">",  [CFG_CMP_GE] = ">=",
+};
+
+/* What a rule extracts and its where: conditions, after its position. */
+static void put_rule_fields(struct strbuf *sb, const struct cfg_rule *r)
+{
+	strbuf_puts(sb, ",\"value\":");
+	json_cstr_or_null(sb, r->value);
+	strbuf_puts(sb, ",\"unit\":");
+	json_cstr_or_null(sb, r->value ? r->value_unit : NULL);
+	strbuf_puts(sb, ",\"top\":");
+	json_cstr_or_null(sb, r->top);
+	strbuf_puts(sb, ",\"top_k\":");
+	if (r->top)
+		json_u64(sb, r->top_k);
+	else
+		strbuf_puts(sb, "null");
+	strbuf_puts(sb, ",\"distinct\":");
+	json_cstr_or_null(sb, r->distinct);
+	strbuf_puts(sb, ",\"time\":");
+	json_cstr_or_null(sb, r->time == CFG_TIME_ARRIVAL ? "arrival"
+			      : r->time == CFG_TIME_EVENT ? "event"
+							  : NULL);
+	strbuf_puts(sb, ",\"where\":[");
+	for (size_t w = 0; w < r->nwhere; w++) {
+		const struct cfg_where *c = &r->where[w];
+
+		strbuf_puts(sb, w ? ",{\"field\":" : "{\"field\":");
+		json_cstr(sb, c->name ? c->name : cfg_field_name(c->field));
+		strbuf_puts(sb, ",\"op\":");
+		json_cstr(sb, cmp_names[c->cmp]);
+		strbuf_puts(sb, ",\"values\":[");
+		if (c->nvalues)
+			for (size_t v = 0; v < c->nvalues; v++) {
+				if (v)
+					strbuf_putc(sb, ',');
+				json_cstr(sb, c->values[v]);
+			}
+		else {
+			char num[32];
+
+			snprintf(num, sizeof(num), "%g", c->num);
+			json_cstr(sb, num);
+		}
+		strbuf_puts(sb, "]}");
+	}
+	strbuf_putc(sb, ']');
+}
+
 char *http_rules_render(const struct cfg *cfg, size_t *len)
 {
-	struct strbuf sb = {0};
+	struct strbuf sb = {0}, pos = {0}; /* pos: a rule's FILE:LINE:COL */
 	const char *sep;
 	size_t i;
 
@@ -163,12 +224,17 @@ char *http_rules_render(const struct cfg *cfg, size_t *len)
 				sep = ",";
 			}
 		strbuf_puts(&sb, "],\"source\":");
-		strbuf_putc(&sb, '"');
-		strbuf_printf(&sb, "%s:%d:%d", r->pos.file ? r->pos.file : "", r->pos.line,
+		pos.len = 0;
+		strbuf_printf(&pos, "%s:%d:%d", r->pos.file ? r->pos.file : "", r->pos.line,
 			      r->pos.col);
-		strbuf_puts(&sb, "\"}");
+		json_str(&sb, pos.buf ? pos.buf : "", pos.len);
+		put_rule_fields(&sb, r);
+		strbuf_putc(&sb, '}');
 	}
 	strbuf_puts(&sb, "]}\n");
+	if (pos.oom)
+		sb.oom = true;
+	strbuf_free(&pos);
 	*len = sb.len;
 	return strbuf_take(&sb);
 }

@@ -81,16 +81,55 @@ def test_rules_listing_names_matches_flags_and_positions(api):
     assert status == 200
     assert_json_headers(headers)
     cfg = str(api.cfg_path)
+    plain = {"value": None, "unit": None, "top": None, "top_k": None, "distinct": None,
+             "time": None, "where": []}
     assert body == {"rules": [
-        {"name": "plain", "match": "error", "flags": [], "source": f"{cfg}:9:5"},
+        {"name": "plain", "match": "error", "flags": [], "source": f"{cfg}:9:5", **plain},
         {"name": "caseless_rule", "match": "warn(ing)?", "flags": ["caseless"],
-         "source": f"{cfg}:11:5"},
+         "source": f"{cfg}:11:5", **plain},
         {"name": "flow_rule", "match": '"quoted" \\d+ back\\\\slash',
-         "flags": ["caseless", "dotall"], "source": f"{cfg}:14:5"},
+         "flags": ["caseless", "dotall"], "source": f"{cfg}:14:5", **plain},
         {"name": "unicode_rule", "match": "café|日本|\x01", "flags": [],
-         "source": f"{cfg}:15:5"},
-        {"name": "indented", "match": "z$", "flags": [], "source": f"{cfg}:17:7"},
+         "source": f"{cfg}:15:5", **plain},
+        {"name": "indented", "match": "z$", "flags": [], "source": f"{cfg}:17:7", **plain},
     ]}
+
+
+def test_rules_listing_shows_fields_conditions_and_escapes_the_path(weir, tmp_path):
+    """What a rule extracts and its where: conditions are listed; a config
+    path with a quote and a backslash stays one JSON string."""
+    d = tmp_path / 'odd"dir\\x'
+    d.mkdir()
+    log = d / "access.log"
+    log.write_text("")
+    cfg = d / "weir.yaml"
+    cfg.write_text("\n".join([
+        "listen: 127.0.0.1:0",
+        f"state_dir: {yq(tmp_path / 'state')}",
+        "sources:",
+        "  - name: web",
+        "    type: file",
+        f"    path: {yq(log)}",
+        "    format: combined",
+        "rules:",
+        "  - name: slow",
+        "    match: GET",
+        "    value: status",
+        "    top: path",
+        "    top_k: 5",
+        "    distinct: ip",
+        "    time: event",
+        "    where: {status: '>=500', method: [GET, HEAD]}",
+    ]) + "\n")
+    d0 = weir.start(cfg)
+    status, _, body = d0.get("/api/v1/rules")
+    assert status == 200
+    (r,) = body["rules"]
+    assert r["source"] == f"{cfg}:9:5"
+    assert (r["value"], r["unit"], r["top"], r["top_k"], r["distinct"], r["time"]) == \
+        ("status", "", "path", 5, "ip", "event")
+    assert sorted((c["field"], c["op"], c["values"]) for c in r["where"]) == [
+        ("method", "=", ["GET", "HEAD"]), ("status", ">=", ["500"])]
 
 
 @pytest.mark.parametrize("path", ["/", "/nope", "/api/v1", "/api/v1/snapshot/", "/healthz/",

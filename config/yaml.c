@@ -367,21 +367,41 @@ static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size
 /* YAML directives (%YAML, %TAG: a line that starts with '%') are refused
  * before libfyaml sees them: a config never needs one, and libfyaml 0.8's
  * directive scanner loops forever on some malformed ones (found by
- * tests/fuzz/fuzz_config.c). One error per such line; -EINVAL if any. */
+ * tests/fuzz/fuzz_config.c). A line starts wherever libfyaml may see one:
+ * at the start (after a byte order mark), and after LF, CR, and YAML 1.1's
+ * NEL (0x85, also as UTF-8 C2 85), LS and PS (E2 80 A8, E2 80 A9). One
+ * error per such line; -EINVAL if any. */
+static size_t line_break_at(const unsigned char *p, const unsigned char *end)
+{
+	if (*p == '\n' || *p == 0x85)
+		return 1;
+	if (*p == '\r')
+		return end - p > 1 && p[1] == '\n' ? 2 : 1;
+	if (*p == 0xc2 && end - p > 1 && p[1] == 0x85)
+		return 2;
+	if (*p == 0xe2 && end - p > 2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 static int no_directives(struct ld *ld, const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
 	int line = 1, bad = 0;
+	bool bol = true; /* p is at the start of a line */
 
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t brk = line_break_at(p, end);
 
-		if (*p == '%') {
+		if (bol && *p == '%') {
 			ld_err_at(ld, line, 1, "YAML directives (%%YAML, %%TAG) are not supported");
 			bad = -EINVAL;
 		}
-		p = nl ? nl + 1 : end;
-		line++;
+		bol = brk != 0;
+		line += bol;
+		p += brk ? brk : 1;
 	}
 	return bad;
 }

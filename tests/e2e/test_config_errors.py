@@ -377,3 +377,22 @@ def test_yaml_directives_are_refused_at_their_line(tmp_path):
     assert r.returncode == 2
     assert r.stderr == (f"{cfg}:1:1: YAML directives (%YAML, %TAG) are not supported\n"
                         f"{cfg}:4:1: YAML directives (%YAML, %TAG) are not supported\n"), r.stderr
+
+
+@pytest.mark.parametrize("text,line", [
+    (b"rules: []\r%TAG ! x\r", 2),               # CR alone (old Mac)
+    (b"rules: []\r\n\r\n%YAML 1.2\r\n", 3),        # CRLF counts once
+    (b"\xef\xbb\xbf%YAML 1.2\nrules: []\n", 1),     # after a byte order mark
+    (b"rules: []\xc2\x85%TAG ! x\n", 2),           # NEL
+    (b"rules: []\xe2\x80\xa8%TAG ! x\n", 2),       # LS
+])
+def test_yaml_directives_are_refused_after_every_line_break(tmp_path, text, line):
+    """libfyaml starts a line after CR, NEL, LS and PS too: a directive there
+    is refused like one after LF (fuzz_config found one after CR that hung
+    libfyaml)."""
+    cfg = tmp_path / "weir.yaml"
+    cfg.write_bytes(text)
+    r = run_weir("check", "-c", cfg, timeout=10)
+    assert r.returncode == 2
+    assert r.stderr == f"{cfg}:{line}:1: YAML directives (%YAML, %TAG) are not supported\n", \
+        r.stderr

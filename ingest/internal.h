@@ -175,6 +175,7 @@ struct ingest {
 	uint32_t nheld;		/* files held as possible copies */
 	bool refused_logged;
 	bool files_dirty; /* a file changed since the table was last published */
+	uint64_t batch_seq; /* the last data batch shipped (struct batch.seq) */
 
 	uint32_t next_worker; /* round-robin start */
 	int inotify_fd;

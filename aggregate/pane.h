@@ -99,7 +99,7 @@ static inline int pane_sample_put(struct pane *pn, const struct pane_sample *h, 
 	at = pn->smp + pn->smp_len;
 	memcpy(at, h, sizeof(*h));
 	memcpy(at + sizeof(*h), line, h->len);
-	if (h->key_len)
+	if (h->key_len && key)
 		memcpy(at + sizeof(*h) + h->len, key, h->key_len);
 	pn->smp_len += need;
 	return 0;

@@ -595,15 +595,17 @@ int ld_get_uint(struct ld *ld, const struct ynode *v, const char *key, uint64_t 
 }
 
 /* Sizes in messages: "64KiB", "1MiB". lo and hi are whole KiB. */
-/* n bytes in its largest whole unit: "64B", "256KiB", "1MiB". */
+/* n bytes in its largest whole unit: "64B", "256KiB", "1MiB", "1GiB". */
 static void size_text(uint32_t n, char *buf, size_t size)
 {
 	if (n % KIB)
 		snprintf(buf, size, "%uB", n);
 	else if (n % MIB)
 		snprintf(buf, size, "%uKiB", n / KIB);
-	else
+	else if (n % (1024 * MIB))
 		snprintf(buf, size, "%uMiB", n / MIB);
+	else
+		snprintf(buf, size, "%uGiB", n / (1024 * MIB));
 }
 
 int ld_get_size(struct ld *ld, const struct ynode *v, const char *key, uint32_t lo, uint32_t hi,

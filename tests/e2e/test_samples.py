@@ -3,7 +3,7 @@ newest first, sanitised; ?key= on a top: rule; limits; unknown rules; what a
 reload keeps. Lines are written in bursts of at most `keep` (the workers copy
 at most that many per rule per pane), each burst waited for before the next."""
 
-from conftest import poll, strict_json, yq
+from conftest import poll, run_weir, strict_json, yq
 
 KEEP = 10
 PER_KEY = 3
@@ -179,3 +179,28 @@ def test_reload_keeps_samples_of_unchanged_rules(weir, tmp_path):
     append(log, [b"ERR after", b"login user=bob after"])
     wait_lines(d, "errs", ["ERR after", "ERR before"])
     wait_lines(d, "users", ["login user=bob after"])
+
+
+def test_bad_samples_settings_name_file_line_col(tmp_path):
+    # (config, the text the error points at, words in the message)
+    cases = [
+        ("samples: {keep: 1001}", "1001", "'keep' must be from 0 to 1000"),
+        ("samples:\n  line_bytes: 32", "32", "'line_bytes' must be from 64B to 64KiB"),
+        ("samples:\n  per_key: many", "many", "'per_key'"),
+        ("samples:\n  bytes: 2GiB", "2GiB", "'bytes' must be from 64KiB to 1GiB"),
+        ("samples: {keeps: 3}", "keeps", "keeps"),
+        ("samples: 20", "20", "'samples' must be a mapping"),
+    ]
+    for text, at, words in cases:
+        cfg = tmp_path / "bad.yaml"
+        cfg.write_text(text + "\n")
+        line = next(i for i, ln in enumerate(text.split("\n"), 1) if at in ln)
+        col = text.split("\n")[line - 1].index(at) + 1
+        r = run_weir("check", "-c", cfg)
+        assert r.returncode == 2, (text, r.returncode, r.stderr)
+        assert r.stderr.startswith(f"{cfg}:{line}:{col}: "), (text, r.stderr)
+        assert words in r.stderr, (text, r.stderr)
+    cfg = tmp_path / "good.yaml"
+    cfg.write_text("samples: {keep: 0, line_bytes: 64, per_key: 100, bytes: 1GiB}\n")
+    r = run_weir("check", "-c", cfg)
+    assert r.returncode == 0, r.stderr

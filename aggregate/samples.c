@@ -192,8 +192,7 @@ static void demote(struct smp_rule *R, uint32_t per_key, struct smp_slot *x)
 		kr->last_seq = x->seq;
 }
 
-void smp_add(struct smp_store *st, const struct pane_sample *h, const char *line,
-	     const char *key)
+void smp_add(struct smp_store *st, const struct pane_sample *h, const char *line, const char *key)
 {
 	struct smp_rule *R;
 	struct smp_slot *x;

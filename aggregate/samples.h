@@ -77,11 +77,11 @@ struct smp_pub;
 
 struct smp_store {
 	uint32_t nrules;
-	struct smp_rule *rules; /* [nrules] */
+	struct smp_rule *rules;		    /* [nrules] */
 	uint32_t keep, per_key, line_bytes; /* samples: as configured */
-	uint64_t added;	  /* samples taken */
-	uint64_t dropped; /* samples with no memory for their rule */
-	bool dirty;	  /* changed since pub was made */
+	uint64_t added;			    /* samples taken */
+	uint64_t dropped;		    /* samples with no memory for their rule */
+	bool dirty;			    /* changed since pub was made */
 	struct smp_pub *pub;
 };
 
@@ -97,8 +97,7 @@ void smp_rule_slots(const struct cfg *settings, size_t nrules, bool top, uint32_
 		    uint32_t *keep, uint32_t *nkeys);
 
 /* Keep one sample of rule h->rule: its line (h->len bytes) and key. */
-void smp_add(struct smp_store *st, const struct pane_sample *h, const char *line,
-	     const char *key);
+void smp_add(struct smp_store *st, const struct pane_sample *h, const char *line, const char *key);
 /* Every sample a pane carries. */
 void smp_take_pane(struct smp_store *st, const struct pane *pn);
 /*
@@ -124,7 +123,7 @@ struct smp_pub {
 	_Atomic uint32_t refs;
 	uint32_t nrules;
 	uint32_t keep; /* samples.keep: the API's default limit */
-	size_t *first;	       /* [nrules + 1]: rule r's entries, newest first */
+	size_t *first; /* [nrules + 1]: rule r's entries, newest first */
 	struct smp_entry *e;
 	char *json;
 	char *keys;

@@ -44,11 +44,11 @@ struct worker {
 	struct pane *all[WORKER_PANES]; /* owned */
 	struct pane *free[WORKER_PANES];
 	uint32_t nfree;
-	struct pane *cur;     /* pane being filled, or NULL */
-	int64_t cur_sec;      /* the second of the batch being scanned */
-	bool dirty;	      /* cur holds counts not yet shipped */
-	int64_t shipped_ms;   /* when cur was last shipped */
-	struct pat_sink sink; /* scratch for one batch */
+	struct pane *cur;	   /* pane being filled, or NULL */
+	int64_t cur_sec;	   /* the second of the batch being scanned */
+	bool dirty;		   /* cur holds counts not yet shipped */
+	int64_t shipped_ms;	   /* when cur was last shipped */
+	struct pat_sink sink;	   /* scratch for one batch */
 	const struct batch *batch; /* being scanned (for its samples) */
 	uint8_t smp_budget;	   /* per rule per pane; 0: samples off */
 	uint32_t line_bytes;	   /* samples.line_bytes */
@@ -397,9 +397,9 @@ int worker_new(struct pipeline *p, uint32_t id, struct worker **out)
 	w->sink.obs = pat_db_observes(p->db) ? on_obs : NULL;
 	w->sink.arg = w;
 	/* weir scan prints totals only: no samples there */
-	w->smp_budget = p->scan ? 0
+	w->smp_budget = p->scan			     ? 0
 			: p->cfg->samples_keep < 255 ? (uint8_t)p->cfg->samples_keep
-						      : 255;
+						     : 255;
 	w->line_bytes = p->cfg->samples_line_bytes;
 	w->sink.sample = on_sample;
 	for (i = 0; i < WORKER_PANES; i++)

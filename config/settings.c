@@ -90,8 +90,9 @@ void ld_samples(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 	if (map->type == Y_SCALAR && map->null)
 		return;
 	if (map->type != Y_MAP) {
-		ld_err(ld, map, "'samples' must be a mapping (keep:, line_bytes:, per_key:, bytes:), "
-				"not %s",
+		ld_err(ld, map,
+		       "'samples' must be a mapping (keep:, line_bytes:, per_key:, bytes:), "
+		       "not %s",
 		       ynode_kind(map));
 		return;
 	}

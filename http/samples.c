@@ -30,8 +30,7 @@ enum MHD_Result http_serve_samples(const struct http_req *rq)
 	char name[NAME_MAX_LEN + 1], msg[160];
 	int r;
 
-	snprintf(name, sizeof(name), "%.*s", (int)(n < NAME_MAX_LEN ? n : NAME_MAX_LEN),
-		 rq->tail);
+	snprintf(name, sizeof(name), "%.*s", (int)(n < NAME_MAX_LEN ? n : NAME_MAX_LEN), rq->tail);
 	if (lim && http_limit_parse(lim, &limit)) {
 		snprintf(msg, sizeof(msg), "bad limit: %.40s (a number from 1 to 1000)", lim);
 		return http_send_error(c, MHD_HTTP_BAD_REQUEST, msg);

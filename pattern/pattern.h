@@ -167,12 +167,12 @@ size_t pat_db_warnings(const struct pat_db *db, const struct cfg *cfg, struct st
 /* A matched record offered as a sample (struct pat_sink.sample); the
  * pointers are valid during the call only. */
 struct pat_sample {
-	const char *rec;     /* the record, as scanned */
-	size_t len;	     /* its bytes scanned (cut at max_line) */
-	size_t full_len;     /* its length before that cut */
-	uint32_t index;	     /* its place in the batch (0, 1, ...) */
-	const char *key;     /* a top: rule's field value, or NULL */
-	size_t key_len;	     /* its length */
+	const char *rec; /* the record, as scanned */
+	size_t len;	 /* its bytes scanned (cut at max_line) */
+	size_t full_len; /* its length before that cut */
+	uint32_t index;	 /* its place in the batch (0, 1, ...) */
+	const char *key; /* a top: rule's field value, or NULL */
+	size_t key_len;	 /* its length */
 };
 
 /* Where a scan puts what it finds. Owned by the caller. */

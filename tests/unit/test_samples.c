@@ -211,8 +211,8 @@ Test(samples, hostile_bytes_are_escaped_into_valid_inert_json)
 	cr_assert_null(memchr(sb.buf, '\x1b', sb.len));
 	cr_assert_null(memchr(sb.buf, '\xff', sb.len));
 	cr_assert(strstr(sb.buf, "\\u003cscript\\u003e"), "%s", sb.buf);
-	cr_assert(strstr(sb.buf, "\\u0000\\u001b[31m\\ufffd\\ufffd\\t\\\"\\\\\\u0026\xc3\xa9"), "%s",
-		  sb.buf);
+	cr_assert(strstr(sb.buf, "\\u0000\\u001b[31m\\ufffd\\ufffd\\t\\\"\\\\\\u0026\xc3\xa9"),
+		  "%s", sb.buf);
 	strbuf_free(&sb);
 	smp_pub_release(p);
 	/* a client reads back the line, NUL and all, with U+FFFD for bad bytes */
@@ -224,8 +224,8 @@ Test(samples, hostile_bytes_are_escaped_into_valid_inert_json)
 
 		cr_assert_eq(json_string_length(l), sizeof(want) - 1);
 		cr_assert(!memcmp(json_string_value(l), want, sizeof(want) - 1));
-		cr_assert_str_eq(
-		    json_string_value(json_object_get(json_array_get(a, 0), "key")), "<k>\x01");
+		cr_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "key")),
+				 "<k>\x01");
 	}
 	json_decref(a);
 	smp_store_free(&st);
@@ -368,8 +368,8 @@ Test(samples, pane_samples_round_trip)
 	uint8_t area[4096] __attribute__((aligned(8)));
 	struct pane pn = {.smp = area, .smp_cap = sizeof(area)};
 	struct pane_sample h1 = {.seq = 5, .rule = 0, .len = 3, .full_len = 3};
-	struct pane_sample h2 = {.seq = 6, .rule = 1, .len = 4, .full_len = 9, .key_len = 2,
-				 .has_key = 1};
+	struct pane_sample h2 = {
+	    .seq = 6, .rule = 1, .len = 4, .full_len = 9, .key_len = 2, .has_key = 1};
 	json_t *a;
 
 	cr_assert_eq(pane_sample_put(&pn, &h1, "abc", NULL), 0);

@@ -7,6 +7,7 @@
 #include "aggregate/hll.h"
 #include "aggregate/metrics_text.h"
 #include "aggregate/pane.h"
+#include "aggregate/samples.h"
 #include "aggregate/snapshot.h"
 #include "core/clock.h"
 #include "aggregate/sources_json.h"
@@ -37,6 +38,8 @@ struct aggregator {
 	struct snap_store store; /* what this thread publishes; HTTP reads it */
 	struct agg_core c;
 	struct unmatched_recent *recent; /* [nsources], from the workers' mailboxes */
+	struct smp_store smp;		 /* matched records, from the workers' panes */
+	const char **src_names;		 /* [nsources], for the samples' JSON */
 	/* Series queries posted by other threads (agg_query_post), newest
 	 * first; QUERIES_CLOSED once the aggregator has stopped answering.
 	 * Only this thread reads the tiers, so it needs no lock. */
@@ -77,6 +80,8 @@ static void answer_queries(struct aggregator *a, bool close);
 /* The tables a reload switches to (struct ruleset.agg). */
 struct agg_next {
 	struct agg_core c;
+	struct smp_store smp;
+	uint32_t *from; /* [new rules]: the old rule each carries on, or UINT32_MAX */
 };
 
 int agg_prepare(struct pipeline *p, struct ruleset *rs)
@@ -85,7 +90,11 @@ int agg_prepare(struct pipeline *p, struct ruleset *rs)
 
 	if (!nx)
 		return -ENOMEM;
-	if (agg_core_init(&nx->c, rs->cfg, p->cfg)) {
+	nx->from = calloc(rs->cfg->nrules + 1, sizeof(*nx->from));
+	if (!nx->from || smp_store_init(&nx->smp, p->cfg, rs->cfg) ||
+	    agg_core_init(&nx->c, rs->cfg, p->cfg)) {
+		smp_store_free(&nx->smp);
+		free(nx->from);
 		free(nx);
 		return -ENOMEM;
 	}
@@ -101,6 +110,8 @@ void agg_unprepare(struct ruleset *rs)
 	if (!nx)
 		return;
 	agg_core_destroy(&nx->c);
+	smp_store_free(&nx->smp);
+	free(nx->from);
 	free(nx);
 	rs->agg = NULL;
 }
@@ -111,6 +122,7 @@ static void switch_rules(struct aggregator *a, struct ruleset *rs)
 {
 	struct agg_next *nx = rs->agg;
 	struct agg_core *oc = &a->c, *ncore = &nx->c, tmp;
+	struct smp_store stmp;
 	struct tiers_scratch sc;
 	uint32_t r, o;
 
@@ -127,6 +139,7 @@ static void switch_rules(struct aggregator *a, struct ruleset *rs)
 		for (o = 0; o < oc->nrules; o++)
 			if (cfg_rule_same(&rs->cfg->rules[r], &a->rcfg->rules[o]))
 				break;
+		nx->from[r] = o == oc->nrules ? UINT32_MAX : o;
 		if (o == oc->nrules)
 			continue; /* new or changed: starts from zero */
 		tiers_take_rule(&ncore->tiers, r, &oc->tiers, o);
@@ -144,6 +157,11 @@ static void switch_rules(struct aggregator *a, struct ruleset *rs)
 	tmp = *oc;
 	*oc = *ncore;
 	*ncore = tmp; /* freed with rs->agg */
+	/* samples go on with their rule, as its counts do */
+	smp_store_carry(&nx->smp, &a->smp, nx->from);
+	stmp = a->smp;
+	a->smp = nx->smp;
+	nx->smp = stmp;
 	a->rcfg = rs->cfg;
 	atomic_store_explicit(&a->p->reloads_applied, rs->gen, memory_order_release);
 	log_info("reload: %u rules now", a->c.nrules);
@@ -167,6 +185,7 @@ static bool drain_once(struct aggregator *a)
 				a->cut = pn->barrier;
 			} else {
 				agg_core_take(&a->c, pn, now);
+				smp_take_pane(&a->smp, pn);
 			}
 			/* The return ring holds every pane of the worker. */
 			ring_push(&p->pane_returns[w], pn);
@@ -743,6 +762,7 @@ static void publish(struct aggregator *a, int64_t t)
 		a->last_bytes = tiers_bytes(&a->c.tiers);
 	s->aggregate_bytes = a->last_bytes;
 	render_rule_extra(a, s);
+	s->samples = smp_publish(&a->smp, a->src_names, p->nsources);
 	render(a, s);
 	if (!s->json) {
 		log_error("aggregator: out of memory rendering a snapshot");
@@ -955,8 +975,12 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 	snap_store_init(&a->store);
 	a->recent = calloc(p->nsources ? p->nsources : 1, sizeof(*a->recent));
 	a->held = calloc(p->nworkers, sizeof(*a->held));
+	a->src_names = calloc(p->nsources + 1, sizeof(*a->src_names));
+	for (uint32_t i = 0; a->src_names && i < p->nsources; i++)
+		a->src_names[i] = p->sources[i].name;
 	a->entries = calloc(TOPK_ENTRIES, sizeof(*a->entries));
-	if (!a->held || !a->entries || !a->recent || agg_core_init(&a->c, p->cfg, p->cfg) ||
+	if (!a->held || !a->entries || !a->recent || !a->src_names ||
+	    smp_store_init(&a->smp, p->cfg, p->cfg) || agg_core_init(&a->c, p->cfg, p->cfg) ||
 	    tiers_scratch_init(&a->scratch, &a->c.tiers)) {
 		agg_free(a);
 		return -ENOMEM;
@@ -975,6 +999,8 @@ void agg_free(struct aggregator *a)
 	if (!a)
 		return;
 	agg_core_destroy(&a->c);
+	smp_store_free(&a->smp);
+	free(a->src_names);
 	tiers_scratch_free(&a->scratch);
 	if (a->cut) {
 		state_files_free(a->cut->files, a->cut->n);

@@ -10,6 +10,12 @@
  * extraction costs) travel as records in the pane's obs buffer; when it
  * fills, the worker ships the pane and carries on in a fresh one for the
  * same second. The aggregator feeds them into its sketches.
+ *
+ * Samples (matched records kept for GET /api/v1/rules/{name}/samples,
+ * aggregate/samples.h) ride in the pane's smp area, copied there by the
+ * worker: at most smp_left[rule] per rule per pane (set when the pane is
+ * taken), and no more than the area holds; what does not fit is dropped
+ * (a sample, not data), never shipped early for.
  */
 #ifndef WEIR_PANE_H
 #define WEIR_PANE_H
@@ -30,6 +36,20 @@ struct pane_obs {
 	double v;      /* value, or nanoseconds */
 };
 
+/* One matched record in a pane's smp area; its line (len bytes) and then
+ * its key (key_len bytes) follow, padded to 8. */
+struct pane_sample {
+	uint64_t seq;	   /* ingest's order (batch seq << 24 | record in the batch) */
+	int64_t t_ms;	   /* when the record arrived (unix ms) */
+	uint32_t rule;	   /* index in the pane's rules */
+	uint32_t source;   /* index into the pipeline's sources */
+	uint32_t full_len; /* the record's length as the worker saw it */
+	uint32_t len;	   /* line bytes kept (at most samples.line_bytes) */
+	uint16_t key_len;  /* the top: key's bytes (at most PANE_KEY_MAX) */
+	uint8_t has_key;   /* the rule has top: and the record its field */
+	uint8_t pad[5];
+};
+
 struct pane {
 	int64_t sec; /* the second (epoch) these counts belong to */
 	uint32_t nrules;
@@ -37,6 +57,9 @@ struct pane {
 	void *barrier;	  /* non-NULL: a checkpoint barrier (no counts), its payload */
 	uint8_t *obs;	  /* PANE_OBS_CAP bytes, or NULL when the rules observe nothing */
 	uint32_t obs_len;
+	uint8_t *smp_left; /* [nrules] samples each rule may still add; NULL: samples off */
+	uint8_t *smp;	   /* smp_cap bytes of struct pane_sample records */
+	uint32_t smp_len, smp_cap;
 	uint64_t counts[]; /* per rule: records matched */
 };
 
@@ -56,6 +79,29 @@ static inline int pane_obs_put(struct pane *pn, const struct pane_obs *o, const 
 	if (o->len)
 		memcpy(pn->obs + pn->obs_len + sizeof(*o), key, o->len);
 	pn->obs_len += need;
+	return 0;
+}
+
+static inline uint32_t pane_sample_size(uint32_t len, uint32_t key_len)
+{
+	return (uint32_t)sizeof(struct pane_sample) + ((len + key_len + 7u) & ~7u);
+}
+
+/* Append one sample (h, its line and key). 0, or -1 when it does not fit. */
+static inline int pane_sample_put(struct pane *pn, const struct pane_sample *h, const char *line,
+				  const char *key)
+{
+	uint32_t need = pane_sample_size(h->len, h->key_len);
+	uint8_t *at;
+
+	if (!pn->smp || need > pn->smp_cap - pn->smp_len)
+		return -1;
+	at = pn->smp + pn->smp_len;
+	memcpy(at, h, sizeof(*h));
+	memcpy(at + sizeof(*h), line, h->len);
+	if (h->key_len && key)
+		memcpy(at + sizeof(*h) + h->len, key, h->key_len);
+	pn->smp_len += need;
 	return 0;
 }
 

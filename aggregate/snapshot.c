@@ -1,6 +1,7 @@
 /* snapshot.c - see snapshot.h. */
 #include "aggregate/snapshot.h"
 
+#include "aggregate/samples.h"
 #include "core/json.h"
 #include "core/strbuf.h"
 
@@ -50,6 +51,7 @@ void snap_release(struct snapshot *s)
 	free(s->wextra);
 	free(s->metrics);
 	free(s->stats_json);
+	smp_pub_release(s->samples);
 	for (int i = 0; i < SNAP_NBODIES; i++)
 		free(atomic_load_explicit(&s->gz[i], memory_order_acquire));
 	free(s);

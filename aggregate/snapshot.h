@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct smp_pub;
+
 #define SNAP_NQUANTILES 4 /* p50, p90, p99, p999 (aggregator.c's quantiles[]) */
 
 /* One window of a value: or distinct: rule, as the aggregator merged it for
@@ -101,6 +103,9 @@ struct snapshot {
 	size_t metrics_len;
 	char *stats_json; /* GET /api/v1/stats body; NULL on ENOMEM */
 	size_t stats_len;
+	/* Each rule's recent matched records (aggregate/samples.h), a
+	 * reference; NULL on ENOMEM. GET /api/v1/rules/{name}/samples. */
+	struct smp_pub *samples;
 	/* The one exception to "nobody writes after publish": the HTTP server
 	 * compresses a body the first time a client that takes gzip asks for
 	 * it (http/cached.c) and keeps it here, set once by compare-and-swap,

@@ -9,6 +9,12 @@
  * last shipment (so counts show up within a tick even at low rates).
  * Records longer than max_line arrive whole when a single read held them;
  * they are scanned over their first max_line bytes only (see frame.h).
+ *
+ * Samples: the scan offers a rule's matched records while the current
+ * pane's budget for that rule (smp_left, min(samples.keep, 255) per pane)
+ * lasts; each is copied (cut at samples.line_bytes) into the pane's sample
+ * area. So a rule costs at most that many copies per pane, however often
+ * it matches; the aggregator keeps the newest (aggregate/samples.h).
  */
 #include "aggregate/worker.h"
 
@@ -38,11 +44,14 @@ struct worker {
 	struct pane *all[WORKER_PANES]; /* owned */
 	struct pane *free[WORKER_PANES];
 	uint32_t nfree;
-	struct pane *cur;     /* pane being filled, or NULL */
-	int64_t cur_sec;      /* the second of the batch being scanned */
-	bool dirty;	      /* cur holds counts not yet shipped */
-	int64_t shipped_ms;   /* when cur was last shipped */
-	struct pat_sink sink; /* scratch for one batch */
+	struct pane *cur;	   /* pane being filled, or NULL */
+	int64_t cur_sec;	   /* the second of the batch being scanned */
+	bool dirty;		   /* cur holds counts not yet shipped */
+	int64_t shipped_ms;	   /* when cur was last shipped */
+	struct pat_sink sink;	   /* scratch for one batch */
+	const struct batch *batch; /* being scanned (for its samples) */
+	uint8_t smp_budget;	   /* per rule per pane; 0: samples off */
+	uint32_t line_bytes;	   /* samples.line_bytes */
 };
 
 static void panes_reclaim(struct worker *w)
@@ -69,7 +78,17 @@ static struct pane *pane_take(struct worker *w, int64_t sec)
 	pn->barrier = NULL;
 	pn->obs_len = 0;
 	memset(pn->counts, 0, sizeof(pn->counts[0]) * pn->nrules);
+	pn->smp_len = 0;
+	if (pn->smp_left)
+		memset(pn->smp_left, w->smp_budget, pn->nrules);
 	return pn;
+}
+
+/* The sink follows the current pane: its counts and sample budget. */
+static void sink_follow(struct worker *w)
+{
+	w->sink.counts = w->cur->counts;
+	w->sink.sample_left = w->cur->smp_left;
 }
 
 static void pane_ship(struct worker *w, int64_t t)
@@ -90,29 +109,52 @@ static void panes_free(struct pane **panes)
 	for (uint32_t i = 0; panes && i < WORKER_PANES; i++)
 		if (panes[i]) {
 			free(panes[i]->obs);
+			free(panes[i]->smp_left); /* one block with smp */
 			free(panes[i]);
 		}
 }
 
-/* WORKER_PANES panes for db's rules into panes[]. 0 or -ENOMEM. */
-static int panes_alloc(const struct pat_db *db, struct pane **panes)
+/* A pane's sample area for cfg (0: samples off): room for the budget of
+ * several rules' longest samples, and at least 64 KiB. */
+static uint32_t sample_cap(const struct cfg *cfg)
 {
-	uint32_t n = pat_db_nrules(db), i;
+	uint32_t one = pane_sample_size(cfg->samples_line_bytes, PANE_KEY_MAX);
+
+	if (!cfg->samples_keep)
+		return 0;
+	return 4 * one > 64 * 1024 ? 4 * one : 64 * 1024;
+}
+
+/* WORKER_PANES panes for db's rules into panes[]. 0 or -ENOMEM. */
+static int panes_alloc(const struct cfg *cfg, const struct pat_db *db, struct pane **panes)
+{
+	uint32_t n = pat_db_nrules(db), i, cap = sample_cap(cfg);
 
 	for (i = 0; i < WORKER_PANES; i++) {
 		panes[i] = calloc(1, sizeof(struct pane) + sizeof(uint64_t) * (n + 1));
 		if (!panes[i] || (pat_db_observes(db) && !(panes[i]->obs = malloc(PANE_OBS_CAP))))
 			return -ENOMEM;
 		panes[i]->nrules = n;
+		if (cap && n) {
+			/* the budget, then the area (8-aligned) */
+			uint32_t head = (n + 7u) & ~7u;
+
+			if (!(panes[i]->smp_left = malloc((size_t)head + cap)))
+				return -ENOMEM;
+			memset(panes[i]->smp_left, 0, n);
+			panes[i]->smp = panes[i]->smp_left + head;
+			panes[i]->smp_cap = cap;
+		}
 	}
 	return 0;
 }
 
-int worker_prepare(const struct pat_db *db, struct pat_scanner **sc, struct pane **panes)
+int worker_prepare(const struct cfg *cfg, const struct pat_db *db, struct pat_scanner **sc,
+		   struct pane **panes)
 {
 	int rc = pat_scanner_new(db, sc);
 
-	if (!rc && (rc = panes_alloc(db, panes))) {
+	if (!rc && (rc = panes_alloc(cfg, db, panes))) {
 		panes_free(panes);
 		memset(panes, 0, sizeof(*panes) * WORKER_PANES);
 		pat_scanner_free(*sc);
@@ -154,6 +196,7 @@ static void switch_rules(struct worker *w, struct ruleset *rs)
 	w->scanner = rs->scanners[w->id];
 	rs->scanners[w->id] = old;
 	w->sink.obs = pat_db_observes(rs->db) ? on_obs : NULL;
+	w->sink.sample_left = NULL; /* the next pane's */
 	atomic_fetch_add_explicit(&rs->switched, 1, memory_order_release);
 }
 
@@ -193,8 +236,29 @@ static int on_obs(struct pat_sink *sk, uint32_t rule, enum pat_obs kind, const c
 	w->dirty = true;
 	pane_ship(w, w->shipped_ms);
 	w->cur = pane_take(w, w->cur_sec);
-	sk->counts = w->cur->counts;
+	sink_follow(w);
 	return pane_obs_put(w->cur, &o, key) ? -EOVERFLOW : 0;
+}
+
+/* A matched record the scan offers: copied into the current pane's sample
+ * area, cut at line_bytes; dropped when the area is full. */
+static void on_sample(struct pat_sink *sk, uint32_t rule, const struct pat_sample *s)
+{
+	struct worker *w = sk->arg;
+	const struct batch *b = w->batch;
+	struct pane_sample h = {0};
+
+	h.seq = b->seq << 24 | (s->index & 0xffffffu);
+	h.t_ms = b->meta && s->index < b->nmeta ? b->meta[s->index].arrival_ms : b->arrival_ms;
+	h.rule = rule;
+	h.source = b->source;
+	h.full_len = s->full_len > UINT32_MAX ? UINT32_MAX : (uint32_t)s->full_len;
+	h.len = s->len < w->line_bytes ? (uint32_t)s->len : w->line_bytes;
+	if (s->key) {
+		h.has_key = 1;
+		h.key_len = (uint16_t)(s->key_len < PANE_KEY_MAX ? s->key_len : PANE_KEY_MAX);
+	}
+	pane_sample_put(w->cur, &h, s->rec, s->key);
 }
 
 /* Post the batch's last record no rule counted to the aggregator (for the
@@ -232,7 +296,8 @@ static void process(struct worker *w, struct batch *b)
 	if (!w->cur)
 		w->cur = pane_take(w, sec);
 	w->cur_sec = sec;
-	sk->counts = w->cur->counts;
+	w->batch = b;
+	sink_follow(w);
 	sk->cut = (struct pat_cut){0, 0};
 	sk->parse_errors = sk->unmatched = sk->no_timestamp = 0;
 	sk->last_unmatched = NULL;
@@ -326,11 +391,17 @@ int worker_new(struct pipeline *p, uint32_t id, struct worker **out)
 		return -ENOMEM;
 	w->p = p;
 	w->id = id;
-	rc = worker_prepare(p->db, &w->scanner, w->all);
+	rc = worker_prepare(p->cfg, p->db, &w->scanner, w->all);
 	if (rc)
 		goto err;
 	w->sink.obs = pat_db_observes(p->db) ? on_obs : NULL;
 	w->sink.arg = w;
+	/* weir scan prints totals only: no samples there */
+	w->smp_budget = p->scan			     ? 0
+			: p->cfg->samples_keep < 255 ? (uint8_t)p->cfg->samples_keep
+						     : 255;
+	w->line_bytes = p->cfg->samples_line_bytes;
+	w->sink.sample = on_sample;
 	for (i = 0; i < WORKER_PANES; i++)
 		w->free[w->nfree++] = w->all[i];
 	*out = w;

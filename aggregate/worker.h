@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+struct cfg;
 struct pipeline;
 struct worker;
 struct pat_db;
@@ -22,8 +23,10 @@ struct pane;
 int worker_new(struct pipeline *p, uint32_t id, struct worker **out);
 void worker_free(struct worker *w);
 /* A scanner and WORKER_PANES panes for db (a reload makes them ready
- * before the switch). 0 or -ENOMEM (nothing left allocated). */
-int worker_prepare(const struct pat_db *db, struct pat_scanner **sc, struct pane **panes);
+ * before the switch), with room for samples as cfg's samples: says (the
+ * config weir started with). 0 or -ENOMEM (nothing left allocated). */
+int worker_prepare(const struct cfg *cfg, const struct pat_db *db, struct pat_scanner **sc,
+		   struct pane **panes);
 void worker_unprepare(struct pat_scanner *sc, struct pane **panes);
 /* Thread body; arg is the struct worker. */
 void *worker_main(void *arg);

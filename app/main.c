@@ -433,7 +433,9 @@ static bool outside_rules_changed(const struct cfg *a, const struct cfg *b)
 	    strcmp(a->state_dir, b->state_dir) || a->workers != b->workers ||
 	    a->batch_size != b->batch_size || a->max_line != b->max_line ||
 	    a->tick_ms != b->tick_ms || a->lateness_s != b->lateness_s ||
-	    a->max_future_s != b->max_future_s || a->checkpoint_s != b->checkpoint_s)
+	    a->max_future_s != b->max_future_s || a->checkpoint_s != b->checkpoint_s ||
+	    a->samples_keep != b->samples_keep || a->samples_line_bytes != b->samples_line_bytes ||
+	    a->samples_per_key != b->samples_per_key || a->samples_bytes != b->samples_bytes)
 		return true;
 	for (size_t i = 0; i < a->nsources; i++)
 		if (strcmp(a->sources[i].name, b->sources[i].name) ||

@@ -360,7 +360,7 @@ int run_reload(struct run *r, struct cfg *cfg, struct pat_db *db, int timeout_ms
 		goto fail;
 	for (w = 0; w < p->nworkers; w++)
 		if (!(rs->panes[w] = calloc(WORKER_PANES, sizeof(struct pane *))) ||
-		    worker_prepare(db, &rs->scanners[w], rs->panes[w]))
+		    worker_prepare(p->cfg, db, &rs->scanners[w], rs->panes[w]))
 			goto fail;
 	if (agg_prepare(p, rs))
 		goto fail;

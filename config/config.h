@@ -205,6 +205,16 @@ struct cfg {
 				batch_size/2 */
 	uint32_t tick_ms;    /* aggregation tick; default 1000 */
 	uint32_t max_files;  /* files tailed at once, all sources; 1..1048576, default 8192 */
+	/* Recent matching records per rule (`samples:` mapping; all optional;
+	 * docs/CONFIG.md, aggregate/samples.h). keep: per rule, 0..1000 (0: off;
+	 * default 20); line_bytes: bytes kept of each record, 64 B..64 KiB
+	 * (default 1 KiB); per_key: older ones kept per recent key of a top:
+	 * rule, 0..100 (default 5); bytes: all rules' samples together, 64 KiB
+	 * ..1 GiB (default 16 MiB). A reload does not change them. */
+	uint32_t samples_keep;
+	uint32_t samples_line_bytes;
+	uint32_t samples_per_key;
+	uint32_t samples_bytes;
 	/* Event time (top level): `lateness:` how far behind the newest second
 	 * seen a record may arrive and still be counted as on time (later ones
 	 * are still added to their pane while it is held, and counted as late);

@@ -117,7 +117,7 @@ int ld_get_string(struct ld *ld, const struct ynode *v, const char *key, char **
 /* An integer from lo to hi. */
 int ld_get_uint(struct ld *ld, const struct ynode *v, const char *key, uint64_t lo, uint64_t hi,
 		uint32_t *out);
-/* A size in bytes (65536, 256KiB, 1MiB) from lo to hi, both whole KiB. */
+/* A size in bytes (65536, 256KiB, 1MiB) from lo to hi. */
 int ld_get_size(struct ld *ld, const struct ynode *v, const char *key, uint32_t lo, uint32_t hi,
 		uint32_t *out);
 /* true or false. */
@@ -169,6 +169,8 @@ void cfg_rule_clear(struct cfg_rule *rule);
 /* settings.c: the top-level listen:, tuning: and http: into cfg. */
 void ld_listen(struct ld *ld, struct cfg *cfg, const struct ynode *v);
 void ld_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map);
+/* samples: (settings.c) */
+void ld_samples(struct ld *ld, struct cfg *cfg, const struct ynode *map);
 void ld_http(struct ld *ld, struct cfg *cfg, const struct ynode *map);
 
 #endif

@@ -105,7 +105,7 @@ static void do_windows(struct ld *ld, struct cfg *cfg, const struct ynode *v)
 
 static const char *const top_keys[] = {
     "listen",  "state_dir", "checkpoint_interval", "windows", "sources", "rules", "tuning",
-    "include", "lateness",  "max_future",	   "http"};
+    "include", "lateness",  "max_future",	   "http",    "samples"};
 enum {
 	TOP_LISTEN,
 	TOP_STATE_DIR,
@@ -118,6 +118,7 @@ enum {
 	TOP_LATENESS,
 	TOP_MAX_FUTURE,
 	TOP_HTTP,
+	TOP_SAMPLES,
 	TOP_N
 };
 
@@ -341,6 +342,8 @@ static void do_top(struct ld *ld, struct cfg *cfg, const struct ynode *root)
 		ld_tuning(ld, cfg, v[TOP_TUNING]);
 	if (v[TOP_HTTP])
 		ld_http(ld, cfg, v[TOP_HTTP]);
+	if (v[TOP_SAMPLES])
+		ld_samples(ld, cfg, v[TOP_SAMPLES]);
 }
 
 /* ---------------------------------------------------------------------------
@@ -382,6 +385,10 @@ static struct cfg *cfg_new_defaults(const char *name)
 	cfg->max_line = 64 * KIB;
 	cfg->tick_ms = 1000;
 	cfg->max_files = 8192;
+	cfg->samples_keep = 20;
+	cfg->samples_line_bytes = KIB;
+	cfg->samples_per_key = 5;
+	cfg->samples_bytes = 16 * MIB;
 	cfg->checkpoint_s = 5;
 	cfg->http_max_connections = 256;
 	cfg->http_max_per_client = 128;

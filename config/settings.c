@@ -79,6 +79,34 @@ void ld_tuning(struct ld *ld, struct cfg *cfg, const struct ynode *map)
 		       cfg->max_line, cfg->batch_size, cfg->batch_size / 2);
 }
 
+static const char *const samples_keys[] = {"keep", "line_bytes", "per_key", "bytes"};
+enum { SK_KEEP, SK_LINE, SK_PER_KEY, SK_BYTES, SK_N };
+
+void ld_samples(struct ld *ld, struct cfg *cfg, const struct ynode *map)
+{
+	static const struct ld_keyset ks = {"in samples", samples_keys, SK_N};
+	const struct ynode *v[SK_N] = {0};
+
+	if (map->type == Y_SCALAR && map->null)
+		return;
+	if (map->type != Y_MAP) {
+		ld_err(ld, map,
+		       "'samples' must be a mapping (keep:, line_bytes:, per_key:, bytes:), "
+		       "not %s",
+		       ynode_kind(map));
+		return;
+	}
+	ld_map_collect(ld, map, &ks, v);
+	if (v[SK_KEEP])
+		ld_get_uint(ld, v[SK_KEEP], "keep", 0, 1000, &cfg->samples_keep);
+	if (v[SK_LINE])
+		ld_get_size(ld, v[SK_LINE], "line_bytes", 64, 64 * KIB, &cfg->samples_line_bytes);
+	if (v[SK_PER_KEY])
+		ld_get_uint(ld, v[SK_PER_KEY], "per_key", 0, 100, &cfg->samples_per_key);
+	if (v[SK_BYTES])
+		ld_get_size(ld, v[SK_BYTES], "bytes", 64 * KIB, 1024 * MIB, &cfg->samples_bytes);
+}
+
 static const char *const http_keys[] = {"token_file",
 					"auth_reads",
 					"unauthenticated_writes",

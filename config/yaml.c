@@ -615,6 +615,19 @@ int ld_get_uint(struct ld *ld, const struct ynode *v, const char *key, uint64_t 
 }
 
 /* Sizes in messages: "64KiB", "1MiB". lo and hi are whole KiB. */
+/* n bytes in its largest whole unit: "64B", "256KiB", "1MiB", "1GiB". */
+static void size_text(uint32_t n, char *buf, size_t size)
+{
+	if (n % KIB)
+		snprintf(buf, size, "%uB", n);
+	else if (n % MIB)
+		snprintf(buf, size, "%uKiB", n / KIB);
+	else if (n % (1024 * MIB))
+		snprintf(buf, size, "%uMiB", n / MIB);
+	else
+		snprintf(buf, size, "%uGiB", n / (1024 * MIB));
+}
+
 int ld_get_size(struct ld *ld, const struct ynode *v, const char *key, uint32_t lo, uint32_t hi,
 		uint32_t *out)
 {
@@ -631,10 +644,8 @@ int ld_get_size(struct ld *ld, const struct ynode *v, const char *key, uint32_t 
 	if (x < lo || x > hi) {
 		char l[32], h[32];
 
-		snprintf(l, sizeof(l), lo % MIB ? "%uKiB" : "%uMiB",
-			 lo % MIB ? lo / KIB : lo / MIB);
-		snprintf(h, sizeof(h), hi % MIB ? "%uKiB" : "%uMiB",
-			 hi % MIB ? hi / KIB : hi / MIB);
+		size_text(lo, l, sizeof(l));
+		size_text(hi, h, sizeof(h));
 		ld_err(ld, v, "'%s' must be from %s to %s, got %.*s", key, l, h, ynode_qlen(v),
 		       v->str);
 		return -EINVAL;

@@ -41,6 +41,7 @@ struct batch {
 	uint32_t file;	    /* file slot they came from */
 	void *payload;	    /* barrier: the file offsets it covers (struct ckpt_files) */
 	int64_t arrival_ms; /* when ingest read the bytes (CLOCK_REALTIME, ms) */
+	uint64_t seq;	    /* data batches: 1, 2, ... in the order ingest shipped them */
 	/* Listener batches: meta[i] belongs to the i-th record of buf; nmeta
 	 * equals the number of records. File batches: nmeta 0 (the records'
 	 * arrival is arrival_ms). meta has meta_cap entries, owned. */

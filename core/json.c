@@ -2,6 +2,7 @@
 #include "core/json.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void json_str(struct strbuf *sb, const char *str, size_t n)
+/* json_str; with html, '<', '>' and '&' are escaped too. */
+static void put_str(struct strbuf *sb, const char *str, size_t n, bool html)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0;
@@ -52,7 +54,8 @@ void json_str(struct strbuf *sb, const char *str, size_t n)
 		unsigned char c = s[i];
 		size_t l;
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' &&
+		    !(html && (c == '<' || c == '>' || c == '&'))) {
 			i++;
 			run++;
 			continue;
@@ -63,7 +66,7 @@ void json_str(struct strbuf *sb, const char *str, size_t n)
 			char e[2] = {'\\', (char)c};
 			strbuf_append(sb, e, 2);
 			i++;
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
 			char e[8];
 			switch (c) {
 			case '\n':
@@ -90,6 +93,16 @@ void json_str(struct strbuf *sb, const char *str, size_t n)
 	}
 	strbuf_append(sb, s + i - run, run);
 	strbuf_putc(sb, '"');
+}
+
+void json_str(struct strbuf *sb, const char *s, size_t len)
+{
+	put_str(sb, s, len, false);
+}
+
+void json_text(struct strbuf *sb, const char *s, size_t len)
+{
+	put_str(sb, s, len, true);
 }
 
 void json_cstr(struct strbuf *sb, const char *s)

@@ -14,6 +14,10 @@
 #include <stdint.h>
 
 void json_str(struct strbuf *sb, const char *s, size_t len);
+/* json_str that also writes '<', '>' and '&' as \u003c, \u003e, \u0026:
+ * for text from logs that a client might put into a page (samples), so
+ * that it is inert even where a body is taken for HTML. */
+void json_text(struct strbuf *sb, const char *s, size_t len);
 void json_cstr(struct strbuf *sb, const char *s);
 void json_u64(struct strbuf *sb, uint64_t v);
 void json_i64(struct strbuf *sb, int64_t v);

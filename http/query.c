@@ -30,6 +30,11 @@ int http_k_parse(const char *v, unsigned long *k)
 	return 0;
 }
 
+int http_limit_parse(const char *v, unsigned long *n)
+{
+	return http_k_parse(v, n); /* the same range */
+}
+
 int http_duration_parse(const char *v, uint32_t *secs)
 {
 	if (cfg_parse_duration(v, secs) || !*secs)

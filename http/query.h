@@ -19,6 +19,9 @@ int http_window_parse(const uint32_t *secs, uint32_t n, const char *v);
 /* ?k=N (slice.c): 0 and *k (OUT) in 1..1000, or -EINVAL. */
 int http_k_parse(const char *v, unsigned long *k);
 
+/* ?limit=N (samples.c): 0 and *n (OUT) in 1..1000, or -EINVAL. */
+int http_limit_parse(const char *v, unsigned long *n);
+
 /* ?range= and ?step= (series.c): 0 and *secs (OUT) > 0, or -EINVAL. */
 int http_duration_parse(const char *v, uint32_t *secs);
 

@@ -13,6 +13,7 @@
 #include "http/cached.h"
 #include "http/internal.h"
 #include "http/reply.h"
+#include "http/samples.h"
 #include "http/series.h"
 #include "http/service.h"
 #include "http/slice.h"
@@ -37,6 +38,17 @@ static const struct {
     {MHD_HTTP_METHOD_POST, M_POST},
 };
 
+/* /api/v1/rules/{name}/samples, or else /api/v1/rules/{name} (a rule's
+ * name has no '/', so the two cannot be mistaken for each other). */
+static enum MHD_Result serve_rule_path(const struct http_req *rq)
+{
+	size_t n = strlen(rq->tail), k = strlen(HTTP_SAMPLES_SUFFIX);
+
+	if (n > k && !strcmp(rq->tail + n - k, HTTP_SAMPLES_SUFFIX))
+		return http_serve_samples(rq);
+	return http_serve_rule(rq);
+}
+
 struct route {
 	const char *path;
 	unsigned methods;	 /* M_* */
@@ -56,8 +68,9 @@ static const struct route routes[] = {
     {"/api/v1/sources", M_READ, A_READ, http_serve_cached, SNAP_BODY_SOURCES},
     {"/api/v1/stats", M_READ, A_READ, http_serve_cached, SNAP_BODY_STATS},
     {"/metrics", M_READ, A_READ, http_serve_cached, SNAP_BODY_METRICS},
-    /* slices of it: /api/v1/rules/{name}?window=, /api/v1/top/{name}?window=&k= */
-    {"/api/v1/rules/", M_READ, A_READ, http_serve_rule, 0},
+    /* slices of it: /api/v1/rules/{name}?window=, /api/v1/top/{name}?window=&k=;
+       and /api/v1/rules/{name}/samples?key=&limit= (samples.c) */
+    {"/api/v1/rules/", M_READ, A_READ, serve_rule_path, 0},
     {"/api/v1/top/", M_READ, A_READ, http_serve_top, 0},
     /* /api/v1/series/{name}?range=&step=, answered by the aggregator */
     {"/api/v1/series/", M_READ, A_READ, http_series_start, 0},

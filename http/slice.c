@@ -30,14 +30,14 @@ static void rule_slice(const struct snapshot *s, uint32_t r, const char **p, siz
 
 /* The index of the rule named name, or -1: its object starts with
  * {"name":<name as JSON>, so the JSON text is compared. */
-static int find_rule(const struct snapshot *s, const char *name)
+int http_rule_index(const struct snapshot *s, const char *name)
 {
 	struct strbuf key = {0};
 	int found = -1;
 
 	strbuf_puts(&key, "{\"name\":");
 	json_cstr(&key, name);
-	for (uint32_t r = 0; !key.oom && r < s->nrules; r++) {
+	for (uint32_t r = 0; !key.oom && s->rule_off && r < s->nrules; r++) {
 		const char *p;
 		size_t len;
 
@@ -108,7 +108,7 @@ enum MHD_Result http_serve_rule(const struct http_req *rq)
 
 	if (slice_begin(rq, -1, &s, &w, &ret))
 		return ret;
-	if ((r = find_rule(s, name)) < 0 || !s->rule_off || !s->win_off) {
+	if ((r = http_rule_index(s, name)) < 0 || !s->rule_off || !s->win_off) {
 		ret = http_send_no_rule(c, name);
 		goto out;
 	}
@@ -172,7 +172,7 @@ enum MHD_Result http_serve_top(const struct http_req *rq)
 	/* default: the longest window */
 	if (slice_begin(rq, (int)hw->n - 1, &s, &w, &ret))
 		return ret;
-	if ((r = find_rule(s, name)) < 0 || !s->tops) {
+	if ((r = http_rule_index(s, name)) < 0 || !s->tops) {
 		ret = http_send_no_rule(c, name);
 		goto out;
 	}

@@ -8,6 +8,10 @@
 #include <microhttpd.h>
 
 struct http_req;
+struct snapshot;
+
+/* The index of the rule named name in s, or -1. */
+int http_rule_index(const struct snapshot *s, const char *name);
 
 /* GET /api/v1/rules/{name}[?window=W] */
 enum MHD_Result http_serve_rule(const struct http_req *rq);

@@ -174,7 +174,8 @@ struct ingest {
 	int *pat_err;		/* per pattern: errno of its glob's failure, 0 if it works */
 	uint32_t nheld;		/* files held as possible copies */
 	bool refused_logged;
-	bool files_dirty; /* a file changed since the table was last published */
+	bool files_dirty;   /* a file changed since the table was last published */
+	uint64_t batch_seq; /* the last data batch shipped (struct batch.seq) */
 
 	uint32_t next_worker; /* round-robin start */
 	int inotify_fd;

@@ -281,6 +281,7 @@ bool listener_ship(struct ingest *ing, struct listener *l)
 	if (w < 0)
 		return false;
 	l->b->arrival_ms = l->b->nmeta ? l->b->meta[0].arrival_ms : now_ms();
+	l->b->seq = ++ing->batch_seq;
 	ring_push(&ing->p->batch_rings[w], l->b);
 	wake_signal(&ing->p->worker_wakes[w]);
 	stat_add(&ing->p->ingest_stats.batches, 1);

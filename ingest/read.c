@@ -102,6 +102,7 @@ static bool file_ship(struct ingest *ing, struct file *f)
 		goto blocked; /* out of memory: keep it all and retry */
 	b->len = f->complete;
 	b->arrival_ms = now_ms();
+	b->seq = ++ing->batch_seq;
 	f->b = NULL;
 	f->complete = 0;
 	/* Every record before the partial tail is on its way. */

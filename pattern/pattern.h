@@ -164,6 +164,17 @@ struct strbuf;
  * many. */
 size_t pat_db_warnings(const struct pat_db *db, const struct cfg *cfg, struct strbuf *out);
 
+/* A matched record offered as a sample (struct pat_sink.sample); the
+ * pointers are valid during the call only. */
+struct pat_sample {
+	const char *rec; /* the record, as scanned */
+	size_t len;	 /* its bytes scanned (cut at max_line) */
+	size_t full_len; /* its length before that cut */
+	uint32_t index;	 /* its place in the batch (0, 1, ...) */
+	const char *key; /* a top: rule's field value, or NULL */
+	size_t key_len;	 /* its length */
+};
+
 /* Where a scan puts what it finds. Owned by the caller. */
 struct pat_sink {
 	uint64_t *counts; /* [nrules]; obs may point it elsewhere */
@@ -184,6 +195,12 @@ struct pat_sink {
 	 * timestamp weir could read (they count at arrival, dsec 0). */
 	int32_t dsec;
 	uint64_t no_timestamp;
+	/* Samples. NULL sample_left: none taken. Otherwise each record a rule
+	 * counts is offered while sample_left[rule] ([nrules], the caller's
+	 * budget) is not 0, which the scan then decrements: a rule that
+	 * matches a lot costs one check per match beyond its budget. */
+	void (*sample)(struct pat_sink *sk, uint32_t rule, const struct pat_sample *s);
+	uint8_t *sample_left;
 };
 
 /*

@@ -115,6 +115,8 @@ struct match_ctx {
 	bool fs_parsed;		    /* the record's format fields are in s->fs */
 	bool ev_known;		    /* ev_dsec holds the record's second */
 	int32_t ev_dsec;
+	size_t full_len; /* the record's length before the max_line cut */
+	uint32_t index;	 /* the record's place in the batch */
 };
 
 static int64_t mono_ns(void)
@@ -276,6 +278,23 @@ static void count_ev(struct match_ctx *x, uint32_t id, const struct pat_rule *r,
 		x->sk->counts[id]++;
 }
 
+/* Offer the record rule id counted as a sample (its budget is not 0):
+ * with a top: rule's key, read while the rule's captures are current. */
+static __attribute__((noinline, cold)) void sample_hit(struct match_ctx *x, uint32_t id,
+						       const struct pat_rule *r, size_t rlen)
+{
+	struct pat_sample smp = {x->f->rec, rlen, x->full_len, x->index, NULL, 0};
+	const char *v;
+	size_t len;
+
+	x->sk->sample_left[id]--;
+	if (r->top.name && !pat_field(x->f, &r->top, &v, &len)) {
+		smp.key = v;
+		smp.key_len = len;
+	}
+	x->sk->sample(x->sk, id, &smp);
+}
+
 /* Rule id matched the record (its regex did, or it has none). ev: the
  * batch counts some rules at event time; a constant at each call, so each
  * caller gets its own copy without the other's work. */
@@ -291,6 +310,8 @@ static inline __attribute__((always_inline)) void rule_hit_t(struct match_ctx *x
 	if (r->plain && !ev) {
 		x->sk->counts[id]++;
 		x->matched = true;
+		if (x->sk->sample_left && x->sk->sample_left[id])
+			sample_hit(x, id, r, rlen);
 		return;
 	}
 	if (!r->plain) {
@@ -328,6 +349,8 @@ static inline __attribute__((always_inline)) void rule_hit_t(struct match_ctx *x
 	else
 		x->sk->counts[id]++;
 	x->matched = true;
+	if (x->sk->sample_left && x->sk->sample_left[id])
+		sample_hit(x, id, r, rlen);
 	if (r->plain || !x->sk->obs)
 		return;
 	if (r->value.name) {
@@ -503,6 +526,8 @@ int64_t pat_scan_time(struct pat_scanner *s, const struct pat_batch *b, const st
 
 		if (rlen && p[rlen - 1] == '\r')
 			rlen--;
+		x.full_len = rlen;
+		x.index = (uint32_t)n;
 		if (rlen > max_line) {
 			sk->cut.lines++;
 			sk->cut.bytes += rlen - max_line;

@@ -715,7 +715,7 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	    {"unknown top-level key", "listen: 127.0.0.1:80\nlisen: x\n",
 	     "t.yaml:2:1: unknown key 'lisen' at top level; expected one of: listen, "
 	     "state_dir, checkpoint_interval, windows, sources, rules, tuning, include, lateness, "
-	     "max_future, http",
+	     "max_future, http, samples",
 	     1},
 	    {"unknown rule key", "rules:\n  - name: a\n    match: x\n    regex: y\n",
 	     "t.yaml:4:5: unknown key 'regex' in rule; expected one of: name, match, flags, "
@@ -1044,7 +1044,7 @@ Test(config, all_errors_are_reported_together_in_document_order)
 		  "t.yaml:11:12: 'workers' must be an integer, got 'lots'\n"
 		  "t.yaml:12:1: unknown key 'bogus' at top level; expected one of: listen, "
 		  "state_dir, checkpoint_interval, windows, sources, rules, tuning, include, "
-		  "lateness, max_future, http\n");
+		  "lateness, max_future, http, samples\n");
 	free(errs);
 }
 

@@ -370,7 +370,8 @@ static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size
  * tests/fuzz/fuzz_config.c). A line starts wherever libfyaml may see one:
  * at the start (after a byte order mark), and after LF, CR, and YAML 1.1's
  * NEL (0x85, also as UTF-8 C2 85), LS and PS (E2 80 A8, E2 80 A9). One
- * error per such line; -EINVAL if any. */
+ * error per such line; -EINVAL if any. Control characters are refused
+ * here too (below). */
 static size_t line_break_at(const unsigned char *p, const unsigned char *end)
 {
 	if (*p == '\n' || *p == 0x85)
@@ -386,9 +387,9 @@ static size_t line_break_at(const unsigned char *p, const unsigned char *end)
 
 static int no_directives(struct ld *ld, const char *text, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	const unsigned char *p = (const unsigned char *)text, *end = p + len, *bol_at = p;
 	int line = 1, bad = 0;
-	bool bol = true; /* p is at the start of a line */
+	bool bol = true, cc_seen = false; /* p is at the start of a line */
 
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
@@ -399,9 +400,22 @@ static int no_directives(struct ld *ld, const char *text, size_t len)
 			ld_err_at(ld, line, 1, "YAML directives (%%YAML, %%TAG) are not supported");
 			bad = -EINVAL;
 		}
+		/* YAML allows no C0 control character but tab and line breaks,
+		 * nor DEL; libfyaml 0.8 crashes on some (a NUL after a tab in
+		 * "? ::", found by fuzz_config). The first one is the error. */
+		if (!brk && !cc_seen && ((*p < 0x20 && *p != '\t') || *p == 0x7f)) {
+			ld_err_at(ld, line, (int)(p - bol_at) + 1,
+				  "control character 0x%02x is not allowed in YAML (only tab and "
+				  "line breaks are)",
+				  *p);
+			cc_seen = true;
+			bad = -EINVAL;
+		}
 		bol = brk != 0;
 		line += bol;
 		p += brk ? brk : 1;
+		if (bol)
+			bol_at = p;
 	}
 	return bad;
 }

@@ -396,3 +396,20 @@ def test_yaml_directives_are_refused_after_every_line_break(tmp_path, text, line
     assert r.returncode == 2
     assert r.stderr == f"{cfg}:{line}:1: YAML directives (%YAML, %TAG) are not supported\n", \
         r.stderr
+
+
+@pytest.mark.parametrize("text,place,byte", [
+    (b"? ::\t\x00", "1:6", 0x00),              # crashed libfyaml 0.8 (fuzz_config)
+    (b"rules: []\nx: \"a\x01b\"\n", "2:6", 0x01),
+    (b"rules: []\r\nx: y\x7f\r\n", "2:5", 0x7f),    # DEL
+    (b"x: \x1b[31m\nrules: [\x00]\n", "1:4", 0x1b),  # the first one only
+])
+def test_control_characters_are_refused_at_their_place(tmp_path, text, place, byte):
+    """YAML allows no C0 control character but tab and line breaks: the
+    first one is an error at its place, before libfyaml sees the text."""
+    cfg = tmp_path / "weir.yaml"
+    cfg.write_bytes(text)
+    r = run_weir("check", "-c", cfg, timeout=10)
+    assert r.returncode == 2
+    assert r.stderr == (f"{cfg}:{place}: control character 0x{byte:02x} is not allowed in "
+                        "YAML (only tab and line breaks are)\n"), r.stderr

@@ -49,8 +49,6 @@ export function createRule(root) {
 	const chartNote = h('p', { class: 'note' });
 	const valueCard = h('div');
 	const qchartEl = h('div', { class: 'chart', id: 'rule-qchart' });
-	const topCard = h('div', { id: 'rule-top' });
-	const distinctCard = h('div', { id: 'rule-distinct' });
 	const defCard = h('dl', { class: 'def', id: 'rule-def' });
 	const samplesHead = h('p', { class: 'note' });
 	const samplesList = h('ol', { class: 'samples', id: 'rule-samples' });
@@ -64,11 +62,11 @@ export function createRule(root) {
 			'div',
 			{ class: 'cards' },
 			card('Total', totalEl, note('Exact: every match since weir started (restored across restarts).'), winTable),
-			card('Rate', rangeBar, chartEl, chartNote),
-			h('div', { class: 'slot-value' }),
-			h('div', { class: 'slot-top' }),
-			h('div', { class: 'slot-distinct' }),
 			card('Definition', defCard),
+			card('Rate', rangeBar, chartEl, chartNote),
+			h('div', { class: 'slot-value', id: 'rule-value' }),
+			h('div', { class: 'slot-top' }),
+			h('div', { class: 'slot-distinct', id: 'rule-distinct' }),
 			card('Recent matching lines', samplesHead, samplesList)
 		)
 	);
@@ -118,7 +116,7 @@ export function createRule(root) {
 					const live = r && r.windows[w];
 					const a = { ...(wdata[w] || {}), ...(live || {}) };
 					const span = parseDur(w);
-					const obs = a.observed_s !== undefined ? a.observed_s : a.span_s;
+					const obs = a.observed_s;
 					return h(
 						'tr',
 						{ 'data-window': w },
@@ -171,18 +169,29 @@ export function createRule(root) {
 	}
 
 	function drawTop() {
-		const t = rule && rule.top;
-		if (!t) return replace(slots.top);
+		const t0 = rule && rule.top;
+		if (!t0) return replace(slots.top);
+		// since start, or one window's (view.w) when it has a top-K
+		const wt = view.w && rule.windows && rule.windows[view.w] && rule.windows[view.w].top;
+		const t = wt || t0;
 		const key = view.key;
+		const choices = [null, ...store.windows.filter((w) => rule.windows && rule.windows[w] && rule.windows[w].top)];
 		replace(
 			slots.top,
 			card(
-				'Top ' + t.field,
+				'Top ' + t0.field,
+				h(
+					'div',
+					{ class: 'seg', role: 'group', 'aria-label': 'Top values over' },
+					choices.map((w) =>
+						h('a', { class: 'segb', href: href({ w }), 'aria-current': (wt ? view.w : null) === w ? 'true' : null, 'data-topw': w || 'start' }, w || 'since start')
+					)
+				),
 				h(
 					'table',
 					{ class: 'grid', id: 'rule-topk' },
-					h('caption', { class: 'sr' }, 'Most frequent values since start'),
-					h('thead', null, h('tr', null, h('th', { scope: 'col' }, t.field), h('th', { scope: 'col' }, 'Count'), h('th', { scope: 'col' }, '± error'), h('th', { scope: 'col' }, 'True count'))),
+					h('caption', { class: 'sr' }, 'Most frequent values ' + (wt ? 'in the last ' + view.w : 'since start')),
+					h('thead', null, h('tr', null, h('th', { scope: 'col' }, t0.field), h('th', { scope: 'col' }, 'Count'), h('th', { scope: 'col' }, '± error'), h('th', { scope: 'col' }, 'True count'))),
 					h(
 						'tbody',
 						null,
@@ -203,7 +212,7 @@ export function createRule(root) {
 					)
 				),
 				note(
-					`Since start, of ${fmtInt(t.total)} values (Space-Saving, k = ${t.k}): a listed value's true count is between count − error and count; a value not listed was seen at most ${fmtInt(t.bound)} times.`
+					`${wt ? 'In the last ' + view.w : 'Since start'}, of ${fmtInt(t.total)} values (Space-Saving, k = ${t.k}): a listed value's true count is between count − error and count; a value not listed was seen at most ${fmtInt(t.bound)} times. Click a value to see its lines.`
 				)
 			)
 		);

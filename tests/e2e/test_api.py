@@ -93,7 +93,7 @@ def test_rules_listing_names_matches_flags_and_positions(api):
     ]}
 
 
-@pytest.mark.parametrize("path", ["/", "/nope", "/api/v1", "/api/v1/snapshot/", "/healthz/",
+@pytest.mark.parametrize("path", ["/index.html", "/nope", "/api/v1", "/api/v1/snapshot/", "/healthz/",
                                   "/api/v2/rules", "/HEALTHZ"])
 def test_unknown_path_is_404_json(api, path):
     status, headers, body = api.get(path)

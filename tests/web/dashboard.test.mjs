@@ -159,6 +159,20 @@ describe('dashboard', () => {
 		await p2.close();
 	});
 
+	it('is readable on a phone: no sideways scroll, rules listed', async () => {
+		const p = await newPage(b, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+		await p.goto(weir.url + '/#/');
+		await p.waitForSelector('.vscroll .vrow[data-rule="requests"]');
+		const over = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert.ok(over <= 0, `the page is ${over}px wider than the phone`);
+		await p.screenshot({ path: join(OUT, 'overview-phone.png') });
+		await p.goto(weir.url + '/#/rule/requests');
+		await p.waitForSelector('#rule-chart .uplot');
+		await p.screenshot({ path: join(OUT, 'rule-phone.png'), fullPage: true });
+		assert.deepEqual(p.errors, []);
+		await p.close();
+	});
+
 	it('hostile bytes in a top key and a line are shown as text', async () => {
 		const evil = [
 			'level=error path=/x ip="<img src=x onerror=window.__pwned=1>" rt=0.1 user=e1 msg="<script>window.__pwned=2</script>"\n',
@@ -178,8 +192,11 @@ describe('dashboard', () => {
 		assert.ok(keys.includes('<script>window.__pwned=3</script>'), keys.join(' | '));
 		assert.ok(keys.some((k) => k.startsWith('bad\ufffd')), keys.join(' | '));
 		const s = await weir.json('/api/v1/rules/requests/samples?limit=5');
-		if (s.status === 200)
+		if (s.status === 200) {
 			await until(async () => (await p.textContent('#rule-samples')).includes('<script>window.__pwned=2</script>'), 'the hostile line as text');
+			// ESC shown as its control picture, invalid UTF-8 as U+FFFD
+			await until(async () => (await p.textContent('#rule-samples')).includes('ip=bad\ufffd\ufffd\u241b[31mred'), 'the ESC line, visible');
+		}
 		const injected = await p.evaluate(() => ({
 			pwned: window.__pwned,
 			imgs: document.querySelectorAll('img').length,

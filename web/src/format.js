@@ -80,3 +80,12 @@ export function fmtTime(ms) {
 	const t = d.toLocaleTimeString('en-GB', { hour12: false });
 	return d.toDateString() === new Date().toDateString() ? t : d.toISOString().slice(0, 10) + ' ' + t;
 }
+
+/**
+ * Log text made visible: C0 control characters and DEL (ESC, NUL, BEL...)
+ * become their Unicode control pictures (ESC -> "␛"), so a terminal escape
+ * in a log line is seen, not swallowed. Tab and newline stay.
+ */
+export function visible(s) {
+	return String(s).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => (c === '\x7f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0))));
+}

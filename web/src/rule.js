@@ -6,7 +6,7 @@
 // lines. Every sketched number says its accuracy beside it (docs/API.md).
 
 import { h, replace, setText } from './dom.js';
-import { fmtInt, fmtRate, fmtDur, fmtValue, fmtTime, parseDur } from './format.js';
+import { fmtInt, fmtRate, fmtDur, fmtValue, fmtTime, parseDur, visible } from './format.js';
 import { store } from './store.js';
 import { api, HttpError } from './api.js';
 import { timeChart } from './chart.js';
@@ -202,7 +202,7 @@ export function createRule(root) {
 								h(
 									'td',
 									null,
-									h('a', { class: 'key', href: href({ key: key === it.value ? null : it.value }), title: 'Show the lines with this value' }, it.value)
+									h('a', { class: 'key', href: href({ key: key === it.value ? null : it.value }), title: 'Show the lines with this value' }, visible(it.value))
 								),
 								h('td', { class: 'num' }, fmtInt(it.count)),
 								h('td', { class: 'num' }, it.error ? '≤ ' + fmtInt(it.error) : 'exact'),
@@ -240,8 +240,10 @@ export function createRule(root) {
 		);
 	}
 
+	let defDrawn = null;
 	function drawDef() {
 		const d = store.defs && store.defs.get(name);
+		defDrawn = d || null;
 		if (!d) return replace(defCard, h('dd', null, 'loading…'));
 		const rows = [];
 		for (const [k, v] of Object.entries(d)) {
@@ -260,7 +262,7 @@ export function createRule(root) {
 			replace(samplesList);
 			return;
 		}
-		setText(samplesHead, (key !== null && key !== undefined ? `Lines whose ${(rule && rule.top && rule.top.field) || 'key'} is “${key}”` : 'Newest first') + ` (${s.samples.length}).`);
+		setText(samplesHead, (key !== null && key !== undefined ? `Lines whose ${(rule && rule.top && rule.top.field) || 'key'} is “${visible(key)}”` : 'Newest first') + ` (${s.samples.length}).`);
 		replace(
 			samplesList,
 			s.samples.length
@@ -268,8 +270,8 @@ export function createRule(root) {
 						h(
 							'li',
 							null,
-							h('span', { class: 'dim' }, fmtTime(x.t_ms), ' · ', x.source, x.key !== null && x.key !== undefined ? ' · ' + x.key : ''),
-							h('code', { class: 'line' }, x.line),
+							h('span', { class: 'dim' }, fmtTime(x.t_ms), ' · ', visible(x.source), x.key !== null && x.key !== undefined ? ' · ' + visible(x.key) : ''),
+							h('code', { class: 'line' }, visible(x.line)),
 							x.truncated ? h('span', { class: 'dim' }, ' (cut)') : null
 						)
 				  )
@@ -370,7 +372,9 @@ export function createRule(root) {
 			refresh(changedRule || !chart);
 		},
 		update() {
-			if (name && node.isConnected) refresh(false);
+			if (!name || !node.isConnected) return;
+			if (store.defs && store.defs.get(name) !== defDrawn) drawDef();
+			refresh(false);
 		},
 		leave() {
 			name = null;

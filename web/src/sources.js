@@ -5,7 +5,7 @@
 // as name: value, so a newer weir's additions are not hidden.
 
 import { h, replace } from './dom.js';
-import { fmtInt, fmtBytes, fmtTime } from './format.js';
+import { fmtInt, fmtBytes, fmtTime, visible } from './format.js';
 import { store } from './store.js';
 
 const COUNTERS = ['lines', 'bytes', 'rotations', 'truncations', 'lines_truncated', 'bytes_discarded', 'errors', 'parse_errors', 'unmatched', 'files_open', 'files_closed', 'partial_flushes', 'dropped_full', 'dropped_kernel'];
@@ -61,7 +61,7 @@ export function createSources(root) {
 								'div',
 								null,
 								h('h3', null, 'Recent unmatched records'),
-								h('ol', { class: 'samples' }, s.unmatched_recent.map((u) => h('li', null, h('code', { class: 'line' }, typeof u === 'string' ? u : u.line ?? JSON.stringify(u)))))
+								h('ol', { class: 'samples' }, s.unmatched_recent.map((u) => h('li', null, h('code', { class: 'line' }, visible(typeof u === 'string' ? u : u.line ?? JSON.stringify(u))))))
 						  )
 						: h('p', { class: 'dim' }, 'No unmatched records lately.')
 				);

@@ -72,7 +72,7 @@ BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(B)/bench/%)
 
 PY := /usr/bin/python3
 
-.PHONY: all deps run test unit e2e check-all asan tsan bench soak soak-run fuzz fuzz-short \
+.PHONY: all deps run test unit e2e web-test check-all asan tsan bench soak soak-run fuzz fuzz-short \
 	replay install uninstall deb clean lint format
 all: $(B)/weir
 
@@ -87,9 +87,38 @@ $(B)/%.o: %.c
 $(B)/libweir.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(B)/weir: $(B)/app/main.o $(B)/libweir.a
+$(B)/weir: $(B)/app/main.o $(B)/web/assets.o $(B)/libweir.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The dashboard (web/, served by http/static.c). npm ci runs once per
+# package-lock.json (a stamp), the bundle is made once per change in web/
+# (web/build.mjs, which fails above its size budget), and scripts/
+# web_assets.py turns it into C once, in build/web/. Each build compiles
+# that C with its own flags and links it into weir only: every other
+# program that links libweir.a gets static.c's weak empty table
+# (http/assets.h), so unit tests, fuzz targets and benchmarks need no npm.
+WEB      := build/web
+WEB_SRCS := $(sort $(shell find web/src -type f 2>/dev/null)) web/index.html web/build.mjs
+
+$(WEB)/npm.stamp: web/package.json web/package-lock.json
+	@mkdir -p $(WEB)
+	@echo "  NPM ci web/"
+	$(Q)cd web && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
+$(WEB)/dist.stamp: $(WEB)/npm.stamp $(WEB_SRCS)
+	@echo "  WEB $(WEB)/dist"
+	$(Q)node web/build.mjs $(WEB)/dist
+	$(Q)touch $@
+
+$(WEB)/assets.c: $(WEB)/dist.stamp scripts/web_assets.py
+	$(Q)$(PY) scripts/web_assets.py $(WEB)/dist $@
+
+$(B)/web/assets.o: $(WEB)/assets.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/tests/stress_%: tests/unit/stress_%.c $(B)/libweir.a
 	@mkdir -p $(dir $@)
@@ -139,6 +168,13 @@ check-all: replay unit e2e
 else
 check-all: unit e2e
 endif
+# The browser tests (tests/web/) run in the release build only: the page's
+# bytes are the same in every build and its code runs in Chromium, not in
+# weir; the C that serves it is tested under the sanitizers by e2e
+# (tests/e2e/test_dashboard_http.py).
+ifeq ($(SANITIZER),)
+check-all: web-test
+endif
 
 SAN_ENV := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:halt_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -154,6 +190,14 @@ unit: $(RUN_UNIT) $(B)/weir
 e2e: $(B)/weir
 	$(SAN_ENV) WEIR_BIN=$(CURDIR)/$(B)/weir WEIR_SANITIZER=$(SANITIZER) \
 		$(PY) -m pytest -q tests/e2e
+
+# make web-test: the dashboard in headless Chromium (playwright-core from
+# web/node_modules, Debian's /usr/bin/chromium) against this build's weir;
+# screenshots go to $(B)/web-test/.
+web-test: $(B)/weir
+	$(Q)mkdir -p $(B)/web-test
+	WEIR_BIN=$(CURDIR)/$(B)/weir WEB_TEST_OUT=$(CURDIR)/$(B)/web-test \
+		node --test --test-concurrency=1 tests/web/
 
 bench: $(B)/weir $(BENCH_BINS)
 	@scripts/deps.sh bench
@@ -336,4 +380,4 @@ format:
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(B)/app/main.d $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d) $(REPLAY_BINS:=.d)
+-include $(LIB_OBJS:.o=.d) $(B)/app/main.d $(B)/web/assets.d $(FUZZ_OBJS:.o=.d) $(FUZZ_BINS:=.d) $(REPLAY_BINS:=.d)

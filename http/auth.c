@@ -7,7 +7,8 @@
  *      another site's page: an Origin other than the server's own, or
  *      Sec-Fetch-Site cross-site or same-site, is 403.
  *   3. The token: for writes and other unsafe methods whenever one is
- *      set, for reads with auth_reads, never for the probes. Compared in
+ *      set, for reads with auth_reads, never for the probes and the
+ *      dashboard's files (they hold no data). Compared in
  *      constant time; a missing one is 401 with WWW-Authenticate, a wrong
  *      one 403.
  *   4. Without a token, a write is 403 unless unauthenticated_writes says
@@ -51,7 +52,7 @@ static unsigned auth_status(const struct http_server *h, struct MHD_Connection *
 	const char *v;
 	size_t n;
 
-	if (!h->token || access == HTTP_ACCESS_OPEN ||
+	if (!h->token || access == HTTP_ACCESS_OPEN || access == HTTP_ACCESS_PAGE ||
 	    (access == HTTP_ACCESS_READ && !h->auth_reads))
 		return 0;
 	v = http_bearer_parse(

@@ -4,7 +4,7 @@
  * a non-empty rest), the methods it takes, the access it gives (a probe
  * open to all, a read, or a write: what changes weir is marked here, on
  * its row, and the gate in auth.c holds every such row to the same rules),
- * its handler and the handler's argument. Paths do not overlap, so the
+ * its handler and the handler's argument. "/" alone is exact. Paths do not overlap, so the
  * order is only for the reader. Every body is JSON except /metrics
  * (Prometheus text 0.0.4) and /api/v1/stream (server-sent events).
  */
@@ -17,6 +17,7 @@
 #include "http/series.h"
 #include "http/service.h"
 #include "http/slice.h"
+#include "http/static.h"
 
 #include "aggregate/snapshot.h"
 
@@ -52,7 +53,7 @@ static enum MHD_Result serve_rule_path(const struct http_req *rq)
 struct route {
 	const char *path;
 	unsigned methods;	 /* M_* */
-	enum http_access access; /* OPEN, READ or WRITE */
+	enum http_access access; /* OPEN, PAGE, READ or WRITE */
 	http_handler serve;
 	int arg; /* struct http_req's arg */
 };
@@ -61,6 +62,7 @@ struct route {
 #define A_OPEN HTTP_ACCESS_OPEN
 #define A_READ HTTP_ACCESS_READ
 #define A_WRITE HTTP_ACCESS_WRITE
+#define A_PAGE HTTP_ACCESS_PAGE
 
 static const struct route routes[] = {
     /* the snapshot's bodies, sent whole (cached.c) */
@@ -80,6 +82,9 @@ static const struct route routes[] = {
     {"/api/v1/reload", M_POST, A_WRITE, http_serve_reload, 0},
     {"/healthz", M_READ, A_OPEN, http_serve_health, 0},
     {"/readyz", M_READ, A_OPEN, http_serve_ready, 0},
+    /* the dashboard compiled into the binary (static.c): no data, no token */
+    {"/", M_READ, A_PAGE, http_serve_static, 0},
+    {"/assets/", M_READ, A_PAGE, http_serve_static, 1},
 };
 
 /* url's route, or NULL; *tail is what follows a prefix route's path. */
@@ -89,7 +94,7 @@ static const struct route *route_find(const char *url, const char **tail)
 		const char *p = routes[i].path;
 		size_t n = strlen(p);
 
-		if (p[n - 1] == '/' ? !strncmp(url, p, n) && url[n] : !strcmp(url, p)) {
+		if (n > 1 && p[n - 1] == '/' ? !strncmp(url, p, n) && url[n] : !strcmp(url, p)) {
 			*tail = url + n;
 			return &routes[i];
 		}

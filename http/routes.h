@@ -16,6 +16,8 @@ struct http_server;
  * and changes nothing. */
 enum http_access {
 	HTTP_ACCESS_OPEN,   /* a probe (/healthz, /readyz): never needs the token */
+	HTTP_ACCESS_PAGE,   /* the dashboard's files (GET /, /assets/...): they hold no
+			       data, so never need the token; not a probe (no reserve place) */
 	HTTP_ACCESS_READ,   /* GET or HEAD: needs the token with auth_reads */
 	HTTP_ACCESS_UNSAFE, /* another method no route takes (404, 405): needs the token
 			       whenever one is set, as a write would */

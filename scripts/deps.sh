@@ -5,7 +5,12 @@
 set -eu
 
 build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev zlib1g-dev"
-test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-dev logrotate rsyslog bsdutils prometheus"
+test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-dev logrotate rsyslog bsdutils prometheus chromium"
+# The dashboard (web/) is bundled by node and npm: Debian's, unless a node
+# and an npm are on PATH already (a newer one from elsewhere is kept).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	build="$build nodejs npm"
+fi
 bench="ripgrep grep hyperfine rsyslog mtail wrk"
 fuzz="clang libclang-rt-dev"
 deb="dpkg-dev fakeroot"

@@ -132,7 +132,7 @@ def test_rules_listing_shows_fields_conditions_and_escapes_the_path(weir, tmp_pa
         ("method", "=", ["GET", "HEAD"]), ("status", ">=", ["500"])]
 
 
-@pytest.mark.parametrize("path", ["/", "/nope", "/api/v1", "/api/v1/snapshot/", "/healthz/",
+@pytest.mark.parametrize("path", ["/index.html", "/nope", "/api/v1", "/api/v1/snapshot/", "/healthz/",
                                   "/api/v2/rules", "/HEALTHZ"])
 def test_unknown_path_is_404_json(api, path):
     status, headers, body = api.get(path)

@@ -109,13 +109,16 @@ static void check_route(const char *url, const char *method)
 	enum http_access acc = http_route_access(url, method);
 	bool probe = !strcmp(url, "/healthz") || !strcmp(url, "/readyz");
 	bool read = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	bool page = !strcmp(url, "/") || (!strncmp(url, "/assets/", 8) && url[8]);
 
-	/* probes are open; any other read needs what reads need; any other
+	/* probes are open; reads of the dashboard's files need nothing; any
+	 * other read needs what reads need; any other
 	 * method is a write (a route that changes weir) or unsafe (nothing
 	 * takes it): both need the token */
-	if (probe  ? acc != HTTP_ACCESS_OPEN
-	    : read ? acc != HTTP_ACCESS_READ
-		   : acc != HTTP_ACCESS_WRITE && acc != HTTP_ACCESS_UNSAFE)
+	if (probe	   ? acc != HTTP_ACCESS_OPEN
+	    : read && page ? acc != HTTP_ACCESS_PAGE
+	    : read	   ? acc != HTTP_ACCESS_READ
+			   : acc != HTTP_ACCESS_WRITE && acc != HTTP_ACCESS_UNSAFE)
 		abort();
 	if (acc == HTTP_ACCESS_WRITE && (read || strncmp(url, "/api/v1/", 8)))
 		abort();

@@ -1,0 +1,224 @@
+// dashboard.test.mjs - the dashboard in headless Chromium against the real
+// daemon (WEIR_BIN) fed by a log file written here: it loads cleanly, shows
+// every rule, counts live, filters, sorts, shows a rule's chart, top keys
+// and samples, restores a view from its URL, recovers from a restart,
+// shows hostile log bytes as text, and leaves light and dark screenshots
+// in WEB_TEST_OUT (build/<mode>/web-test/).
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { makeWeir, browser, newPage, until, rowCells, OUT } from './harness.mjs';
+
+const RULES = ['errors', 'requests', 'slow', 'auth.failed', 'zeta'];
+
+function lines(n, from = 0) {
+	let s = '';
+	for (let i = from; i < from + n; i++) {
+		const lvl = i % 4 === 0 ? 'error' : 'info';
+		s += `level=${lvl} path=/api/${i % 7} status=200 rt=0.${i % 10}23 user=u${i % 13} ip=10.0.0.${i % 5}\n`;
+	}
+	return s;
+}
+
+const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
+
+describe('dashboard', () => {
+	let weir, b, page;
+
+	before(async () => {
+		weir = await makeWeir();
+		weir.append(lines(200));
+		weir.append('login failed for bob\n');
+		await weir.start();
+		await until(async () => (await weir.json('/api/v1/rules/requests')).body?.total === 200, 'requests = 200');
+		b = await browser();
+		page = await newPage(b);
+	});
+
+	after(async () => {
+		if (b) await b.close();
+		if (weir) await weir.stop();
+	});
+
+	it('loads with no console errors and shows every configured rule', async () => {
+		const r = await page.goto(weir.url + '/');
+		assert.equal(r.status(), 200);
+		await page.waitForSelector('.vscroll .vrow[data-rule="requests"]');
+		const names = await page.$$eval('.vscroll .vrow:not([hidden])', (rs) => rs.map((r) => r.dataset.rule));
+		assert.deepEqual([...names].sort(), [...RULES].sort());
+		await until(async () => num((await rowCells(page, 'requests'))[1]) === 200, 'requests total 200 in the page');
+		await until(async () => (await page.textContent('#live')) === 'live', 'live state');
+		assert.deepEqual(page.errors, []);
+	});
+
+	it('a count rises without reload within 2 s of lines being written', async () => {
+		const before = num((await rowCells(page, 'errors'))[1]);
+		weir.append(lines(40, 1000)); // 10 errors
+		const t0 = Date.now();
+		await until(async () => num((await rowCells(page, 'errors'))[1]) === before + 10, 'errors +10', 2000, 50);
+		assert.ok(Date.now() - t0 <= 2000);
+		assert.deepEqual(page.errors, []);
+	});
+
+	it('filters by name (/ focuses the filter) and sorts', async () => {
+		await page.click('body');
+		await page.keyboard.press('/');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'filter');
+		await page.keyboard.type('auth');
+		await until(async () => {
+			const n = await page.$$eval('.vscroll .vrow:not([hidden])', (rs) => rs.map((r) => r.dataset.rule));
+			return n.length === 1 && n[0] === 'auth.failed';
+		}, 'only auth.failed');
+		assert.match(await page.evaluate(() => location.hash), /q=auth/);
+		await page.fill('#filter', '');
+		await until(async () => (await page.$$('.vscroll .vrow:not([hidden])')).length === RULES.length, 'all rows back');
+
+		const order = () =>
+			page.$$eval('.vscroll .vrow:not([hidden])', (rs) =>
+				rs.sort((a, b) => a.getAttribute('aria-rowindex') - b.getAttribute('aria-rowindex')).map((r) => r.dataset.rule)
+			);
+		await page.click('button[data-sort="name"]');
+		await until(async () => JSON.stringify(await order()) === JSON.stringify([...RULES].sort()), 'name ascending');
+		await page.click('button[data-sort="name"]');
+		await until(async () => JSON.stringify(await order()) === JSON.stringify([...RULES].sort().reverse()), 'name descending');
+		await page.click('button[data-sort="total"]');
+		await until(async () => (await order())[0] === 'requests' && (await order()).at(-1) === 'zeta', 'total descending');
+		assert.match(await page.evaluate(() => location.hash), /sort=total/);
+	});
+
+	it('light and dark screenshots of the overview', async () => {
+		for (const scheme of ['light', 'dark']) {
+			await page.emulateMedia({ colorScheme: scheme });
+			await page.waitForTimeout(300); // let a frame draw the sparklines in the new colours
+			await page.screenshot({ path: join(OUT, `overview-${scheme}.png`) });
+		}
+		await page.emulateMedia({ colorScheme: 'light' });
+	});
+
+	it("a rule's detail shows its chart, top keys and samples; back returns", async () => {
+		await page.click('.vrow[data-rule="requests"] a.rname');
+		await page.waitForSelector('#rule-title');
+		assert.equal(await page.textContent('#rule-title'), 'requests');
+		await page.waitForSelector('#rule-chart .uplot canvas');
+		await page.waitForSelector('#rule-topk tbody tr');
+		const keys = await page.$$eval('#rule-topk a.key', (as) => as.map((a) => a.textContent));
+		assert.deepEqual([...keys].sort(), ['10.0.0.0', '10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']);
+		assert.match(await page.textContent('#rule-quantiles'), /p50/);
+		assert.match(await page.textContent('#rule-distinct'), /≈ 13/);
+		assert.match(await page.textContent('#rule-def'), /path=/);
+		const s = await weir.json('/api/v1/rules/requests/samples?limit=5');
+		if (s.status === 200) {
+			// the samples endpoint exists: the newest lines written are shown, exactly
+			const want = lines(40, 1000).trim().split('\n').filter((l) => l.includes('path=')).slice(-3);
+			await until(async () => {
+				const shown = await page.$$eval('#rule-samples code.line', (cs) => cs.map((c) => c.textContent));
+				return want.every((w) => shown.includes(w));
+			}, 'the written lines among the samples');
+			await page.click('#rule-topk a.key >> text=10.0.0.3');
+			await until(async () => {
+				const shown = await page.$$eval('#rule-samples code.line', (cs) => cs.map((c) => c.textContent));
+				return shown.length > 0 && shown.every((l) => l.includes('ip=10.0.0.3'));
+			}, 'samples of key 10.0.0.3 only');
+		} else {
+			assert.equal(s.status, 404);
+			await until(async () => /No samples/.test(await page.textContent('.rule')), 'no samples note');
+		}
+		for (const scheme of ['light', 'dark']) {
+			await page.emulateMedia({ colorScheme: scheme });
+			await page.waitForTimeout(300);
+			await page.screenshot({ path: join(OUT, `rule-${scheme}.png`), fullPage: true });
+		}
+		await page.emulateMedia({ colorScheme: 'light' });
+		await page.goBack();
+		await page.waitForSelector('.vscroll .vrow[data-rule="requests"]');
+		assert.deepEqual(page.errors, []);
+	});
+
+	it('a deep link restores the view', async () => {
+		const p2 = await newPage(b);
+		await p2.goto(weir.url + '/#/rule/requests?range=1h&w=10s');
+		await p2.waitForSelector('#rule-chart .uplot');
+		assert.equal(await p2.textContent('#rule-title'), 'requests');
+		assert.equal(await p2.getAttribute('.segb[aria-current="true"]', 'data-range'), '1h');
+		await p2.goto(weir.url + '/#/?q=s&sort=name&dir=desc&w=10s');
+		await p2.waitForSelector('.vscroll .vrow[data-rule="errors"]');
+		assert.equal(await p2.inputValue('#filter'), 's');
+		assert.equal(await p2.inputValue('#window'), '10s');
+		await until(async () => {
+			const n = await p2.$$eval('.vscroll .vrow:not([hidden])', (rs) =>
+				rs.sort((a, b) => a.getAttribute('aria-rowindex') - b.getAttribute('aria-rowindex')).map((r) => r.dataset.rule)
+			);
+			return JSON.stringify(n) === JSON.stringify(['slow', 'requests', 'errors']);
+		}, 'filtered, sorted by name descending');
+		await p2.goto(weir.url + '/#/sources');
+		await p2.waitForSelector('[data-source="app"] table');
+		assert.match(await p2.textContent('[data-source="app"]'), new RegExp(weir.log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+		await p2.screenshot({ path: join(OUT, 'sources-light.png'), fullPage: true });
+		assert.deepEqual(p2.errors, []);
+		await p2.close();
+	});
+
+	it('is readable on a phone: no sideways scroll, rules listed', async () => {
+		const p = await newPage(b, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+		await p.goto(weir.url + '/#/');
+		await p.waitForSelector('.vscroll .vrow[data-rule="requests"]');
+		const over = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert.ok(over <= 0, `the page is ${over}px wider than the phone`);
+		await p.screenshot({ path: join(OUT, 'overview-phone.png') });
+		await p.goto(weir.url + '/#/rule/requests');
+		await p.waitForSelector('#rule-chart .uplot');
+		await p.screenshot({ path: join(OUT, 'rule-phone.png'), fullPage: true });
+		assert.deepEqual(p.errors, []);
+		await p.close();
+	});
+
+	it('hostile bytes in a top key and a line are shown as text', async () => {
+		const evil = [
+			'level=error path=/x ip="<img src=x onerror=window.__pwned=1>" rt=0.1 user=e1 msg="<script>window.__pwned=2</script>"\n',
+			'level=error path=/x ip="<script>window.__pwned=3</script>" rt=0.1 user=e2\n',
+			Buffer.from('level=error path=/x ip=bad\xff\xfe\x1b[31mred rt=0.1 user=e3\n', 'latin1'),
+		];
+		for (const e of evil) weir.append(e);
+		await until(async () => {
+			const t = (await weir.json('/api/v1/rules/requests?window=10s')).body;
+			return t && t.aggregates.top.items.some((i) => i.value.startsWith('<img'));
+		}, 'hostile key in the top-K', 5000);
+		const p = await newPage(b);
+		await p.goto(weir.url + '/#/rule/requests?w=10s');
+		await p.waitForSelector('#rule-topk a.key');
+		await until(async () => (await p.$$eval('#rule-topk a.key', (as) => as.map((a) => a.textContent))).includes('<img src=x onerror=window.__pwned=1>'), 'the key as text');
+		const keys = await p.$$eval('#rule-topk a.key', (as) => as.map((a) => a.textContent));
+		assert.ok(keys.includes('<script>window.__pwned=3</script>'), keys.join(' | '));
+		assert.ok(keys.some((k) => k.startsWith('bad\ufffd')), keys.join(' | '));
+		const s = await weir.json('/api/v1/rules/requests/samples?limit=5');
+		if (s.status === 200) {
+			await until(async () => (await p.textContent('#rule-samples')).includes('<script>window.__pwned=2</script>'), 'the hostile line as text');
+			// ESC shown as its control picture, invalid UTF-8 as U+FFFD
+			await until(async () => (await p.textContent('#rule-samples')).includes('ip=bad\ufffd\ufffd\u241b[31mred'), 'the ESC line, visible');
+		}
+		const injected = await p.evaluate(() => ({
+			pwned: window.__pwned,
+			imgs: document.querySelectorAll('img').length,
+			scripts: [...document.scripts].filter((s) => !s.src).length,
+		}));
+		assert.deepEqual(injected, { pwned: undefined, imgs: 0, scripts: 0 });
+		await p.screenshot({ path: join(OUT, 'hostile-light.png'), fullPage: true });
+		assert.deepEqual(p.errors, []);
+		await p.close();
+	});
+
+	it('recovers after weir restarts', async () => {
+		await page.goto(weir.url + '/#/');
+		await until(async () => (await page.textContent('#live')) === 'live', 'live');
+		await weir.stop();
+		await until(async () => ['stale', 'reconnecting'].includes(await page.textContent('#live')), 'not live once weir is gone', 5000);
+		await weir.start();
+		const before = num((await rowCells(page, 'auth.failed'))[1]);
+		await until(async () => (await page.textContent('#live')) === 'live', 'live again', 15000);
+		weir.append('login failed for eve\n');
+		await until(async () => num((await rowCells(page, 'auth.failed'))[1]) === before + 1, 'a new count after the restart', 5000);
+		// the browser logs the refused reconnects as errors; nothing else may fail
+		assert.deepEqual(page.errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/.test(e)), []);
+	});
+});

@@ -41,12 +41,12 @@ struct http_server {
 	struct http_windows windows; /* read by slice.c */
 	char *token;		     /* NULL: no token configured (auth.c) */
 	size_t token_len;
-	bool auth_reads;	     /* reads need the token too (auth.c) */
+	bool auth_reads;	       /* reads need the token too (auth.c) */
 	unsigned char session_key[32]; /* random per process: session cookies (session.c) */
-	bool unauthenticated_writes; /* no token, yet writes are served (auth.c) */
-	uint32_t nonce;		     /* this process's, in ETags (cached.c) */
-	char *tls_cert, *tls_key;    /* PEM, held while the daemon runs */
-	int nice;		     /* the MHD threads' (cfg http_nice) */
+	bool unauthenticated_writes;   /* no token, yet writes are served (auth.c) */
+	uint32_t nonce;		       /* this process's, in ETags (cached.c) */
+	char *tls_cert, *tls_key;      /* PEM, held while the daemon runs */
+	int nice;		       /* the MHD threads' (cfg http_nice) */
 	uint16_t port;
 
 	pthread_mutex_t mu;

@@ -17,12 +17,12 @@ struct http_server;
  * says, for the methods it takes; any other request is answered 404 or 405
  * and changes nothing. */
 enum http_access {
-	HTTP_ACCESS_OPEN,   /* a probe (/healthz, /readyz): never needs the token */
-	HTTP_ACCESS_READ,   /* GET or HEAD: needs the token with auth_reads */
-	HTTP_ACCESS_UNSAFE, /* another method no route takes (404, 405): needs the token
-			       whenever one is set, as a write would */
-	HTTP_ACCESS_WRITE,  /* a route that changes weir (POST /api/v1/reload): needs the
-			       token, or unauthenticated_writes; never from another site */
+	HTTP_ACCESS_OPEN,    /* a probe (/healthz, /readyz): never needs the token */
+	HTTP_ACCESS_READ,    /* GET or HEAD: needs the token with auth_reads */
+	HTTP_ACCESS_UNSAFE,  /* another method no route takes (404, 405): needs the token
+				whenever one is set, as a write would */
+	HTTP_ACCESS_WRITE,   /* a route that changes weir (POST /api/v1/reload): needs the
+				token, or unauthenticated_writes; never from another site */
 	HTTP_ACCESS_SESSION, /* the browser's login (session.h): no token asked by the gate
 				(login checks the one it is given), never from another site */
 };

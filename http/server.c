@@ -351,8 +351,7 @@ static int server_new(const struct cfg *cfg, struct snap_store *store, struct ht
 	/* The session cookies' key (session.h): never guessable, so wait for
 	 * the kernel's pool if it must (only just after boot). */
 	if (getrandom(h->session_key, sizeof(h->session_key), 0) != sizeof(h->session_key)) {
-		log_error("http: cannot draw a random key for login sessions: %s",
-			  strerror(errno));
+		log_error("http: cannot draw a random key for login sessions: %s", strerror(errno));
 		server_free(h);
 		return -EIO;
 	}

@@ -28,8 +28,8 @@ bool http_secret_equal(const char *a, size_t alen, const char *b, size_t blen)
 }
 
 /* hex HMAC of MAC_LABEL EXPIRY into out[2 * SHA256_LEN + 1]. */
-static void mac_hex(const unsigned char key[HTTP_SESSION_KEY_LEN], const char *expiry,
-		    size_t elen, char *out)
+static void mac_hex(const unsigned char key[HTTP_SESSION_KEY_LEN], const char *expiry, size_t elen,
+		    char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	char msg[sizeof(MAC_LABEL) + 24];
@@ -80,22 +80,24 @@ bool http_session_check(const unsigned char key[HTTP_SESSION_KEY_LEN], const cha
 bool http_session_valid(const struct http_server *h, struct MHD_Connection *c)
 {
 	return http_session_check(
-	    h->session_key,
-	    MHD_lookup_connection_value(c, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE), time(NULL));
+	    h->session_key, MHD_lookup_connection_value(c, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE),
+	    time(NULL));
 }
 
 /* 204 with the cookie set to value for max_age seconds. */
 static enum MHD_Result send_cookie(const struct http_req *rq, const char *value, long max_age)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"",
-								  MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	char cookie[HTTP_SESSION_VALUE_MAX + 128];
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
-	snprintf(cookie, sizeof(cookie), HTTP_SESSION_COOKIE "=%s; Max-Age=%ld; Path=/; HttpOnly; "
-		 "SameSite=Strict%s", value, max_age, rq->h->tls_cert ? "; Secure" : "");
+	snprintf(cookie, sizeof(cookie),
+		 HTTP_SESSION_COOKIE "=%s; Max-Age=%ld; Path=/; HttpOnly; "
+				     "SameSite=Strict%s",
+		 value, max_age, rq->h->tls_cert ? "; Secure" : "");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	ret = MHD_queue_response(rq->c, MHD_HTTP_NO_CONTENT, r);

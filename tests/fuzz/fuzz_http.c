@@ -109,13 +109,19 @@ static void check_route(const char *url, const char *method)
 	enum http_access acc = http_route_access(url, method);
 	bool probe = !strcmp(url, "/healthz") || !strcmp(url, "/readyz");
 	bool read = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	/* the login routes: POST /api/v1/login and /logout, GET /api/v1/session */
+	bool session = !strcmp(url, "/api/v1/session")
+			   ? read
+			   : (!strcmp(url, "/api/v1/login") || !strcmp(url, "/api/v1/logout")) &&
+				 !strcmp(method, "POST");
 
-	/* probes are open; any other read needs what reads need; any other
-	 * method is a write (a route that changes weir) or unsafe (nothing
-	 * takes it): both need the token */
-	if (probe  ? acc != HTTP_ACCESS_OPEN
-	    : read ? acc != HTTP_ACCESS_READ
-		   : acc != HTTP_ACCESS_WRITE && acc != HTTP_ACCESS_UNSAFE)
+	/* probes are open; the login routes are the login's; any other read
+	 * needs what reads need; any other method is a write (a route that
+	 * changes weir) or unsafe (nothing takes it): both need the token */
+	if (session ? acc != HTTP_ACCESS_SESSION
+	    : probe ? acc != HTTP_ACCESS_OPEN
+	    : read  ? acc != HTTP_ACCESS_READ
+		    : acc != HTTP_ACCESS_WRITE && acc != HTTP_ACCESS_UNSAFE)
 		abort();
 	if (acc == HTTP_ACCESS_WRITE && (read || strncmp(url, "/api/v1/", 8)))
 		abort();

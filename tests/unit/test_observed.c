@@ -16,7 +16,8 @@ static void check_shape(const struct observed *o)
 	for (uint32_t i = 0; i < o->n; i++) {
 		cr_assert_leq(o->s[i].from, o->s[i].to, "span %u reversed", i);
 		if (i)
-			cr_assert_gt(o->s[i].from, o->s[i - 1].to + 1, "spans %u, %u touch", i - 1, i);
+			cr_assert_gt(o->s[i].from, o->s[i - 1].to + 1, "spans %u, %u touch", i - 1,
+				     i);
 	}
 }
 
@@ -36,12 +37,11 @@ Test(observed, seconds_in_a_window)
 	static const struct {
 		int64_t from, to, want;
 	} cases[] = {
-	    {100, 199, 100}, /* the whole first span */
-	    {150, 160, 11},	 /* inside it */
-	    {0, 99, 0},	 /* before it */
-	    {190, 310, 10 + 11}, /* its tail, the gap, the second's head */
-	    {0, 1000, 100 + 101},
-	    {250, 299, 0}, /* in the gap */
+	    {100, 199, 100},			 /* the whole first span */
+	    {150, 160, 11},			 /* inside it */
+	    {0, 99, 0},				 /* before it */
+	    {190, 310, 10 + 11},		 /* its tail, the gap, the second's head */
+	    {0, 1000, 100 + 101}, {250, 299, 0}, /* in the gap */
 	    {300, 300, 1},
 	};
 	struct observed o = {0};
@@ -144,8 +144,7 @@ Test(observed, spans_survive_a_checkpoint)
 	agg_persist_encode(&c, names, &sb);
 	cr_assert(!sb.oom);
 	cr_assert_eq(agg_core_init(&d, &cfg, &cfg), 0);
-	cr_assert_eq(agg_persist_decode(&d, names, sb.buf, sb.len, why, sizeof(why)), 0, "%s",
-		     why);
+	cr_assert_eq(agg_persist_decode(&d, names, sb.buf, sb.len, why, sizeof(why)), 0, "%s", why);
 	cr_assert_eq(d.seen.n, 2);
 	cr_assert_eq(memcmp(d.seen.s, c.seen.s, sizeof(c.seen.s[0]) * 2), 0);
 	cr_assert_eq(d.run_from, INT64_MAX, "the next run sets its own start");
@@ -191,8 +190,7 @@ Test(observed, bad_spans_are_refused_and_version_1_is_read)
 	sb.buf[4] = 1;
 	sb.len -= 1 + 32;
 	cr_assert_eq(agg_core_init(&d, &cfg, &cfg), 0);
-	cr_assert_eq(agg_persist_decode(&d, names, sb.buf, sb.len, why, sizeof(why)), 0, "%s",
-		     why);
+	cr_assert_eq(agg_persist_decode(&d, names, sb.buf, sb.len, why, sizeof(why)), 0, "%s", why);
 	cr_assert_eq(d.seen.n, 0);
 	agg_core_destroy(&d);
 

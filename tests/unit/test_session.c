@@ -108,8 +108,8 @@ Test(session, a_value_checks_until_it_expires)
 	cr_assert(!http_session_check(key, bad, 0));
 
 	/* garbage */
-	static const char *const junk[] = {"", ".", "abc", "123", ".abcd", "-5.ab", "1x.ab",
-					   "99999999999999999999.00"};
+	static const char *const junk[] = {"",	    ".",     "abc",   "123",
+					   ".abcd", "-5.ab", "1x.ab", "99999999999999999999.00"};
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++)
 		cr_assert(!http_session_check(key, junk[i], 0), "%s", junk[i]);
 	cr_assert(!http_session_check(key, NULL, 0));

@@ -50,10 +50,12 @@ def test_a_fresh_start_rates_over_the_seconds_watched(weir, tmp_path):
     check_rates(snap)
     h1 = hit(snap)["windows"]["1h"]
     assert h1["count"] == n
-    # whole seconds from the start's second to the current one: uptime +- 1
-    assert abs(h1["observed_s"] - snap["uptime_s"]) <= 1.0 + 0.01, (h1, snap["uptime_s"])
+    # whole seconds from the start's second to the current one, both
+    # counted whole: more than the uptime, by less than 2
+    assert snap["uptime_s"] - 0.01 <= h1["observed_s"] < snap["uptime_s"] + 2, \
+        (h1, snap["uptime_s"])
     # the hour's rate is not diluted by the 3,590 s weir has not seen
-    assert h1["rate"] >= n / (snap["uptime_s"] + 1.01) > 20 * n / 3600, h1
+    assert h1["rate"] > n / (snap["uptime_s"] + 2) > 20 * n / 3600, h1
 
     # observed_s grows with uptime until the window is full, never beyond
     first = snap["observed_s"]

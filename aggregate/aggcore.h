@@ -9,6 +9,7 @@
 #ifndef WEIR_AGGCORE_H
 #define WEIR_AGGCORE_H
 
+#include "aggregate/observed.h"
 #include "aggregate/tiers.h"
 
 #include <stddef.h>
@@ -47,6 +48,13 @@ struct agg_core {
 	uint64_t sketch_oom;		   /* observations a pane sketch had no memory for */
 	uint32_t lateness_s, max_future_s; /* from the config (see config/config.h) */
 	uint32_t pcre2_interpreted;	   /* rules whose captures run without JIT */
+	/* The seconds watched (observed.h): the spans a restored checkpoint
+	 * covered, and this run's, folded in by agg_core_observe. The run's
+	 * span starts at run_from: the second weir started (set by the
+	 * aggregator), or an older one that data was placed at (event time);
+	 * INT64_MAX until either happens. */
+	struct observed seen;
+	int64_t run_from;
 };
 
 /* Tables for rules' rules; lateness and max_future from top (the config
@@ -65,6 +73,12 @@ struct pane;
  */
 void agg_core_take(struct agg_core *c, const struct pane *pn, int64_t now);
 void agg_core_destroy(struct agg_core *c);
+
+/* Fold this run's span, run_from .. now, into c->seen (and forget what is
+ * older than every tier); if the clock went back before run_from, the
+ * current second alone. Called before reading c->seen: each tick, and
+ * before a checkpoint. */
+void agg_core_observe(struct agg_core *c, int64_t now);
 
 /* The signature of a rule's sketches: equal when a checkpointed sketch
  * still means the same thing. */

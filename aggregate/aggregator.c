@@ -133,6 +133,8 @@ static void switch_rules(struct aggregator *a, struct ruleset *rs)
 	ncore->too_old = oc->too_old;
 	ncore->future = oc->future;
 	ncore->sketch_oom = oc->sketch_oom;
+	ncore->seen = oc->seen;
+	ncore->run_from = oc->run_from;
 	for (r = 0; r < ncore->nrules; r++) {
 		struct agg_rule t;
 
@@ -256,6 +258,7 @@ static void checkpoint(struct aggregator *a)
 		return;
 	}
 	st.written_ms = now_ms();
+	agg_core_observe(&a->c, st.written_ms / 1000);
 	names = rule_names(a);
 	if (names) {
 		agg_persist_encode(&a->c, names, &blob);
@@ -338,6 +341,20 @@ static void restore_v1(struct aggregator *a, const struct state_agg *sa)
 	free(row);
 }
 
+/* A state without the seconds it watched (aggregates of version 1): its
+ * history counts as watched from its oldest pane to when it was written. */
+static void restore_seen(struct aggregator *a, const struct state *st)
+{
+	int64_t now = now_ms() / 1000, from = tiers_oldest(&a->c.tiers, now);
+	int64_t to = st->written_ms / 1000;
+
+	if (a->c.seen.n || from == INT64_MAX)
+		return;
+	if (a->c.max_sec != INT64_MIN && a->c.max_sec > to)
+		to = a->c.max_sec;
+	observed_add(&a->c.seen, from, to < now ? to : now);
+}
+
 /* Take back the aggregates of the last run, by rule name. */
 static void restore(struct aggregator *a, const struct state *st)
 {
@@ -346,12 +363,14 @@ static void restore(struct aggregator *a, const struct state *st)
 
 	if (!st->agg.blob) {
 		restore_v1(a, &st->agg);
+		restore_seen(a, st);
 		return;
 	}
 	names = rule_names(a);
 	if (names &&
 	    !agg_persist_decode(&a->c, names, st->agg.blob, st->agg.blob_len, why, sizeof(why))) {
 		free(names);
+		restore_seen(a, st);
 		return;
 	}
 	free(names);
@@ -500,13 +519,14 @@ struct win_ctx {
 	int64_t now;
 };
 
-/* "10s":{"count":..,"rate":..,"span_s":.. then extras (open: no '}');
+/* "10s":{"count":..,"rate":..,"span_s":..,"observed_s":.. then extras (open: no '}');
  * window_tail closes it. */
 static void window_head(struct win_ctx *x, uint32_t w)
 {
 	const struct cfg *cfg = x->a->p->cfg;
 	struct tiers_span sp = tiers_window_span(&x->a->c.tiers, cfg->windows[w], x->now);
 	uint64_t c = x->s->windows[(size_t)w * x->s->nrules + x->rule];
+	uint32_t seen = x->s->observed[w];
 	char dur[16];
 
 	cfg_format_duration(cfg->windows[w], dur, sizeof(dur));
@@ -518,8 +538,9 @@ static void window_head(struct win_ctx *x, uint32_t w)
 	strbuf_puts(x->sb, "{\"count\":");
 	json_u64(x->sb, c);
 	strbuf_puts(x->sb, ",\"rate\":");
-	json_double(x->sb, (double)c / (double)sp.span_s);
+	json_double(x->sb, seen ? (double)c / (double)seen : 0);
 	put_u64_field(x->sb, "span_s", sp.span_s);
+	put_u64_field(x->sb, "observed_s", seen);
 }
 
 static void window_tail(struct win_ctx *x, uint32_t w)
@@ -604,7 +625,15 @@ static void render_time(struct aggregator *a, struct strbuf *sb, const struct sn
 			strbuf_putc(sb, ',');
 		json_cstr(sb, dur);
 	}
-	strbuf_puts(sb, "],\"event_time\":{\"watermark\":");
+	strbuf_puts(sb, "],\"observed_s\":{");
+	for (uint32_t w = 0; w < s->nwindows; w++) {
+		cfg_format_duration(cfg->windows[w], dur, sizeof(dur));
+		if (w)
+			strbuf_putc(sb, ',');
+		json_key(sb, dur);
+		json_u64(sb, s->observed[w]);
+	}
+	strbuf_puts(sb, "},\"event_time\":{\"watermark\":");
 	if (a->c.max_sec == INT64_MIN)
 		strbuf_puts(sb, "null");
 	else
@@ -732,6 +761,21 @@ static void render(struct aggregator *a, struct snapshot *s)
 	}
 }
 
+/* Each window's observed_s at the snapshot's second (observed.h): of the
+ * seconds its panes cover (tiers_window_span), those weir watched. */
+static void window_observed(struct aggregator *a, struct snapshot *s)
+{
+	const struct cfg *cfg = a->p->cfg;
+	int64_t now = s->time_ms / 1000;
+
+	agg_core_observe(&a->c, now);
+	for (uint32_t w = 0; w < s->nwindows; w++) {
+		struct tiers_span sp = tiers_window_span(&a->c.tiers, cfg->windows[w], now);
+
+		s->observed[w] = (uint32_t)observed_in(&a->c.seen, now - sp.span_s + 1, now);
+	}
+}
+
 static void publish(struct aggregator *a, int64_t t)
 {
 	struct pipeline *p = a->p;
@@ -750,6 +794,7 @@ static void publish(struct aggregator *a, int64_t t)
 		s->totals[w] = a->c.rules[w].total;
 	s->records = a->c.records;
 	tiers_window_counts(&a->c.tiers, t / 1000, p->cfg->windows, p->cfg->nwindows, s->windows);
+	window_observed(a, s);
 	for (w = 0; w < p->nsources; w++) {
 		struct src_totals st = source_totals(p, w);
 
@@ -987,6 +1032,9 @@ int agg_new(struct pipeline *p, struct aggregator **out)
 	}
 	if (p->restored)
 		restore(a, p->restored);
+	/* this run is watched from its start (or from older data placed already) */
+	if (p->start_ms / 1000 < a->c.run_from)
+		a->c.run_from = p->start_ms / 1000;
 	a->c.pcre2_interpreted = pat_db_interpreted(p->db);
 	/* An empty first snapshot, so readers have one before the first tick. */
 	publish(a, now_ms());

@@ -112,6 +112,18 @@ void delta_render(struct delta_prev *prev, struct snapshot *s, const struct cfg 
 		json_key(&sb, ingest_fields[i].name);
 		json_u64(&sb, v);
 	}
+	/* every tick: the seconds each window watched, for rates (count /
+	 * observed_s) of rules not listed as much as of those that are */
+	strbuf_puts(&sb, "},\"observed_s\":{");
+	for (uint32_t w = 0; w < s->nwindows; w++) {
+		char dur[16];
+
+		if (w)
+			strbuf_putc(&sb, ',');
+		cfg_format_duration(cfg->windows[w], dur, sizeof(dur));
+		json_key(&sb, dur);
+		json_u64(&sb, s->observed[w]);
+	}
 	strbuf_puts(&sb, "},\"rules\":[");
 	for (uint32_t r = 0; r < s->nrules; r++) {
 		if (!all && !rule_changed(prev, s, r))

@@ -4,15 +4,16 @@
  *
  *   {"seq":N,"time":"...Z","time_ms":T,
  *    "ingest":{"records":R,"bytes":B, ...},
+ *    "observed_s":{"10s":10,"1m":41},
  *    "rules":[{"name":"x","total":7,"windows":{"10s":2,"1m":7}}, ...]}
  *
  * "ingest" always holds records and bytes, and each other counter the
  * snapshot struct carries (lines_truncated, unmatched, parse_errors,
- * aggregate_bytes) when it changed. "rules" holds, in rule order, the rules
- * whose total or any window count changed, each with all its window counts.
- * "all_rules":true says "rules" lists every rule: the first delta, and the
- * first after a reload (the rule set may have changed), so a client replaces
- * its list instead of merging by name.
+ * aggregate_bytes) when it changed. "observed_s" is every window's, every
+ * tick (a rate is count / observed_s; see aggregate/observed.h). "rules" holds, in rule order, the
+ * rules whose total or any window count changed, each with all its window counts. "all_rules":true
+ * says "rules" lists every rule: the first delta, and the first after a reload (the rule set may
+ * have changed), so a client replaces its list instead of merging by name.
  *
  * Ownership: the aggregator owns its struct delta_prev and is the only
  * thread that touches it; the rendered text belongs to the snapshot.

@@ -319,6 +319,14 @@ static void render_rules(struct strbuf *sb, const struct metrics_in *in, const s
 			sample_u64(sb, rule_counters[k].name, l, rule_counter(in, s, r, k));
 		}
 	}
+	family(sb, "weir_window_observed_seconds", "gauge",
+	       "Seconds of the rolling window weir watched (a window's rate is its matches "
+	       "over these).");
+	for (w = 0; w < s->nwindows; w++) {
+		const char *l[] = {"window", win[w], NULL};
+
+		sample_u64(sb, "weir_window_observed_seconds", l, s->observed[w]);
+	}
 	family(sb, "weir_rule_window_matches", "gauge",
 	       "Matches in the rolling window ending at this snapshot.");
 	for (r = 0; r < s->nrules; r++)

@@ -3,7 +3,7 @@
  *
  * Form (little-endian; v = LEB128 varint; str = v length + bytes;
  * sk = v length + a sketch's own encoding (dds/hll/topk_encode), 0 = none):
- *   "WAGG" u32 version(1)
+ *   "WAGG" u32 version(2)
  *   v records, i64 max_sec, v late, v too_old, v future
  *   v nrules, per rule:
  *     str name, u64 sig, v total, v late, v too_old, v future,
@@ -13,6 +13,10 @@
  *     i64 pane index, v nonzero, nonzero x (v rule, v count),
  *     v cells, cells x (v rule, v vn, f64 vsum, f64 vmin, f64 vmax,
  *                       sk dds, sk top, sk hll)
+ *   (version 2:) v spans (at most OBSERVED_MAX), per span: i64 from, i64 to,
+ *     the seconds watched (observed.h), ascending and disjoint
+ * Version 1 (no spans) is still read: the caller then takes the history as
+ * watched from its oldest pane (aggregator.c).
  * Pane sketches are written as the dense sketch they merge into, in its
  * compact encoding. The state file around it carries the CRC; the sketch
  * encodings carry their own too.
@@ -37,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PERSIST_VERSION 1u
+#define PERSIST_VERSION 2u
 
 static void rule_free(struct agg_rule *r)
 {
@@ -71,6 +75,17 @@ uint64_t agg_rule_sig(const struct cfg *cfg, uint32_t rule)
 	return hll_hash(buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
+/* What the oldest tier holds, and an hour more: older spans say nothing
+ * about any window. */
+#define OBSERVED_KEEP_S (720 * 3600 + 3600)
+
+void agg_core_observe(struct agg_core *c, int64_t now)
+{
+	if (c->run_from != INT64_MAX)
+		observed_add(&c->seen, c->run_from < now ? c->run_from : now, now);
+	observed_forget(&c->seen, now - OBSERVED_KEEP_S);
+}
+
 /* Space-Saving counters per table for a rule showing top_k: more than shown,
  * so the top_k shown are exact unless within total / counters. */
 static uint32_t top_cap(uint32_t top_k)
@@ -86,6 +101,7 @@ int agg_core_init(struct agg_core *c, const struct cfg *cfg, const struct cfg *t
 
 	memset(c, 0, sizeof(*c));
 	c->max_sec = INT64_MIN;
+	c->run_from = INT64_MAX;
 	c->lateness_s = top->lateness_s;
 	c->max_future_s = top->max_future_s;
 	c->nrules = n;
@@ -300,6 +316,11 @@ void agg_persist_encode(const struct agg_core *c, const char *const *names, stru
 			}
 		}
 	}
+	put_v(out, c->seen.n);
+	for (uint32_t i = 0; i < c->seen.n; i++) {
+		put_raw(out, (uint64_t)c->seen.s[i].from, 8);
+		put_raw(out, (uint64_t)c->seen.s[i].to, 8);
+	}
 done:
 	free(dd);
 	free(hh);
@@ -388,7 +409,7 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 	struct hll *hh = malloc(sizeof(*hh));
 	int32_t *map = NULL;
 	bool *same = NULL;
-	uint64_t n;
+	uint64_t n, version;
 	const char *what = "malformed";
 
 	if (!dd || !hh)
@@ -398,7 +419,8 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 		goto bad;
 	}
 	r.p += 4;
-	if (le_read(&r, 4) != PERSIST_VERSION) {
+	version = le_read(&r, 4);
+	if (version != 1 && version != PERSIST_VERSION) {
 		what = "unknown aggregate version";
 		goto bad;
 	}
@@ -551,6 +573,26 @@ int agg_persist_decode(struct agg_core *c, const char *const *names, const void 
 					}
 				}
 			}
+		}
+	}
+	if (version >= 2 && !r.bad) {
+		uint64_t ns = get_v(&r);
+
+		if (!r.bad && ns > OBSERVED_MAX) {
+			what = "too many watched spans";
+			goto bad;
+		}
+		for (uint64_t i = 0; i < ns && !r.bad; i++) {
+			int64_t from = (int64_t)le_read(&r, 8), to = (int64_t)le_read(&r, 8);
+
+			if (r.bad)
+				break;
+			if (!sec_ok(from) || !sec_ok(to) || from > to ||
+			    (c->seen.n && from <= c->seen.s[c->seen.n - 1].to + 1)) {
+				what = "a watched span out of range or order";
+				goto bad;
+			}
+			observed_add(&c->seen, from, to);
 		}
 	}
 	if (r.bad || r.p != r.end)

@@ -22,9 +22,11 @@ struct snapshot *snap_new(uint32_t nrules, uint32_t nwindows)
 	s->totals = calloc(nrules ? nrules : 1, sizeof(*s->totals));
 	s->windows =
 	    calloc((size_t)(nrules ? nrules : 1) * (nwindows ? nwindows : 1), sizeof(*s->windows));
-	if (!s->totals || !s->windows) {
+	s->observed = calloc(nwindows ? nwindows : 1, sizeof(*s->observed));
+	if (!s->totals || !s->windows || !s->observed) {
 		free(s->totals);
 		free(s->windows);
+		free(s->observed);
 		free(s);
 		return NULL;
 	}
@@ -38,6 +40,7 @@ void snap_release(struct snapshot *s)
 		return;
 	free(s->totals);
 	free(s->windows);
+	free(s->observed);
 	free(s->json);
 	free(s->sources_json);
 	free(s->delta_json);

@@ -66,8 +66,12 @@ struct snapshot {
 	uint32_t nwindows;
 	uint64_t *totals;  /* [nrules] since start */
 	uint64_t *windows; /* [nwindows * nrules], window-major */
-	uint64_t records;  /* records since start, from the same panes as totals */
-	uint64_t bytes;	   /* bytes read from sources since start */
+	/* [nwindows]: of the seconds each window covers (its span_s), how many
+	 * weir watched (aggregate/observed.h); a window's rate is its count
+	 * divided by this. */
+	uint32_t *observed;
+	uint64_t records; /* records since start, from the same panes as totals */
+	uint64_t bytes;	  /* bytes read from sources since start */
 	uint64_t lines_truncated;
 	/* Per rule, what it observed beyond its count (value, top, distinct,
 	 * extraction cost), as JSON members ",\"value\":{...}...": rule r's

@@ -20,6 +20,10 @@ static enum place classify(struct agg_core *c, int64_t sec, int64_t now)
 		return PLACE_FUTURE;
 	if (!tiers_retained(&c->tiers, sec, now))
 		return PLACE_TOO_OLD;
+	/* data placed before the run began: the windows hold it, so they
+	 * count as watched from there (observed.h) */
+	if (sec < c->run_from)
+		c->run_from = sec;
 	if (c->max_sec == INT64_MIN || sec > c->max_sec) {
 		c->max_sec = sec;
 		return PLACE_ON_TIME;

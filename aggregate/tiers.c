@@ -248,6 +248,26 @@ struct tiers_span tiers_window_span(const struct tiers *ts, uint32_t secs, int64
 	return sp;
 }
 
+int64_t tiers_oldest(const struct tiers *ts, int64_t now)
+{
+	int64_t oldest = INT64_MAX;
+
+	for (int i = 0; i < TIERS_N; i++) {
+		const struct tier *t = &ts->t[i];
+
+		for (uint32_t s = 0; s < t->nslots; s++) {
+			int64_t sec;
+
+			if (t->slot_idx[s] == INT64_MIN)
+				continue;
+			sec = t->slot_idx[s] * (int64_t)t->step;
+			if (sec < oldest && tiers_holds(ts, i, sec, now))
+				oldest = sec;
+		}
+	}
+	return oldest;
+}
+
 /* The slot holding pane idx of tier t, or -1. */
 static int64_t find_slot(const struct tier *t, int64_t idx)
 {

@@ -157,6 +157,10 @@ uint32_t tiers_series(const struct tiers *ts, uint32_t rule, int64_t now, uint32
 void tiers_take_rule(struct tiers *dst, uint32_t to, struct tiers *src, uint32_t from);
 void tiers_copy_slots(struct tiers *dst, const struct tiers *src);
 
+/* The first second of the oldest pane any tier holds at now; INT64_MAX
+ * when none holds one. */
+int64_t tiers_oldest(const struct tiers *ts, int64_t now);
+
 /* Heap bytes held (counts, cells and sketches). */
 size_t tiers_bytes(const struct tiers *ts);
 

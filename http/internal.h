@@ -41,11 +41,12 @@ struct http_server {
 	struct http_windows windows; /* read by slice.c */
 	char *token;		     /* NULL: no token configured (auth.c) */
 	size_t token_len;
-	bool auth_reads;	     /* reads need the token too (auth.c) */
-	bool unauthenticated_writes; /* no token, yet writes are served (auth.c) */
-	uint32_t nonce;		     /* this process's, in ETags (cached.c) */
-	char *tls_cert, *tls_key;    /* PEM, held while the daemon runs */
-	int nice;		     /* the MHD threads' (cfg http_nice) */
+	bool auth_reads;	       /* reads need the token too (auth.c) */
+	unsigned char session_key[32]; /* random per process: session cookies (session.c) */
+	bool unauthenticated_writes;   /* no token, yet writes are served (auth.c) */
+	uint32_t nonce;		       /* this process's, in ETags (cached.c) */
+	char *tls_cert, *tls_key;      /* PEM, held while the daemon runs */
+	int nice;		       /* the MHD threads' (cfg http_nice) */
 	uint16_t port;
 
 	pthread_mutex_t mu;
@@ -69,6 +70,8 @@ struct http_req {
 	const char *tail; /* a prefix route's rest of the path (never empty); else "" */
 	int arg;	  /* the route's own argument, from the table */
 	void **req_cls;	  /* MHD's per-request pointer (series.c keeps a request there) */
+	const char *body; /* a route that reads its body (routes.c): the body, else NULL */
+	size_t body_len;
 };
 
 /* A route's handler: queues the answer (or suspends), returns MHD's result. */

@@ -16,6 +16,7 @@
 #include "http/samples.h"
 #include "http/series.h"
 #include "http/service.h"
+#include "http/session.h"
 #include "http/slice.h"
 #include "http/static.h"
 
@@ -27,7 +28,7 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-enum { M_READ = 1 /* GET, HEAD */, M_POST = 2 };
+enum { M_READ = 1 /* GET, HEAD */, M_POST = 2, M_BODY = 4 /* reads its body (routes.h) */ };
 
 /* The methods any route takes, in the order an Allow header lists them. */
 static const struct {
@@ -63,6 +64,7 @@ struct route {
 #define A_READ HTTP_ACCESS_READ
 #define A_WRITE HTTP_ACCESS_WRITE
 #define A_PAGE HTTP_ACCESS_PAGE
+#define A_SESSION HTTP_ACCESS_SESSION
 
 static const struct route routes[] = {
     /* the snapshot's bodies, sent whole (cached.c) */
@@ -80,6 +82,10 @@ static const struct route routes[] = {
     {"/api/v1/rules", M_READ, A_READ, http_serve_rules, 0},
     {"/api/v1/stream", M_READ, A_READ, http_serve_stream, 0},
     {"/api/v1/reload", M_POST, A_WRITE, http_serve_reload, 0},
+    /* the browser's login: a cookie for reads (session.c) */
+    {"/api/v1/login", M_POST | M_BODY, A_SESSION, http_serve_login, 0},
+    {"/api/v1/logout", M_POST, A_SESSION, http_serve_logout, 0},
+    {"/api/v1/session", M_READ, A_SESSION, http_serve_session, 0},
     {"/healthz", M_READ, A_OPEN, http_serve_health, 0},
     {"/readyz", M_READ, A_OPEN, http_serve_ready, 0},
     /* the dashboard compiled into the binary (static.c): no data, no token */
@@ -134,8 +140,16 @@ enum http_access http_route_access(const char *url, const char *method)
 	return bit == M_READ ? HTTP_ACCESS_READ : HTTP_ACCESS_UNSAFE;
 }
 
+bool http_route_reads_body(const char *url, const char *method)
+{
+	const char *tail;
+	const struct route *rt = route_find(url, &tail);
+
+	return rt && (rt->methods & M_BODY) && (rt->methods & method_bit(method));
+}
+
 enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, const char *url,
-			   const char *method, void **req_cls)
+			   const char *method, void **req_cls, const char *body, size_t body_len)
 {
 	const char *tail;
 	const struct route *rt = route_find(url, &tail);
@@ -151,5 +165,5 @@ enum MHD_Result http_route(struct http_server *h, struct MHD_Connection *c, cons
 					    MHD_HTTP_HEADER_ALLOW,
 					    allow_of(rt->methods, allow, sizeof(allow)));
 	}
-	return rt->serve(&(struct http_req){h, c, tail, rt->arg, req_cls});
+	return rt->serve(&(struct http_req){h, c, tail, rt->arg, req_cls, body, body_len});
 }

@@ -4,8 +4,9 @@
  * connection waits suspended meanwhile, off the HTTP threads.
  *
  * The request's state is a series request held in MHD's per-request
- * pointer, tagged by its low bit: server.c's other request states are even
- * numbers. It lives until MHD is done with the request (http_series_free).
+ * pointer, tagged by its low two bits (01): server.c's other request states
+ * are even numbers, or a kept body tagged 11. It lives until MHD is done with the request
+ * (http_series_free).
  */
 #ifndef WEIR_HTTP_SERIES_H
 #define WEIR_HTTP_SERIES_H

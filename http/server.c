@@ -7,8 +7,9 @@
  *   - on_request: on a request's first call (headers only) the gate in
  *     auth.c (Host, cross-site writes, the bearer token, writes without
  *     one), a full server (conns.c: only probes are answered then) and a
- *     declared body over MAX_BODY are refused; any body is counted and
- *     discarded (no route takes one); then the route table (routes.c)
+ *     declared body over MAX_BODY are refused; a body is kept (at most
+ *     HTTP_BODY_KEEP bytes) for a route that reads one (the login), any
+ *     other is counted and discarded; then the route table (routes.c)
  *     answers, or series.c once a suspended series request resumes;
  *   - MHD's own log lines, rate-limited (a client or the system can make
  *     MHD say the same thing thousands of times a second);
@@ -116,11 +117,27 @@ static void lower_priority(int nice)
 }
 
 /* The request's state between calls, in MHD's per-request pointer: an even
- * number, REQ_STATE(the body bytes seen so far, capped) or REQ_REFUSED; or
- * a series request, tagged odd (series.h). */
+ * number, REQ_STATE(the body bytes seen so far, capped) or REQ_REFUSED; a
+ * series request, tagged 01 (series.h); or a kept body, tagged 11. */
 #define REQ_STATE(seen) ((void *)(2 * (1 + (uintptr_t)(seen))))
 #define REQ_SEEN(v) ((uintptr_t)(v) / 2 - 1)
 #define REQ_REFUSED ((uintptr_t)-2)
+#define BODY_TAG ((uintptr_t)3)
+
+/* The body of a route that reads one (routes.h), owned by the request:
+ * freed in on_completed. */
+struct req_body {
+	size_t len;
+	bool over; /* more than HTTP_BODY_KEEP came: 413 */
+	char data[HTTP_BODY_KEEP + 1];
+};
+
+static struct req_body *body_of(void *req_cls)
+{
+	return ((uintptr_t)req_cls & 3) == BODY_TAG
+		   ? (struct req_body *)((uintptr_t)req_cls & ~BODY_TAG)
+		   : NULL;
+}
 
 static enum MHD_Result refuse_too_large(struct MHD_Connection *c)
 {
@@ -160,7 +177,44 @@ static enum MHD_Result on_headers(struct http_server *h, struct MHD_Connection *
 		*req_cls = (void *)REQ_REFUSED;
 		return refuse_too_large(c);
 	}
+	if (http_route_reads_body(url, method)) {
+		struct req_body *b = malloc(sizeof(*b));
+
+		if (!b) {
+			*req_cls = (void *)REQ_REFUSED;
+			return http_send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+		}
+		b->len = 0;
+		b->over = false;
+		*req_cls = (void *)((uintptr_t)b | BODY_TAG);
+	}
 	return MHD_YES;
+}
+
+/* A route that reads its body: keep it, then answer with it. */
+static enum MHD_Result on_body(struct http_server *h, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *data, size_t *size, void **req_cls)
+{
+	struct req_body *b = body_of(*req_cls);
+	char msg[160];
+
+	if (*size) {
+		if (*size > HTTP_BODY_KEEP - b->len)
+			b->over = true;
+		else
+			memcpy(b->data + b->len, data, *size);
+		if (!b->over)
+			b->len += *size;
+		*size = 0;
+		return MHD_YES;
+	}
+	if (b->over) {
+		snprintf(msg, sizeof(msg), "request body too large (at most %u bytes here)",
+			 HTTP_BODY_KEEP);
+		return http_send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, msg);
+	}
+	b->data[b->len] = '\0';
+	return http_route(h, c, url, method, req_cls, b->len ? b->data : NULL, b->len);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -170,11 +224,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct http_server *h = cls;
 
 	(void)version;
-	(void)upload_data;
 	if (!*req_cls)
 		return on_headers(h, c, url, method, req_cls);
 	if (http_series_is(*req_cls)) /* resumed: the aggregator has answered */
 		return http_series_finish(c, *req_cls);
+	if (body_of(*req_cls))
+		return on_body(h, c, url, method, upload_data, upload_data_size, req_cls);
 	if ((uintptr_t)*req_cls == REQ_REFUSED) {
 		*upload_data_size = 0; /* answered already: discard the rest */
 		return MHD_YES;
@@ -189,7 +244,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (REQ_SEEN(*req_cls) > MAX_BODY)
 		return refuse_too_large(c);
-	return http_route(h, c, url, method, req_cls);
+	return http_route(h, c, url, method, req_cls, NULL, 0);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
@@ -200,6 +255,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	(void)why;
 	http_conns_idle(h->conns, c);
 	http_series_free(req_cls);
+	if (body_of(*req_cls)) {
+		free(body_of(*req_cls));
+		*req_cls = NULL;
+	}
 }
 
 #define MHD_LOG_KEYS 32		 /* rate limits for MHD's lines, by format string */
@@ -277,8 +336,8 @@ static void server_free(struct http_server *h)
 	free(h);
 }
 
-/* A server holding what cfg fixes for its life, not yet listening. 0 or
- * -ENOMEM. */
+/* A server holding what cfg fixes for its life, not yet listening. 0,
+ * -ENOMEM, or -EIO (no random key for sessions). */
 static int server_new(const struct cfg *cfg, struct snap_store *store, struct http_server **out)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
@@ -289,6 +348,13 @@ static int server_new(const struct cfg *cfg, struct snap_store *store, struct ht
 	pthread_mutex_init(&h->mu, NULL);
 	if (getrandom(&h->nonce, sizeof(h->nonce), GRND_NONBLOCK) != sizeof(h->nonce))
 		h->nonce = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+	/* The session cookies' key (session.h): never guessable, so wait for
+	 * the kernel's pool if it must (only just after boot). */
+	if (getrandom(h->session_key, sizeof(h->session_key), 0) != sizeof(h->session_key)) {
+		log_error("http: cannot draw a random key for login sessions: %s", strerror(errno));
+		server_free(h);
+		return -EIO;
+	}
 	h->rules_json = http_rules_render(cfg, &h->rules_len);
 	h->hosts = hosts_new(cfg);
 	if (!h->rules_json || !h->hosts) {

@@ -110,12 +110,18 @@ static void check_route(const char *url, const char *method)
 	bool probe = !strcmp(url, "/healthz") || !strcmp(url, "/readyz");
 	bool read = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	bool page = !strcmp(url, "/") || (!strncmp(url, "/assets/", 8) && url[8]);
+	/* the login routes: POST /api/v1/login and /logout, GET /api/v1/session */
+	bool session = !strcmp(url, "/api/v1/session")
+			   ? read
+			   : (!strcmp(url, "/api/v1/login") || !strcmp(url, "/api/v1/logout")) &&
+				 !strcmp(method, "POST");
 
-	/* probes are open; reads of the dashboard's files need nothing; any
-	 * other read needs what reads need; any other
-	 * method is a write (a route that changes weir) or unsafe (nothing
-	 * takes it): both need the token */
-	if (probe	   ? acc != HTTP_ACCESS_OPEN
+	/* probes are open; the login routes are the login's; reads of the
+	 * dashboard's files need nothing; any other read needs what reads
+	 * need; any other method is a write (a route that changes weir) or
+	 * unsafe (nothing takes it): both need the token */
+	if (session	   ? acc != HTTP_ACCESS_SESSION
+	    : probe	   ? acc != HTTP_ACCESS_OPEN
 	    : read && page ? acc != HTTP_ACCESS_PAGE
 	    : read	   ? acc != HTTP_ACCESS_READ
 			   : acc != HTTP_ACCESS_WRITE && acc != HTTP_ACCESS_UNSAFE)

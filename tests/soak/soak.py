@@ -963,9 +963,10 @@ class Syslog(Loop):
     syslog_send floods UDP (paced) and TCP (as fast as weir takes it) while
     this thread sends mixed-framing TCP; then it settles the accounting:
 
-      UDP: sent == received + dropped_kernel (listener counters, deltas over
-           the round; markers flush the SO_RXQ_OVFL count), and udp_all grew
-           by received - dropped_full (each datagram taken counted once);
+      UDP: sent == received + dropped_full + dropped_kernel (listener
+           counters, deltas over the round; received counts only datagrams
+           kept, see ingest/listen.c; markers flush the SO_RXQ_OVFL count),
+           and udp_all grew by received (each datagram kept counted once);
       TCP: received == sent and tcp_all grew by sent (lossless: backpressure),
            framing_errors grew by the frames sent with an invalid count."""
 
@@ -1077,7 +1078,7 @@ class Syslog(Loop):
         marks = 0
         dst = ("127.0.0.1", PORTS["udp"])
         # SO_RXQ_OVFL reports a kernel drop with the next datagram received:
-        # send markers until received + dropped_kernel covers every one sent.
+        # send markers until received + dropped_full + dropped_kernel covers every one sent.
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             end = time.monotonic() + 10 * SLOW
             while True:
@@ -1091,7 +1092,7 @@ class Syslog(Loop):
         total = sent + marks
         lst = self.listener(v, "udp")
         d = {k: lst[k] - b[k] for k in ("received", "dropped_kernel", "dropped_full")}
-        want = d["received"] - d["dropped_full"]
+        want = d["received"]
         v = self.wait_view(api, g, lambda v: v.totals["udp_all"] - base.totals["udp_all"] >= want,
                            10 * SLOW)
         if v is None:
@@ -1102,20 +1103,19 @@ class Syslog(Loop):
         self.udp["sent"] += total
         self.udp["marks"] += marks
         self.udp["counted"] += counted
-        if d["received"] + d["dropped_kernel"] != total:
+        if d["received"] + d["dropped_full"] + d["dropped_kernel"] != total:
             fail("udp", f"round {rnd}: sent {total:,} (incl. {marks} markers) != received "
-                 f"{d['received']:,} + dropped_kernel {d['dropped_kernel']:,} "
-                 f"(dropped_full {d['dropped_full']:,}; kernel backlog drops meanwhile, "
+                 f"{d['received']:,} + dropped_full {d['dropped_full']:,} + dropped_kernel "
+                 f"{d['dropped_kernel']:,} (kernel backlog drops meanwhile, "
                  f"system-wide: {softnet_drops() - sn0:,})")
         if counted != want:
-            fail("udp", f"round {rnd}: udp_all grew by {counted:,}, but weir took "
-                 f"{want:,} datagrams (received {d['received']:,} - dropped_full "
-                 f"{d['dropped_full']:,})")
+            fail("udp", f"round {rnd}: udp_all grew by {counted:,}, but weir kept "
+                 f"{want:,} datagrams (received; dropped_full {d['dropped_full']:,} not kept)")
 
     @staticmethod
     def udp_seen(v, b):
         lst = v.sources["udp"]["listeners"][0]
-        return (lst["received"] - b["received"]) + (lst["dropped_kernel"] - b["dropped_kernel"])
+        return sum(lst[k] - b[k] for k in ("received", "dropped_full", "dropped_kernel"))
 
     def settle_tcp(self, api, base, g, rnd, sent, mixed, bad):
         b = self.listener(base, "tcp")

@@ -249,7 +249,7 @@ FZ         := build/fuzz
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_FLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -I. $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN) -MMD -MP
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_NAMES ?= $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
 FUZZ_OBJS  := $(LIB_SRCS:%.c=$(FZ)/obj/%.o)
 FUZZ_JSONL_syslog := $(WEIR_TESTDATA)/syslog/syslog_parse_cases.jsonl
@@ -309,18 +309,21 @@ fuzz:
 	@scripts/deps.sh fuzz
 	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
 	$(foreach n,$(FUZZ_NAMES),$(call fuzz_run,$(n)))
-	@echo "make fuzz: $(words $(FUZZ_NAMES)) fuzzer(s), $(FUZZ_SECONDS) s each, no crash"
+	@echo "make fuzz: $(words $(FUZZ_NAMES)) fuzzer(s), up to $(FUZZ_SECONDS) s each, no crash"
 
-# make fuzz-short: make fuzz for FUZZ_SHORT_SECONDS each (make test's run),
-# from a fixed random seed: on a fresh clone the run explores the same
-# inputs in the same order on every machine (a slower one stops earlier in
-# the same sequence), so make test does not fail on a finding it never
-# made before. make fuzz draws a new seed each run: it is the search.
-FUZZ_SHORT_SECONDS ?= 20
+# make fuzz-short: make fuzz for at most FUZZ_SHORT_RUNS inputs or
+# FUZZ_SHORT_SECONDS each (make test's run), from a fixed random seed: on a
+# fresh clone it tries the same inputs in the same order on every machine
+# (a slower one stops earlier in the same sequence, a faster one at the
+# same input), so make test fails on what the code does, not on what a
+# search happened to reach that day. make fuzz draws a new seed each run:
+# it is the search.
+FUZZ_SHORT_SECONDS ?= 30
+FUZZ_SHORT_RUNS    ?= 60000
 FUZZ_SHORT_SEED    ?= 1
 fuzz-short:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS) \
-		FUZZ_ARGS="-seed=$(FUZZ_SHORT_SEED) $(FUZZ_ARGS)"
+		FUZZ_ARGS="-seed=$(FUZZ_SHORT_SEED) -runs=$(FUZZ_SHORT_RUNS) $(FUZZ_ARGS)"
 
 # make replay: each fuzz target built by $(CC) with -DWEIR_FUZZ_REPLAY (a
 # main() from tests/fuzz/replay.h, no libFuzzer) against this build's

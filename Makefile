@@ -318,7 +318,7 @@ fuzz:
 # same input), so make test fails on what the code does, not on what a
 # search happened to reach that day. make fuzz draws a new seed each run:
 # it is the search.
-FUZZ_SHORT_SECONDS ?= 30
+FUZZ_SHORT_SECONDS ?= 20
 FUZZ_SHORT_RUNS    ?= 60000
 FUZZ_SHORT_SEED    ?= 1
 fuzz-short:

@@ -107,29 +107,32 @@ describe('dashboard', () => {
 		assert.match(await page.textContent('#rule-quantiles'), /p50/);
 		assert.match(await page.textContent('#rule-distinct'), /≈ 13/);
 		assert.match(await page.textContent('#rule-def'), /path=/);
-		const s = await weir.json('/api/v1/rules/requests/samples?limit=5');
-		if (s.status === 200) {
-			// the samples endpoint exists: the newest lines written are shown, exactly
-			const want = lines(40, 1000).trim().split('\n').filter((l) => l.includes('path=')).slice(-3);
-			await until(async () => {
-				const shown = await page.$$eval('#rule-samples code.line', (cs) => cs.map((c) => c.textContent));
-				return want.every((w) => shown.includes(w));
-			}, 'the written lines among the samples');
-			await page.click('#rule-topk a.key >> text=10.0.0.3');
-			await until(async () => {
-				const shown = await page.$$eval('#rule-samples code.line', (cs) => cs.map((c) => c.textContent));
-				return shown.length > 0 && shown.every((l) => l.includes('ip=10.0.0.3'));
-			}, 'samples of key 10.0.0.3 only');
-		} else {
-			assert.equal(s.status, 404);
-			await until(async () => /No samples/.test(await page.textContent('.rule')), 'no samples note');
-		}
+		// A worker keeps the first samples.keep (20) matches of each pane, so
+		// a burst of at most 20 lines is kept whole: the page shows exactly
+		// these lines, newest first, above the older ones.
+		const burst = lines(12, 5000).trim().split('\n');
+		weir.append(burst.join('\n') + '\n');
+		const want = [...burst].reverse();
+		const shownLines = () => page.$$eval('#rule-samples code.line', (cs) => cs.map((c) => c.textContent));
+		await until(async () => JSON.stringify((await shownLines()).slice(0, want.length)) === JSON.stringify(want), 'the burst, newest first, at the top of the samples');
+		// a top key filters the samples (?key=): that key's lines of the burst first, newest first, and no other key
+		const want3 = want.filter((l) => l.endsWith(' ip=10.0.0.3'));
+		assert.ok(want3.length >= 2);
+		await page.click('#rule-topk a.key >> text=10.0.0.3');
+		await until(async () => {
+			const shown = await shownLines();
+			return JSON.stringify(shown.slice(0, want3.length)) === JSON.stringify(want3) && shown.every((l) => l.endsWith(' ip=10.0.0.3'));
+		}, 'samples of key 10.0.0.3 only, newest first');
+		assert.match(await page.evaluate(() => location.hash), /key=10\.0\.0\.3/);
+		assert.match(await page.textContent('#rule-samples-head'), /ip is “10\.0\.0\.3”/);
 		for (const scheme of ['light', 'dark']) {
 			await page.emulateMedia({ colorScheme: scheme });
 			await page.waitForTimeout(300);
 			await page.screenshot({ path: join(OUT, `rule-${scheme}.png`), fullPage: true });
 		}
 		await page.emulateMedia({ colorScheme: 'light' });
+		await page.goBack(); // the key's filter off
+		await until(async () => !/key=/.test(await page.evaluate(() => location.hash)) && /Newest first/.test(await page.textContent('#rule-samples-head')), 'all samples again');
 		await page.goBack();
 		await page.waitForSelector('.vscroll .vrow[data-rule="requests"]');
 		assert.deepEqual(page.errors, []);
@@ -191,12 +194,9 @@ describe('dashboard', () => {
 		const keys = await p.$$eval('#rule-topk a.key', (as) => as.map((a) => a.textContent));
 		assert.ok(keys.includes('<script>window.__pwned=3</script>'), keys.join(' | '));
 		assert.ok(keys.some((k) => k.startsWith('bad\ufffd')), keys.join(' | '));
-		const s = await weir.json('/api/v1/rules/requests/samples?limit=5');
-		if (s.status === 200) {
-			await until(async () => (await p.textContent('#rule-samples')).includes('<script>window.__pwned=2</script>'), 'the hostile line as text');
-			// ESC shown as its control picture, invalid UTF-8 as U+FFFD
-			await until(async () => (await p.textContent('#rule-samples')).includes('ip=bad\ufffd\ufffd\u241b[31mred'), 'the ESC line, visible');
-		}
+		await until(async () => (await p.textContent('#rule-samples')).includes('<script>window.__pwned=2</script>'), 'the hostile line as text');
+		// ESC shown as its control picture, invalid UTF-8 as U+FFFD
+		await until(async () => (await p.textContent('#rule-samples')).includes('ip=bad\ufffd\ufffd\u241b[31mred'), 'the ESC line, visible');
 		const injected = await p.evaluate(() => ({
 			pwned: window.__pwned,
 			imgs: document.querySelectorAll('img').length,

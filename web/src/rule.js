@@ -50,7 +50,7 @@ export function createRule(root) {
 	const valueCard = h('div');
 	const qchartEl = h('div', { class: 'chart', id: 'rule-qchart' });
 	const defCard = h('dl', { class: 'def', id: 'rule-def' });
-	const samplesHead = h('p', { class: 'note' });
+	const samplesHead = h('p', { class: 'note', id: 'rule-samples-head' });
 	const samplesList = h('ol', { class: 'samples', id: 'rule-samples' });
 
 	const node = h(
@@ -257,11 +257,6 @@ export function createRule(root) {
 
 	function drawSamples(s) {
 		const key = view.key;
-		if (s === null) {
-			setText(samplesHead, 'No samples: this weir keeps no matching lines for this rule.');
-			replace(samplesList);
-			return;
-		}
 		setText(samplesHead, (key !== null && key !== undefined ? `Lines whose ${(rule && rule.top && rule.top.field) || 'key'} is “${visible(key)}”` : 'Newest first') + ` (${s.samples.length}).`);
 		replace(
 			samplesList,

@@ -116,8 +116,9 @@ ${ruleText}tuning: {workers: 2, tick_ms: 200}
 			const p = this.proc;
 			const done = new Promise((r) => p.once('exit', r));
 			p.kill('SIGTERM');
-			await Promise.race([done, sleep(10000).then(() => p.kill('SIGKILL'))]);
+			const kill = setTimeout(() => p.kill('SIGKILL'), 10000); // cleared, so node need not wait it out
 			await done;
+			clearTimeout(kill);
 		},
 		stderr() {
 			try {

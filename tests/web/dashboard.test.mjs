@@ -23,6 +23,26 @@ function lines(n, from = 0) {
 
 const num = (s) => Number(String(s).replace(/[^0-9]/g, ''));
 
+/** A rate as the page shows it ("12.5/s", "0.52/s", "1.23k/s") -> [value, rounding bound]. */
+function shownRate(s) {
+	const m = /^([0-9.]+)([kMG]?)\/s$/.exec(s);
+	assert.ok(m, `a rate: ${s}`);
+	const x = Number(m[1]) * { '': 1, k: 1e3, M: 1e6, G: 1e9 }[m[2]];
+	if (m[2]) return [x, x * 0.005 + 1e-9]; // 3 significant digits
+	if (x >= 100) return [x, 0.5]; // whole
+	if (x >= 1) return [x, 0.005 + 1e-9]; // 2 decimals
+	return [x, x * 0.05 + 1e-9]; // 2 significant digits
+}
+
+/** "observed 1m5s of 1h" -> 65 (seconds), null when the window is full. */
+function shownObserved(s) {
+	const m = /^observed ((?:\d+[dhms])+) of (\w+)$/.exec(s);
+	if (!m) return null;
+	let t = 0;
+	for (const [, n, u] of m[1].matchAll(/(\d+)([dhms])/g)) t += Number(n) * { s: 1, m: 60, h: 3600, d: 86400 }[u];
+	return t;
+}
+
 describe('dashboard', () => {
 	let weir, b, page;
 
@@ -59,6 +79,48 @@ describe('dashboard', () => {
 		await until(async () => num((await rowCells(page, 'errors'))[1]) === before + 10, 'errors +10', 2000, 50);
 		assert.ok(Date.now() - t0 <= 2000);
 		assert.deepEqual(page.errors, []);
+	});
+
+	it('rates are honest on a fresh weir: the 1h row says what it observed and rates over that', async () => {
+		const rowOf = (p, sel) =>
+			p.evaluate((sel) => {
+				const r = document.querySelector(sel);
+				return r && [...r.querySelectorAll('td')].map((c) => c.textContent);
+			}, sel);
+		const check = (count, rate, obsText, where) => {
+			const obs = shownObserved(obsText);
+			assert.ok(obs !== null && obs >= 1 && obs < 3600, `${where}: observed under 1h: ${obsText}`);
+			const [r, tol] = shownRate(rate);
+			assert.ok(count > 0);
+			assert.ok(Math.abs(r - count / obs) <= tol, `${where}: rate ${rate} = ${count}/${obs}`);
+			assert.ok(Math.abs(r - count / 3600) > tol, `${where}: not the count over the whole hour`);
+		};
+		// the rule's window table (count, rate, observed)
+		const p = await newPage(b);
+		await p.goto(weir.url + '/#/rule/requests');
+		await p.waitForSelector('#rule-windows tr[data-window="1h"]');
+		await until(async () => num((await rowOf(p, '#rule-windows tr[data-window="1h"]'))[0]) > 0, 'a 1h count');
+		const observed = async () => (await weir.json('/api/v1/snapshot')).body.observed_s['1h'];
+		for (let i = 0; i < 3; i++) {
+			const lo = await observed();
+			const [count, rate, obs] = await rowOf(p, '#rule-windows tr[data-window="1h"]');
+			const hi = await observed();
+			check(num(count), rate, obs, 'rule 1h row');
+			// the page's observed_s is weir's current one (every tick carries it), not a stale snapshot's
+			assert.ok(shownObserved(obs) >= lo - 1 && shownObserved(obs) <= hi, `observed ${obs} within weir's ${lo}..${hi}`);
+			await p.waitForTimeout(1500); // later ticks: still current, still consistent
+		}
+		// the overview with the 1h window: count, rate and its "observed" line
+		await p.goto(weir.url + '/#/?w=1h');
+		await p.waitForSelector('.vscroll .vrow[data-rule="requests"]');
+		await until(async () => num((await rowCells(p, 'requests'))[2]) > 0, 'a 1h count in the overview');
+		const [count, rate, obs] = await p.evaluate(() => {
+			const r = document.querySelector('.vscroll .vrow[data-rule="requests"]');
+			return [r.children[2].textContent, r.children[3].firstChild.textContent, r.children[3].lastChild.textContent];
+		});
+		check(num(count), rate, obs, 'overview 1h row');
+		assert.deepEqual(p.errors, []);
+		await p.close();
 	});
 
 	it('filters by name (/ focuses the filter) and sorts', async () => {
@@ -125,6 +187,28 @@ describe('dashboard', () => {
 		}, 'samples of key 10.0.0.3 only, newest first');
 		assert.match(await page.evaluate(() => location.hash), /key=10\.0\.0\.3/);
 		assert.match(await page.textContent('#rule-samples-head'), /ip is “10\.0\.0\.3”/);
+		// the definition: fields as written, nothing null or empty
+		const def = await page.textContent('#rule-def');
+		for (const want of ['matchpath=', 'valuert in s', 'topip (k = 5)', 'distinctuser', 'defined at']) assert.ok(def.includes(want), `${want} in ${def}`);
+		assert.doesNotMatch(def, /null|\[\]|\(none\)|flags|where|time/);
+		// the quantile chart has today's times on its x axis and the 10s window's values
+		await page.locator('#rule-qchart').scrollIntoViewIfNeeded();
+		const box = await page.locator('#rule-qchart .u-over').boundingBox();
+		const legend = () => page.$$eval('#rule-qchart .u-legend .u-value', (vs) => vs.map((v) => v.textContent));
+		const shown = await until(async () => {
+			for (let f = 0.98; f > 0.02; f -= 0.08) {
+				await page.mouse.move(box.x + box.width * f, box.y + box.height / 2);
+				const l = await legend();
+				if (/^\d+(\.\d+)? ms$/.test(l[1])) return l;
+			}
+			return null;
+		}, 'a p50 in the quantile chart');
+		const now = new Date();
+		const [, y, mo, d] = /^(\d{4})-(\d\d)-(\d\d) /.exec(shown[0]) || [];
+		assert.deepEqual([Number(y), Number(mo), Number(d)], [now.getFullYear(), now.getMonth() + 1, now.getDate()], `today on the x axis: ${shown[0]}`);
+		const ms = (t) => Number(t.replace(' ms', ''));
+		assert.ok(ms(shown[1]) <= ms(shown[2]) && ms(shown[2]) <= ms(shown[3]) && ms(shown[3]) < 1000, `p50 <= p90 <= p99 < 1 s: ${shown}`);
+		await page.mouse.move(0, 0);
 		for (const scheme of ['light', 'dark']) {
 			await page.emulateMedia({ colorScheme: scheme });
 			await page.waitForTimeout(300);

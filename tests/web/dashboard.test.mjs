@@ -250,11 +250,14 @@ describe('dashboard', () => {
 		const p = await newPage(b, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 		await p.goto(weir.url + '/#/');
 		await p.waitForSelector('.vscroll .vrow[data-rule="requests"]');
-		const over = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		const over = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 		assert.ok(over <= 0, `the page is ${over}px wider than the phone`);
 		await p.screenshot({ path: join(OUT, 'overview-phone.png') });
 		await p.goto(weir.url + '/#/rule/requests');
 		await p.waitForSelector('#rule-chart .uplot');
+		await p.waitForSelector('#rule-quantiles');
+		const over2 = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+		assert.ok(over2 <= 0, `the rule's page is ${over2}px wider than the phone`);
 		await p.screenshot({ path: join(OUT, 'rule-phone.png'), fullPage: true });
 		assert.deepEqual(p.errors, []);
 		await p.close();

@@ -108,7 +108,7 @@ export function createRule(root) {
 		replace(
 			winTable,
 			h('caption', { class: 'sr' }, 'Counts per window'),
-			h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Window'), h('th', { scope: 'col' }, 'Count'), h('th', { scope: 'col' }, 'Rate'), h('th', { scope: 'col' }, 'Observed'))),
+			h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Window'), h('th', { scope: 'col', class: 'num' }, 'Count'), h('th', { scope: 'col', class: 'num' }, 'Rate'), h('th', { scope: 'col', class: 'num' }, 'Observed'))),
 			h(
 				'tbody',
 				null,
@@ -123,7 +123,7 @@ export function createRule(root) {
 						h('th', { scope: 'row' }, w),
 						h('td', { class: 'num' }, fmtInt(a.count)),
 						h('td', { class: 'num' }, a.rate === undefined ? '–' : fmtRate(a.rate)),
-						h('td', { class: 'num dim' }, obs !== undefined && obs < span ? `observed ${fmtDur(obs)} of ${w}` : 'full')
+						h('td', { class: 'num dim wrap' }, obs !== undefined && obs < span ? `observed ${fmtDur(obs)} of ${w}` : 'full')
 					);
 				})
 			)
@@ -143,15 +143,19 @@ export function createRule(root) {
 			card(
 				'Value: ' + v.field,
 				h(
-					'table',
-					{ class: 'grid', id: 'rule-quantiles' },
-					h('caption', { class: 'sr' }, 'Value quantiles per window'),
-					h('thead', null, h('tr', null, ['Window', 'Count', 'Mean', 'p50', 'p90', 'p99', 'p99.9', 'Max'].map((t) => h('th', { scope: 'col' }, t)))),
+					'div',
+					{ class: 'tscroll' },
 					h(
-						'tbody',
-						null,
-						[['since start', v], ...rows].map(([w, x]) =>
-							h('tr', null, h('th', { scope: 'row' }, w), h('td', { class: 'num' }, fmtInt(x.count)), cell(x, 'mean'), cell(x, 'p50'), cell(x, 'p90'), cell(x, 'p99'), cell(x, 'p999'), cell(x, 'max'))
+						'table',
+						{ class: 'grid', id: 'rule-quantiles' },
+						h('caption', { class: 'sr' }, 'Value quantiles per window'),
+						h('thead', null, h('tr', null, ['Window', 'Count', 'Mean', 'p50', 'p90', 'p99', 'p99.9', 'Max'].map((t, i) => h('th', { scope: 'col', class: i ? 'num' : null }, t)))),
+						h(
+							'tbody',
+							null,
+							[['since start', v], ...rows].map(([w, x]) =>
+								h('tr', null, h('th', { scope: 'row' }, w), h('td', { class: 'num' }, fmtInt(x.count)), cell(x, 'mean'), cell(x, 'p50'), cell(x, 'p90'), cell(x, 'p99'), cell(x, 'p999'), cell(x, 'max'))
+							)
 						)
 					)
 				),

@@ -2,8 +2,8 @@
 // out; the browser's cache revalidates with the ETags weir sends (so a
 // body polled faster than the tick comes back as 304). A 401 anywhere
 // means the session is gone: onAuthLost listeners bring the token form
-// back (login.js). Endpoints not in this weir yet (404 on /api/v1/session,
-// on /samples) are answered by the callers' fallbacks.
+// back (login.js). The page is compiled into the weir that serves it, so
+// every endpoint it calls exists; a 404 means the rule is gone.
 
 export class HttpError extends Error {
 	constructor(status, message) {
@@ -59,21 +59,15 @@ export const api = {
 	rule: (name) => getJSON('/api/v1/rules/' + enc(name)),
 	series: (name, range, step) =>
 		getJSON('/api/v1/series/' + enc(name) + '?range=' + enc(range) + (step ? '&step=' + enc(step) : '')),
-	/** Newest first; null when this weir has no samples for the rule (404). */
-	async samples(name, key, limit = 50) {
+	/** Newest first: {rule, key, limit, samples: [{t_ms, source, line, truncated, key}]}. */
+	samples(name, key, limit = 50) {
 		let q = '?limit=' + limit;
 		if (key !== null && key !== undefined) q += '&key=' + enc(key);
-		try {
-			return await getJSON('/api/v1/rules/' + enc(name) + '/samples' + q);
-		} catch (e) {
-			if (e instanceof HttpError && e.status === 404) return null;
-			throw e;
-		}
+		return getJSON('/api/v1/rules/' + enc(name) + '/samples' + q);
 	},
-	/** {auth_reads, authenticated}; a weir without sessions (404) needs none. */
+	/** {auth_reads, authenticated}: whether reads need the token, and whether this browser has it. */
 	async session() {
 		const r = await request('/api/v1/session', { noAuthEvent: true });
-		if (r.status === 404) return { auth_reads: false, authenticated: true };
 		if (!r.ok) throw await failure(r);
 		return r.json();
 	},

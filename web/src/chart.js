@@ -45,14 +45,17 @@ export function drawSpark(canvas, values, stroke) {
 }
 
 /**
- * A uPlot time chart in el: series [{label, stroke var}], data [xs, ys...].
- * onZoom(minSec, maxSec) is called after a drag selects a range.
+ * A uPlot time chart in el: series [{label, stroke var}], data [xs, ys...]
+ * with xs in Unix seconds (uPlot's default; a null y is a gap).
+ * onZoom(minSec, maxSec) is called after a drag selects a range; yValue
+ * formats the y values; xRange() gives the x axis's [min, max] (else the
+ * data's, which for one point uPlot pads by years).
  */
-export function timeChart(el, series, { height = 260, onZoom, yLabel } = {}) {
+export function timeChart(el, series, { height = 260, onZoom, yLabel, yValue = fmtShort, xRange } = {}) {
 	const opts = {
 		width: Math.max(300, el.clientWidth || 600),
 		height,
-		scales: { x: { time: true } },
+		scales: { x: xRange ? { time: true, range: () => xRange() } : { time: true } },
 		cursor: { drag: { x: true, y: false } },
 		legend: { live: true },
 		axes: [
@@ -61,7 +64,7 @@ export function timeChart(el, series, { height = 260, onZoom, yLabel } = {}) {
 				stroke: color('--fg-dim'),
 				grid: { stroke: color('--grid') },
 				ticks: { stroke: color('--grid') },
-				values: (u, vals) => vals.map(fmtShort),
+				values: (u, vals) => vals.map(yValue),
 				label: yLabel,
 				size: 60,
 			},
@@ -74,7 +77,7 @@ export function timeChart(el, series, { height = 260, onZoom, yLabel } = {}) {
 				fill: s.fill ? color(s.fill) : undefined,
 				width: 1.5,
 				points: { show: false },
-				value: (u, v) => fmtShort(v),
+				value: (u, v) => (v === null || v === undefined ? '–' : yValue(v)),
 			})),
 		],
 		hooks: {

@@ -15,7 +15,7 @@ import { createHealth } from './health.js';
 import { createOverview } from './overview.js';
 import { createRule } from './rule.js';
 import { createSources } from './sources.js';
-import { askToken } from './login.js';
+import { askToken, showSession } from './login.js';
 import { setText } from './dom.js';
 
 const main = document.getElementById('main');
@@ -142,6 +142,7 @@ async function start() {
 		s = { auth_reads: false, authenticated: true }; // weir down: the stream retries
 	}
 	if (s.auth_reads && !s.authenticated) return signIn();
+	showSession(s);
 	main.replaceChildren();
 	page = null;
 	route(view());

@@ -57,7 +57,7 @@ export function createOverview(root) {
 	});
 	const pack = h('select', { id: 'pack', 'aria-label': 'Filter rules by pack (the file that defines them)' });
 	const win = h('select', { id: 'window', 'aria-label': 'Window' });
-	const count = h('span', { class: 'dim', 'aria-live': 'polite' });
+	const count = h('span', { class: 'dim', id: 'rule-count', 'aria-live': 'polite' });
 	const head = h('div', { class: 'vrow vhead', role: 'row' });
 	const spacer = h('div', { class: 'vspacer' });
 	const scroller = h('div', { class: 'vscroll', tabindex: '0', 'aria-label': 'Rules' }, spacer);
@@ -206,8 +206,13 @@ export function createOverview(root) {
 		const w = windowOf(view);
 		spacer.style.height = rows.length * ROW_H + 'px';
 		table.setAttribute('aria-rowcount', String(rows.length + 1));
-		const top = scroller.scrollTop;
 		const hgt = scroller.clientHeight || 600;
+		// a filter that shortens the list leaves scrollTop past its end until
+		// the browser clamps it (with no scroll event when rows are placed by
+		// transform): clamp it here, or no row would be drawn
+		const maxTop = Math.max(0, rows.length * ROW_H - hgt);
+		if (scroller.scrollTop > maxTop) scroller.scrollTop = maxTop;
+		const top = Math.min(scroller.scrollTop, maxTop);
 		const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
 		const last = Math.min(rows.length, Math.ceil((top + hgt) / ROW_H) + OVERSCAN);
 		const need = last - first;

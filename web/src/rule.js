@@ -14,7 +14,7 @@ import { go, href } from './url.js';
 import { onTheme } from './theme.js';
 
 export const RANGES = ['15m', '1h', '6h', '24h', '7d', '30d'];
-const QMAX = 600; // quantile points kept while the view is open
+const QMAX = 3600; // quantile points kept while the view is open (one per 1/3600 of the range)
 
 function card(title, ...body) {
 	const id = 'c-' + title.toLowerCase().replace(/[^a-z]+/g, '-');
@@ -50,7 +50,7 @@ export function createRule(root) {
 	const valueCard = h('div');
 	const qchartEl = h('div', { class: 'chart', id: 'rule-qchart' });
 	const defCard = h('dl', { class: 'def', id: 'rule-def' });
-	const samplesHead = h('p', { class: 'note' });
+	const samplesHead = h('p', { class: 'note', id: 'rule-samples-head' });
 	const samplesList = h('ol', { class: 'samples', id: 'rule-samples' });
 
 	const node = h(
@@ -108,7 +108,7 @@ export function createRule(root) {
 		replace(
 			winTable,
 			h('caption', { class: 'sr' }, 'Counts per window'),
-			h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Window'), h('th', { scope: 'col' }, 'Count'), h('th', { scope: 'col' }, 'Rate'), h('th', { scope: 'col' }, 'Observed'))),
+			h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Window'), h('th', { scope: 'col', class: 'num' }, 'Count'), h('th', { scope: 'col', class: 'num' }, 'Rate'), h('th', { scope: 'col', class: 'num' }, 'Observed'))),
 			h(
 				'tbody',
 				null,
@@ -123,7 +123,7 @@ export function createRule(root) {
 						h('th', { scope: 'row' }, w),
 						h('td', { class: 'num' }, fmtInt(a.count)),
 						h('td', { class: 'num' }, a.rate === undefined ? '–' : fmtRate(a.rate)),
-						h('td', { class: 'num dim' }, obs !== undefined && obs < span ? `observed ${fmtDur(obs)} of ${w}` : 'full')
+						h('td', { class: 'num dim wrap' }, obs !== undefined && obs < span ? `observed ${fmtDur(obs)} of ${w}` : 'full')
 					);
 				})
 			)
@@ -143,29 +143,69 @@ export function createRule(root) {
 			card(
 				'Value: ' + v.field,
 				h(
-					'table',
-					{ class: 'grid', id: 'rule-quantiles' },
-					h('caption', { class: 'sr' }, 'Value quantiles per window'),
-					h('thead', null, h('tr', null, ['Window', 'Count', 'Mean', 'p50', 'p90', 'p99', 'p99.9', 'Max'].map((t) => h('th', { scope: 'col' }, t)))),
+					'div',
+					{ class: 'tscroll' },
 					h(
-						'tbody',
-						null,
-						[['since start', v], ...rows].map(([w, x]) =>
-							h('tr', null, h('th', { scope: 'row' }, w), h('td', { class: 'num' }, fmtInt(x.count)), cell(x, 'mean'), cell(x, 'p50'), cell(x, 'p90'), cell(x, 'p99'), cell(x, 'p999'), cell(x, 'max'))
+						'table',
+						{ class: 'grid', id: 'rule-quantiles' },
+						h('caption', { class: 'sr' }, 'Value quantiles per window'),
+						h('thead', null, h('tr', null, ['Window', 'Count', 'Mean', 'p50', 'p90', 'p99', 'p99.9', 'Max'].map((t, i) => h('th', { scope: 'col', class: i ? 'num' : null }, t)))),
+						h(
+							'tbody',
+							null,
+							[['since start', v], ...rows].map(([w, x]) =>
+								h('tr', null, h('th', { scope: 'row' }, w), h('td', { class: 'num' }, fmtInt(x.count)), cell(x, 'mean'), cell(x, 'p50'), cell(x, 'p90'), cell(x, 'p99'), cell(x, 'p999'), cell(x, 'max'))
+							)
 						)
 					)
 				),
 				note('Quantiles are sketched (DDSketch): within 0.5% of the true value. Count, mean and max are exact. Windows over 24 h keep no quantiles.'),
-				h('h3', null, `p50 / p90 / p99 over the last ${ws[0] || 'window'}, since this page opened`),
-				qchartEl
+				h('h3', null, `p50 / p90 / p99 of the last ${ws[0] || 'window'}, over the last ${rangeOf()} while this page is open`),
+				qchartEl,
+				note(
+					`weir keeps no history of quantiles (/api/v1/series carries counts), so the page samples the ${ws[0] || 'shortest'} window's quantiles ` +
+						`every ${fmtDur(qstep())} from when it opened this rule; a gap is a time with no values in that window.`
+				)
 			)
 		);
-		if (!qchart) qchart = timeChart(qchartEl, [
-			{ label: 'p50', stroke: '--accent' },
-			{ label: 'p90', stroke: '--warn' },
-			{ label: 'p99', stroke: '--bad' },
-		], { height: 180 });
+		if (!qchart)
+			qchart = timeChart(
+				qchartEl,
+				[
+					{ label: 'p50', stroke: '--accent' },
+					{ label: 'p90', stroke: '--warn' },
+					{ label: 'p99', stroke: '--bad' },
+				],
+				{ height: 180, yValue: (x) => fmtValue(x, v.unit), xRange: qrange }
+			);
 		qchart.set(qpts);
+	}
+
+	function rangeOf() {
+		return view && view.range && RANGES.includes(view.range) ? view.range : '15m';
+	}
+	/** Seconds between two quantile samples: at most QMAX of them span the range. */
+	function qstep() {
+		return Math.max(1, Math.ceil(parseDur(rangeOf()) / QMAX));
+	}
+	/** The quantile chart's x: the range, cut to the time sampled (at least a minute). */
+	function qrange() {
+		const now = Math.floor((store.timeMs || Date.now()) / 1000);
+		const first = qpts[0].length ? qpts[0][0] : now;
+		const min = Math.max(now - parseDur(rangeOf()), Math.min(first, now - 60));
+		return [min, now];
+	}
+	/** Sample the shortest window's quantiles (null when it holds no value). */
+	function sampleQuantiles() {
+		const w0 = store.windows[0];
+		const v = rule.windows && w0 && rule.windows[w0] && rule.windows[w0].value;
+		const t = Math.floor((store.timeMs || Date.now()) / 1000);
+		const last = qpts[0][qpts[0].length - 1];
+		if (last !== undefined && t - last < qstep()) return;
+		const has = v && v.count > 0 && v.p50 !== undefined;
+		qpts[0].push(t), qpts[1].push(has ? v.p50 : null), qpts[2].push(has ? v.p90 : null), qpts[3].push(has ? v.p99 : null);
+		const old = t - parseDur(rangeOf());
+		while (qpts[0].length > QMAX || (qpts[0].length && qpts[0][0] < old)) for (const a of qpts) a.shift();
 	}
 
 	function drawTop() {
@@ -241,27 +281,36 @@ export function createRule(root) {
 	}
 
 	let defDrawn = null;
+	/** One where: condition as written in a config: "status >= 500", "method = GET | HEAD". */
+	function whereText(c) {
+		const vals = (c.values || []).map(visible).join(' | ');
+		return `${visible(c.field)} ${c.op} ${vals}`;
+	}
 	function drawDef() {
 		const d = store.defs && store.defs.get(name);
 		defDrawn = d || null;
 		if (!d) return replace(defCard, h('dd', null, 'loading…'));
 		const rows = [];
-		for (const [k, v] of Object.entries(d)) {
-			if (k === 'name') continue;
-			let text = v === null ? '(none)' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-			if (k === 'flags' && Array.isArray(v)) text = v.length ? v.join(', ') : '(none)';
-			rows.push(h('dt', null, k === 'source' ? 'defined at' : k), h('dd', null, h('code', null, text)));
-		}
+		const row = (label, ...dd) => rows.push(h('dt', null, label), h('dd', null, ...dd));
+		const code = (t) => h('code', null, visible(t));
+		if (d.match !== null && d.match !== undefined) row('match', code(d.match));
+		if (d.flags && d.flags.length) row('flags', code(d.flags.join(', ')));
+		for (const c of d.where || []) row('where', h('code', { class: 'where' }, whereText(c)));
+		if (d.value) row('value', code(d.value), d.unit ? h('span', { class: 'dim' }, ' in ' + d.unit) : null);
+		if (d.top) row('top', code(d.top), d.top_k ? h('span', { class: 'dim' }, ` (k = ${d.top_k})`) : null);
+		if (d.distinct) row('distinct', code(d.distinct));
+		if (d.time) row('time', code(d.time));
+		// anything newer than this page knows, when set
+		const known = new Set(['name', 'match', 'flags', 'where', 'value', 'unit', 'top', 'top_k', 'distinct', 'time', 'source']);
+		for (const [k, v] of Object.entries(d))
+			if (!known.has(k) && v !== null && v !== undefined && !(Array.isArray(v) && !v.length))
+				row(k, code(typeof v === 'object' ? JSON.stringify(v) : String(v)));
+		if (d.source) row('defined at', code(d.source));
 		replace(defCard, rows);
 	}
 
 	function drawSamples(s) {
 		const key = view.key;
-		if (s === null) {
-			setText(samplesHead, 'No samples: this weir keeps no matching lines for this rule.');
-			replace(samplesList);
-			return;
-		}
 		setText(samplesHead, (key !== null && key !== undefined ? `Lines whose ${(rule && rule.top && rule.top.field) || 'key'} is “${visible(key)}”` : 'Newest first') + ` (${s.samples.length}).`);
 		replace(
 			samplesList,
@@ -285,15 +334,7 @@ export function createRule(root) {
 		try {
 			rule = await api.rule(name);
 			showError(null);
-			const w0 = store.windows[0];
-			const v = rule.windows && w0 && rule.windows[w0] && rule.windows[w0].value;
-			if (v && v.p50 !== undefined) {
-				const t = Math.floor(Date.now() / 1000);
-				if (qpts[0][qpts[0].length - 1] !== t) {
-					qpts[0].push(t), qpts[1].push(v.p50), qpts[2].push(v.p90), qpts[3].push(v.p99);
-					if (qpts[0].length > QMAX) for (const a of qpts) a.shift();
-				}
-			}
+			if (rule.value) sampleQuantiles();
 			drawWindows();
 			drawValue();
 			drawTop();

@@ -55,6 +55,7 @@ export const store = {
 	stats: null,
 	sources: null,
 	defs: null, // /api/v1/rules by name
+	observed: {}, // window -> observed_s at the last snapshot or tick (docs/API.md)
 	version: 0, // bumped on every change
 };
 
@@ -82,6 +83,7 @@ export function applySnapshot(s) {
 	const fresh = s.seq < store.seq; // weir restarted: seq began again
 	store.snap = s;
 	store.windows = s.windows || [];
+	if (s.observed_s) store.observed = { ...s.observed_s };
 	store.ingest = { ...store.ingest, ...(s.ingest || {}) };
 	if (s.seq >= store.seq || fresh) {
 		store.seq = s.seq;
@@ -125,8 +127,18 @@ export function applyTick(t) {
 		for (const [w, count] of Object.entries(x.windows || {})) {
 			const cur = r.windows[w] || (r.windows[w] = {});
 			cur.count = count;
-			const span = cur.observed_s || cur.span_s || parseWin(w);
-			cur.rate = span ? count / span : 0;
+		}
+	}
+	// every tick carries every window's observed_s: a rate is count/observed_s
+	// for every rule, the ones this tick lists and the ones it does not
+	if (t.observed_s) store.observed = { ...t.observed_s };
+	if (t.observed_s || seen.size) {
+		for (const r of store.rules.values()) {
+			for (const [w, cur] of Object.entries(r.windows)) {
+				if (store.observed[w] !== undefined) cur.observed_s = store.observed[w];
+				const span = cur.observed_s || cur.span_s || parseWin(w);
+				cur.rate = span && cur.count !== undefined ? cur.count / span : 0;
+			}
 		}
 	}
 	if (t.all_rules) {

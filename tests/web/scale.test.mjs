@@ -1,0 +1,90 @@
+// scale.test.mjs - the dashboard with 1,000 rules (a generated config):
+// the overview lists them all but keeps only the rows on screen in the DOM
+// (virtualised), scrolls to the last, and filters; and a rule's definition
+// card shows its where: conditions as written.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { makeWeir, browser, newPage, until, OUT } from './harness.mjs';
+
+const N = 1000;
+const name = (i) => 'r' + String(i).padStart(4, '0');
+
+function rules() {
+	let s = `rules:
+  - name: ${name(0)}
+    where: {status: ">=500", method: [GET, HEAD]}
+`;
+	for (let i = 1; i < N; i++) s += `  - name: ${name(i)}\n    match: 'k=${name(i)} '\n`;
+	return s;
+}
+
+const shownRows = (page) =>
+	page.$$eval('.vscroll .vrow:not([hidden])', (rs) => {
+		const box = document.querySelector('.vscroll').getBoundingClientRect();
+		return rs
+			.filter((r) => {
+				const b = r.getBoundingClientRect();
+				return b.bottom > box.top && b.top < box.bottom; // on screen, not overscan
+			})
+			.sort((a, b) => a.getAttribute('aria-rowindex') - b.getAttribute('aria-rowindex'))
+			.map((r) => r.dataset.rule);
+	});
+
+describe('1,000 rules', () => {
+	let weir, b, page;
+
+	before(async () => {
+		weir = await makeWeir({ rules: rules() });
+		weir.append('method=GET status=503 path=/a\nmethod=POST status=500 path=/b\nmethod=HEAD status=404 path=/c\nk=r0999 x\n');
+		await weir.start();
+		await until(async () => (await weir.json('/api/v1/rules/r0000')).body?.total === 1, 'r0000 = 1');
+		b = await browser();
+		page = await newPage(b);
+	});
+
+	after(async () => {
+		if (b) await b.close();
+		if (weir) await weir.stop();
+	});
+
+	it('lists all 1000, with a bounded number of rows in the DOM', async () => {
+		await page.goto(weir.url + '/#/?sort=name');
+		await until(async () => (await page.textContent('#rule-count')) === '1000 of 1000 rules', '1000 of 1000 rules');
+		assert.deepEqual((await shownRows(page)).slice(0, 3), [name(0), name(1), name(2)]);
+		const inDom = await page.$$eval('.vscroll .vrow', (rs) => rs.length);
+		assert.ok(inDom > 0 && inDom < 120, `${inDom} row elements in the DOM`);
+		await page.screenshot({ path: join(OUT, 'overview-1000-light.png') });
+	});
+
+	it('scrolls to the last rule', async () => {
+		await page.$eval('.vscroll', (s) => (s.scrollTop = s.scrollHeight));
+		await until(async () => (await shownRows(page)).at(-1) === name(N - 1), 'the last rule on screen');
+		const inDom = await page.$$eval('.vscroll .vrow', (rs) => rs.length);
+		assert.ok(inDom < 120, `${inDom} row elements in the DOM after scrolling`);
+		assert.equal((await page.$$eval('.vscroll .vrow[data-rule="r0999"] .c-total', (cs) => cs.map((c) => c.textContent)))[0], '1');
+	});
+
+	it('the filter narrows the list', async () => {
+		await page.fill('#filter', 'r099');
+		await until(async () => (await page.textContent('#rule-count')) === '10 of 1000 rules', '10 of 1000 rules');
+		const want = Array.from({ length: 10 }, (_, i) => name(990 + i));
+		let seen = [];
+		await until(async () => JSON.stringify((seen = await shownRows(page))) === JSON.stringify(want), 'r0990 ... r0999').catch((e) => {
+			throw new Error(e.message + ' shown: ' + seen.join(' '));
+		});
+		assert.deepEqual(page.errors, []);
+	});
+
+	it("a rule's where: conditions read as written", async () => {
+		await page.goto(weir.url + '/#/rule/' + name(0));
+		await until(async () => (await page.$$eval('#rule-def code.where', (cs) => cs.length)) === 2, 'two where conditions');
+		const conds = await page.$$eval('#rule-def code.where', (cs) => cs.map((c) => c.textContent));
+		assert.deepEqual(conds.sort(), ['method = GET | HEAD', 'status >= 500']);
+		const def = await page.textContent('#rule-def');
+		assert.doesNotMatch(def, /null|\[\]|\(none\)|match|flags|value|top|distinct/);
+		await page.locator('#rule-def').screenshot({ path: join(OUT, 'definition-light.png') });
+		assert.deepEqual(page.errors, []);
+	});
+});

@@ -304,8 +304,9 @@ static int ytree_event(struct ld *ld, struct ytree *t, struct ynode **curp, cons
 		 * key with no value, a '-' with no item): its mark is where
 		 * the parser stood, so it takes its position from its
 		 * neighbours instead, like a key's missing value its key. */
-		n = ynode_new(t, Y_SCALAR,
-			      len == 0 && e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? NULL : m);
+		if (len == 0 && e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+			m = NULL;
+		n = ynode_new(t, Y_SCALAR, m);
 		if (!n)
 			return -ENOMEM;
 		n->str = malloc(len + 1);
@@ -393,8 +394,8 @@ static int no_directives(struct ld *ld, const char *text, size_t len)
 	bool bol = true, cc_seen = false; /* p is at the start of a line */
 
 	if (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff))) {
-		ld_err_at(ld, 1, 1, "the file starts with a UTF-16 byte order mark; a config "
-				    "must be UTF-8");
+		ld_err_at(ld, 1, 1,
+			  "the file starts with a UTF-16 byte order mark; a config must be UTF-8");
 		return -EINVAL;
 	}
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
@@ -502,7 +503,8 @@ static void ytree_syntax_error(struct ld *ld, const yaml_parser_t *p, const char
 	col = (int)p->problem_mark.column + 1;
 	at = byte_of_mark(text, len, p->problem_mark.line, p->problem_mark.column);
 	/* Tabs: libyaml says only that a token cannot start there. */
-	if (at < len && text[at] == '\t' && !strcmp(problem, "found character that cannot start any token")) {
+	if (at < len && text[at] == '\t' &&
+	    !strcmp(problem, "found character that cannot start any token")) {
 		size_t bol = at;
 
 		while (bol > 0 && (text[bol - 1] == ' ' || text[bol - 1] == '\t'))
@@ -526,10 +528,12 @@ static void ytree_syntax_error(struct ld *ld, const yaml_parser_t *p, const char
 	line = (int)p->context_mark.line + 1;
 	col = (int)p->context_mark.column + 1;
 	if (at >= len) /* the input ended inside it */
-		ld_err_at(ld, line, col, "this %s is never closed",
-			  text[ctx] == '\'' ? "\"'\"" : text[ctx] == '"' ? "'\"'" :
-			  text[ctx] == '[' ? "'['" : "'{'");
-	else if ((text[ctx] == '[' || text[ctx] == '{') && p->problem_mark.line > p->context_mark.line)
+		ld_err_at(ld, line, col,
+			  text[ctx] == '\'' ? "this \"%c\" is never closed"
+					    : "this '%c' is never closed",
+			  text[ctx]);
+	else if ((text[ctx] == '[' || text[ctx] == '{') &&
+		 p->problem_mark.line > p->context_mark.line)
 		/* A flow collection across lines: most likely its bracket is
 		 * missing, and the parser ran into the next key. */
 		ld_err_at(ld, line, col, "this '%c' is not closed before %d:%d", text[ctx],
@@ -569,7 +573,6 @@ int ytree_build(struct ld *ld, const char *text, size_t len, struct ytree *t)
 	yaml_parser_delete(&parser);
 	return rc;
 }
-
 
 /* ---------------------------------------------------------------------------
  * Typed access: each getter checks a value and records an error at it

@@ -774,8 +774,8 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	     "t.yaml:1:15: found unknown escape character (while parsing a quoted scalar started "
 	     "at 1:12)",
 	     1},
-	    {"undefined tag handle", "state_dir: !x!y /a\n", "t.yaml:1:12: found undefined tag handle",
-	     1},
+	    {"undefined tag handle", "state_dir: !x!y /a\n",
+	     "t.yaml:1:12: found undefined tag handle", 1},
 	    {"mapping value in a plain scalar", "rules:\n  - name: r\n    match: foo: bar\n",
 	     "t.yaml:3:15: mapping values are not allowed in this context", 1},
 	    {"sequence for a scalar", "state_dir: [a, b]\n",
@@ -1045,12 +1045,15 @@ Test(config, syntax_error_positions_count_characters_and_every_line_break)
 	    {"\xc3\xa9\xc3\xa9: [a, b\n", "t.yaml:1:5: this '[' is never closed\n"},
 	    {"\xef\xbb\xbfwindows: [a\n", "t.yaml:1:10: this '[' is never closed\n"},
 	    {"a: 1\r\nb: 2\rc: [x\n", "t.yaml:3:4: this '[' is never closed\n"},
-	    {"a: 1\xc2\x85" "b: [x\n", "t.yaml:2:4: this '[' is never closed\n"},
-	    {"a: 1\xe2\x80\xa8" "b: [x\n", "t.yaml:2:4: this '[' is never closed\n"},
+	    {"a: 1\xc2\x85"
+	     "b: [x\n",
+	     "t.yaml:2:4: this '[' is never closed\n"},
+	    {"a: 1\xe2\x80\xa8"
+	     "b: [x\n",
+	     "t.yaml:2:4: this '[' is never closed\n"},
 	    {"\xc3\x85: [x\n", "t.yaml:1:4: this '[' is never closed\n"}, /* 85 in a char */
 	    {"a: b\n\xc3\xa9x: \xff\n", "t.yaml:2:5: invalid leading UTF-8 octet (0xff)\n"},
-	    {"a: \xc3\xa9\xc2\x80\n",
-	     "t.yaml:1:5: control characters are not allowed (0x80)\n"},
+	    {"a: \xc3\xa9\xc2\x80\n", "t.yaml:1:5: control characters are not allowed (0x80)\n"},
 	    {"a: '\xc3\xa9\xe0\x80'\n", "t.yaml:1:7: invalid trailing UTF-8 octet (0x27)\n"},
 	};
 
@@ -1081,8 +1084,9 @@ Test(config, utf16_is_refused)
  * takes its key's position, "\0" in double quotes is a NUL. */
 Test(config, scalar_styles_and_empty_values)
 {
-	struct cfg *cfg = load_ok("state_dir: !!str '/q'\nrules:\n  - name: \"r\"\n    "
-				  "match: >-\n      a\n      b\n  - name: s\n    match: |\n      c\n");
+	struct cfg *cfg =
+	    load_ok("state_dir: !!str '/q'\nrules:\n  - name: \"r\"\n    "
+		    "match: >-\n      a\n      b\n  - name: s\n    match: |\n      c\n");
 	char *errs;
 
 	cr_expect_str_eq(cfg->state_dir, "/q");

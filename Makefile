@@ -30,7 +30,7 @@ B := build/$(subst $(comma),-,$(SANITIZER))
 endif
 
 CC      ?= cc
-PKGS    := liburing libhs libmicrohttpd libpcre2-8 libfyaml jansson zlib
+PKGS    := liburing libhs libmicrohttpd libpcre2-8 yaml-0.1 jansson zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -53,7 +53,7 @@ enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
 /* One YAML node. Owned by struct ytree (its `all` list). */
 struct ynode {
 	enum ytype type;
-	int line; /* 1-based; 0 when libfyaml gave no mark */
+	int line; /* 1-based; 0 while it has none (an implied empty scalar) */
 	int col;
 	char *str;	     /* scalar: its text, NUL-terminated (may hold a NUL) */
 	size_t len;	     /* scalar: bytes in str */

@@ -1,28 +1,29 @@
 /*
  * yaml.c - the YAML side of loading a config: the tree of struct ynode built
- * from libfyaml's events, typed access to its values, and the error lines
+ * from libyaml's events, typed access to its values, and the error lines
  * every problem becomes (see internal.h).
  *
- * libfyaml 0.7.12 has no public accessor for a document node's position,
- * but its events carry marks, so the tree is built here from the event
- * parser, each node carrying the 1-based line:col where it was written.
- * YAML syntax errors are collected by a private fy_diag (libfyaml never
- * prints) and reshaped into "FILE:LINE:COL: message" lines like the rest.
- * A problem with no position (the file cannot be read) is "FILE: message".
+ * The tree is built here from libyaml's event parser (yaml_parser_parse),
+ * each node carrying the 1-based line:col where it was written (libyaml's
+ * marks count characters, so a column is a character's, not a byte's).
+ * libyaml never prints: its one syntax error is read from the parser and
+ * reshaped into a "FILE:LINE:COL: message" line like the rest. A problem
+ * with no position (the file cannot be read) is "FILE: message".
  *
  * Ownership: the tree (struct ytree) owns every ynode through its `all`
  * list; an alias shares the anchored node, so nodes are freed from that
- * list and never by walking the tree. The loader owns each error line's
- * text (struct ld.errv) until ld_finish() in load.c.
+ * list and never by walking the tree. Each libyaml event is deleted as soon
+ * as its node is made (strings are copied). The loader owns each error
+ * line's text (struct ld.errv) until ld_finish() in load.c.
  */
 #include "config/internal.h"
 
 #include <errno.h>
-#include <libfyaml.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #define CFG_QUOTE_MAX 60 /* user text quoted in a message is cut here */
 
@@ -30,21 +31,43 @@
  * Errors
  */
 
-/* col, at most one past the end of the text's line (libfyaml counts some
- * invalid UTF-8 wider than its bytes). */
+/* The length of the line break at p (LF, CR, CRLF, and YAML 1.1's NEL, LS
+ * and PS in UTF-8: C2 85, E2 80 A8, E2 80 A9), or 0. libyaml starts a new
+ * line after each, so every line number here counts them all. (A lone 0x85
+ * byte is no break: libyaml reads UTF-8, where it is the tail of a
+ * character such as C3 85, or an error.) */
+static size_t line_break_at(const unsigned char *p, const unsigned char *end)
+{
+	if (*p == '\n')
+		return 1;
+	if (*p == '\r')
+		return end - p > 1 && p[1] == '\n' ? 2 : 1;
+	if (*p == 0xc2 && end - p > 1 && p[1] == 0x85)
+		return 2;
+	if (*p == 0xe2 && end - p > 2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+/* col, at most one past the end of the text's line (a column counts
+ * characters, so it is never more than the line's bytes; this keeps every
+ * position inside the input whatever a caller computed). */
 static int col_on_line(const struct ld *ld, int line, int col)
 {
-	const char *p = ld->text, *end = p ? p + ld->len : NULL, *nl;
+	const unsigned char *p = (const unsigned char *)ld->text, *end, *eol;
+	size_t brk = 0;
 
 	if (!p)
 		return col;
-	for (int i = 1; i < line && p < end; i++) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		p = nl ? nl + 1 : end;
+	end = p + ld->len;
+	for (int i = 1; i < line && p < end; p += brk ? brk : 1) {
+		brk = line_break_at(p, end);
+		i += brk != 0;
 	}
-	nl = memchr(p, '\n', (size_t)(end - p));
-	if (col - 1 > (nl ? nl : end) - p)
-		col = (int)((nl ? nl : end) - p) + 1;
+	for (eol = p; eol < end && !line_break_at(eol, end); eol++)
+		;
+	if (col - 1 > eol - p)
+		col = (int)(eol - p) + 1;
 	return col;
 }
 
@@ -163,7 +186,9 @@ void ytree_free(struct ytree *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static struct ynode *ynode_new(struct ytree *t, enum ytype type, const struct fy_mark *m)
+/* A node at a libyaml mark (0-based line and column, counted in
+ * characters), or without a position when m is NULL. */
+static struct ynode *ynode_new(struct ytree *t, enum ytype type, const yaml_mark_t *m)
 {
 	struct ynode *n = calloc(1, sizeof(*n));
 
@@ -171,8 +196,8 @@ static struct ynode *ynode_new(struct ytree *t, enum ytype type, const struct fy
 		return NULL;
 	n->type = type;
 	if (m) {
-		n->line = m->line + 1;
-		n->col = m->column + 1;
+		n->line = (int)m->line + 1;
+		n->col = (int)m->column + 1;
 	}
 	n->next = t->all;
 	t->all = n;
@@ -194,8 +219,8 @@ static int ynode_push(struct ynode *parent, struct ynode *kid)
 	return 0;
 }
 
-/* Attach n under cur (or make it the root). A node without a mark (an empty
- * scalar) borrows its position from the node before it, else its parent. */
+/* Attach n under cur (or make it the root). A node without a position (an
+ * empty scalar) borrows it from the node before it, else its parent. */
 static int ytree_attach(struct ytree *t, struct ynode *cur, struct ynode *n)
 {
 	if (!cur) {
@@ -211,17 +236,12 @@ static int ytree_attach(struct ytree *t, struct ynode *cur, struct ynode *n)
 	return ynode_push(cur, n);
 }
 
-static int ytree_anchor(struct ytree *t, struct fy_token *anchor, struct ynode *n)
+static int ytree_anchor(struct ytree *t, const yaml_char_t *anchor, struct ynode *n)
 {
-	const char *s;
-	size_t len;
 	char *name;
 
 	if (!anchor)
 		return 0;
-	s = fy_token_get_text(anchor, &len);
-	if (!s)
-		return -ENOMEM;
 	if (t->nanchors == t->acap) {
 		size_t cap = t->acap ? t->acap * 2 : 8;
 		struct yanchor *p = realloc(t->anchors, cap * sizeof(*p));
@@ -231,7 +251,7 @@ static int ytree_anchor(struct ytree *t, struct fy_token *anchor, struct ynode *
 		t->anchors = p;
 		t->acap = cap;
 	}
-	name = strndup(s, len);
+	name = strdup((const char *)anchor);
 	if (!name)
 		return -ENOMEM;
 	t->anchors[t->nanchors].name = name;
@@ -241,17 +261,17 @@ static int ytree_anchor(struct ytree *t, struct fy_token *anchor, struct ynode *
 }
 
 /* The node an alias names; the latest definition of an anchor wins. */
-static struct ynode *ytree_lookup(const struct ytree *t, const char *name, size_t len)
+static struct ynode *ytree_lookup(const struct ytree *t, const char *name)
 {
 	for (size_t i = t->nanchors; i-- > 0;)
-		if (strlen(t->anchors[i].name) == len && !memcmp(t->anchors[i].name, name, len))
+		if (!strcmp(t->anchors[i].name, name))
 			return t->anchors[i].node;
 	return NULL;
 }
 
-static bool scalar_is_null(struct fy_token *value, const char *s, size_t len)
+static bool scalar_is_null(yaml_scalar_style_t style, const char *s, size_t len)
 {
-	if (fy_token_scalar_style(value) != FYSS_PLAIN)
+	if (style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
 	return len == 0 || (len == 1 && s[0] == '~') ||
 	       (len == 4 &&
@@ -259,79 +279,76 @@ static bool scalar_is_null(struct fy_token *value, const char *s, size_t len)
 }
 
 /* Turn one parser event into tree nodes. Returns 0, -EINVAL (an error was
- * recorded; stop) or -ENOMEM. */
-static int ytree_event(struct ld *ld, struct ytree *t, struct ynode **curp, struct fy_event *e,
+ * recorded; stop) or -ENOMEM. Tags are ignored: every scalar is text. */
+static int ytree_event(struct ld *ld, struct ytree *t, struct ynode **curp, const yaml_event_t *e,
 		       unsigned *ndocs)
 {
-	const struct fy_mark *m = fy_event_start_mark(e);
-	enum fy_scalar_style style;
-	struct fy_token *start;
+	const yaml_mark_t *m = &e->start_mark;
 	struct ynode *n = NULL;
 	const char *s;
 	size_t len;
 	int rc;
 
 	switch (e->type) {
-	case FYET_DOCUMENT_START:
+	case YAML_DOCUMENT_START_EVENT:
 		if (++*ndocs > 1) {
-			ld_err_at(ld, m ? m->line + 1 : 0, m ? m->column + 1 : 0,
+			ld_err_at(ld, (int)m->line + 1, (int)m->column + 1,
 				  "only one YAML document is allowed in a config file");
 			return -EINVAL;
 		}
 		return 0;
-	case FYET_SCALAR:
-		s = fy_token_get_text(e->scalar.value, &len);
-		if (!s)
-			return -ENOMEM;
+	case YAML_SCALAR_EVENT:
+		s = (const char *)e->data.scalar.value;
+		len = e->data.scalar.length;
+		/* A plain scalar of no characters is one libyaml implied (a
+		 * key with no value, a '-' with no item): its mark is where
+		 * the parser stood, so it takes its position from its
+		 * neighbours instead, like a key's missing value its key. */
+		if (len == 0 && e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+			m = NULL;
 		n = ynode_new(t, Y_SCALAR, m);
 		if (!n)
 			return -ENOMEM;
 		n->str = malloc(len + 1);
 		if (!n->str)
 			return -ENOMEM;
-		memcpy(n->str, s, len);
+		if (len)
+			memcpy(n->str, s, len);
 		n->str[len] = '\0';
 		n->len = len;
-		n->null = scalar_is_null(e->scalar.value, s, len);
-		/* libfyaml marks a quoted scalar just past its opening quote. */
-		style = fy_token_scalar_style(e->scalar.value);
-		if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && n->col > 1)
-			n->col--;
+		n->null = scalar_is_null(e->data.scalar.style, s, len);
 		n->done = true;
-		rc = ytree_anchor(t, e->scalar.anchor, n);
+		rc = ytree_anchor(t, e->data.scalar.anchor, n);
 		break;
-	case FYET_SEQUENCE_START:
-	case FYET_MAPPING_START:
-		n = ynode_new(t, e->type == FYET_SEQUENCE_START ? Y_SEQ : Y_MAP, m);
+	case YAML_SEQUENCE_START_EVENT:
+		n = ynode_new(t, Y_SEQ, m);
 		if (!n)
 			return -ENOMEM;
-		if (e->type == FYET_SEQUENCE_START) {
-			start = e->sequence_start.sequence_start;
-			rc = ytree_anchor(t, e->sequence_start.anchor, n);
-		} else {
-			start = e->mapping_start.mapping_start;
-			rc = ytree_anchor(t, e->mapping_start.anchor, n);
-		}
-		if (start && fy_token_get_type(start) == FYTT_FLOW_SEQUENCE_START)
+		if (e->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE)
 			n->flow = '[';
-		else if (start && fy_token_get_type(start) == FYTT_FLOW_MAPPING_START)
-			n->flow = '{';
+		rc = ytree_anchor(t, e->data.sequence_start.anchor, n);
 		break;
-	case FYET_SEQUENCE_END:
-	case FYET_MAPPING_END:
+	case YAML_MAPPING_START_EVENT:
+		n = ynode_new(t, Y_MAP, m);
+		if (!n)
+			return -ENOMEM;
+		if (e->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE)
+			n->flow = '{';
+		rc = ytree_anchor(t, e->data.mapping_start.anchor, n);
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
 		if (*curp) {
 			(*curp)->done = true;
 			*curp = (*curp)->parent;
 		}
 		return 0;
-	case FYET_ALIAS:
-		s = fy_token_get_text(e->alias.anchor, &len);
-		if (!s)
-			return -ENOMEM;
-		n = ytree_lookup(t, s, len);
+	case YAML_ALIAS_EVENT:
+		s = (const char *)e->data.alias.anchor;
+		n = ytree_lookup(t, s);
 		if (!n || !n->done) {
-			/* Like a quoted scalar, an alias is marked past its '*'. */
-			ld_err_at(ld, m ? m->line + 1 : 0, m ? m->column : 0,
+			len = strlen(s);
+			ld_err_at(ld, (int)m->line + 1, (int)m->column + 1,
 				  n ? "alias '*%.*s' refers to a node that contains it"
 				    : "alias '*%.*s' names no anchor",
 				  (int)(len < CFG_QUOTE_MAX ? len : CFG_QUOTE_MAX), s);
@@ -353,44 +370,34 @@ static int ytree_event(struct ld *ld, struct ytree *t, struct ynode **curp, stru
 	return 0;
 }
 
-/* Swallow libfyaml's text output: its errors are collected instead
- * (fy_diag_set_collect_errors) and anything else is not ours to print. */
-static void diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-	(void)diag;
-	(void)user;
-	(void)buf;
-	(void)len;
-}
-
-/* Parse text into t. Returns 0, -EINVAL (errors recorded) or -ENOMEM. */
-/* YAML directives (%YAML, %TAG: a line that starts with '%') are refused
- * before libfyaml sees them: a config never needs one, and libfyaml 0.8's
- * directive scanner loops forever on some malformed ones (found by
- * tests/fuzz/fuzz_config.c). A line starts wherever libfyaml may see one:
- * at the start (after a byte order mark), and after LF, CR, and YAML 1.1's
- * NEL (0x85, also as UTF-8 C2 85), LS and PS (E2 80 A8, E2 80 A9). One
- * error per such line; -EINVAL if any. Control characters are refused
- * here too (below). */
-static size_t line_break_at(const unsigned char *p, const unsigned char *end)
-{
-	if (*p == '\n' || *p == 0x85)
-		return 1;
-	if (*p == '\r')
-		return end - p > 1 && p[1] == '\n' ? 2 : 1;
-	if (*p == 0xc2 && end - p > 1 && p[1] == 0x85)
-		return 2;
-	if (*p == 0xe2 && end - p > 2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-		return 3;
-	return 0;
-}
-
+/* ---------------------------------------------------------------------------
+ * Before the parser: what a config must not hold
+ *
+ * YAML directives (%YAML, %TAG: a line that starts with '%') are refused
+ * before the parser sees them: a config never needs one (tags are ignored
+ * anyway), and the library weir used before libyaml looped forever on some
+ * malformed ones (found by tests/fuzz/fuzz_config.c). A line starts
+ * wherever libyaml sees one: at the start (after a byte order mark), and
+ * after every line break (line_break_at). One error per such line; -EINVAL
+ * if any.
+ *
+ * C0 control characters other than tab and line breaks, and DEL, are
+ * refused too, the first one at its place: YAML allows none, and this way
+ * every one gets weir's own message and a position, whatever the parser
+ * would make of it. A UTF-16 byte order mark is refused: a config is UTF-8
+ * (libyaml would decode UTF-16, and every position here counts UTF-8).
+ */
 static int no_directives(struct ld *ld, const char *text, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)text, *end = p + len, *bol_at = p;
 	int line = 1, bad = 0;
 	bool bol = true, cc_seen = false; /* p is at the start of a line */
 
+	if (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) || (p[0] == 0xfe && p[1] == 0xff))) {
+		ld_err_at(ld, 1, 1,
+			  "the file starts with a UTF-16 byte order mark; a config must be UTF-8");
+		return -EINVAL;
+	}
 	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
 		p += 3;
 	while (p < end) {
@@ -400,9 +407,6 @@ static int no_directives(struct ld *ld, const char *text, size_t len)
 			ld_err_at(ld, line, 1, "YAML directives (%%YAML, %%TAG) are not supported");
 			bad = -EINVAL;
 		}
-		/* YAML allows no C0 control character but tab and line breaks,
-		 * nor DEL; libfyaml 0.8 crashes on some (a NUL after a tab in
-		 * "? ::", found by fuzz_config). The first one is the error. */
 		if (!brk && !cc_seen && ((*p < 0x20 && *p != '\t') || *p == 0x7f)) {
 			ld_err_at(ld, line, (int)(p - bol_at) + 1,
 				  "control character 0x%02x is not allowed in YAML (only tab and "
@@ -420,78 +424,153 @@ static int no_directives(struct ld *ld, const char *text, size_t len)
 	return bad;
 }
 
+/* ---------------------------------------------------------------------------
+ * libyaml's errors as weir's error lines
+ *
+ * libyaml stops at its first error and names it in the parser: a problem
+ * with its mark, and often a context (what it was reading) with the mark
+ * where that began. Marks are 0-based and count characters, as libyaml
+ * reads lines (LF, CR, CRLF, NEL, LS, PS); a reader error (bad UTF-8) has
+ * only a byte offset instead.
+ */
+
+/* The byte where the character at 0-based line:col (counted as libyaml
+ * does) starts, or len when that is past the end. */
+static size_t byte_of_mark(const char *text, size_t len, size_t line, size_t col)
+{
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	while (line && p < end) {
+		size_t brk = line_break_at(p, end);
+
+		p += brk ? brk : 1;
+		line -= brk != 0;
+	}
+	while (col && p < end && !line_break_at(p, end)) {
+		p++;
+		while (p < end && (*p & 0xc0) == 0x80) /* the rest of a character */
+			p++;
+		col--;
+	}
+	return (size_t)(p - (const unsigned char *)text);
+}
+
+/* The 1-based line:col (in characters) of byte offset off. */
+static void mark_of_byte(const char *text, size_t len, size_t off, int *line, int *col)
+{
+	const unsigned char *p = (const unsigned char *)text, *stop;
+
+	if (off > len)
+		off = len;
+	stop = p + off;
+	*line = *col = 1;
+	if (off >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	while (p < stop) {
+		size_t brk = line_break_at(p, stop);
+
+		if (brk) {
+			p += brk;
+			++*line;
+			*col = 1;
+			continue;
+		}
+		*col += (*p & 0xc0) != 0x80;
+		p++;
+	}
+}
+
+/* Record the parser's error. A flow collection or quoted scalar still open
+ * at the end of the input is also reported where it opens. */
+static void ytree_syntax_error(struct ld *ld, const yaml_parser_t *p, const char *text, size_t len)
+{
+	const char *problem = p->problem ? p->problem : "invalid YAML";
+	size_t at, ctx;
+	char what[160] = "";
+	int line, col;
+
+	if (p->error == YAML_READER_ERROR) {
+		mark_of_byte(text, len, p->problem_offset, &line, &col);
+		if (p->problem_value >= 0)
+			ld_err_at(ld, line, col, "%s (0x%x)", problem, (unsigned)p->problem_value);
+		else
+			ld_err_at(ld, line, col, "%s", problem);
+		return;
+	}
+	line = (int)p->problem_mark.line + 1;
+	col = (int)p->problem_mark.column + 1;
+	at = byte_of_mark(text, len, p->problem_mark.line, p->problem_mark.column);
+	/* Tabs: libyaml says only that a token cannot start there. */
+	if (at < len && text[at] == '\t' &&
+	    !strcmp(problem, "found character that cannot start any token")) {
+		size_t bol = at;
+
+		while (bol > 0 && (text[bol - 1] == ' ' || text[bol - 1] == '\t'))
+			bol--;
+		if (bol == 0 || text[bol - 1] == '\n' || text[bol - 1] == '\r')
+			problem = "tab character may not be used as indentation";
+		else
+			problem = "a tab may not start a token here (YAML wants a space after '-' "
+				  "and '?')";
+	}
+	if (p->context && (p->context_mark.line != p->problem_mark.line ||
+			   p->context_mark.column != p->problem_mark.column))
+		snprintf(what, sizeof(what), " (%s started at %d:%d)", p->context,
+			 (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+	ld_err_at(ld, line, col, "%s%s", problem, what);
+	if (!p->context)
+		return;
+	ctx = byte_of_mark(text, len, p->context_mark.line, p->context_mark.column);
+	if (ctx >= len || !text[ctx] || !strchr("[{'\"", text[ctx]))
+		return;
+	line = (int)p->context_mark.line + 1;
+	col = (int)p->context_mark.column + 1;
+	if (at >= len) /* the input ended inside it */
+		ld_err_at(ld, line, col,
+			  text[ctx] == '\'' ? "this \"%c\" is never closed"
+					    : "this '%c' is never closed",
+			  text[ctx]);
+	else if ((text[ctx] == '[' || text[ctx] == '{') &&
+		 p->problem_mark.line > p->context_mark.line)
+		/* A flow collection across lines: most likely its bracket is
+		 * missing, and the parser ran into the next key. */
+		ld_err_at(ld, line, col, "this '%c' is not closed before %d:%d", text[ctx],
+			  (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1);
+}
+
+/* Parse text into t. Returns 0, -EINVAL (errors recorded) or -ENOMEM. */
 int ytree_build(struct ld *ld, const char *text, size_t len, struct ytree *t)
 {
-	struct fy_diag_cfg dcfg;
-	struct fy_diag *diag = NULL;
-	struct fy_parser *fyp = NULL;
-	struct fy_parse_cfg pcfg;
+	yaml_parser_t parser;
+	yaml_event_t e;
 	struct ynode *cur = NULL;
-	struct fy_event *e;
 	unsigned ndocs = 0;
-	int last_line = 0, last_col = 0;
-	int rc = -ENOMEM;
+	bool end = false;
+	int rc = 0;
 
 	if (no_directives(ld, text, len))
 		return -EINVAL;
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = diag_discard;
-	dcfg.level = FYET_ERROR;
-	dcfg.colorize = false;
-	diag = fy_diag_create(&dcfg);
-	if (!diag)
-		goto out;
-	fy_diag_set_collect_errors(diag, true);
-
-	memset(&pcfg, 0, sizeof(pcfg));
-	pcfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO;
-	pcfg.diag = diag;
-	fyp = fy_parser_create(&pcfg);
-	if (!fyp)
-		goto out;
-	if (fy_parser_set_string(fyp, text, len))
-		goto out;
-
-	rc = 0;
-	while (!rc && (e = fy_parser_parse(fyp))) {
-		const struct fy_mark *m = fy_event_start_mark(e);
-
-		if (m) {
-			last_line = m->line + 1;
-			last_col = m->column + 1;
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""),
+				     text ? len : 0);
+	while (!rc && !end) {
+		if (!yaml_parser_parse(&parser, &e)) {
+			if (parser.error == YAML_MEMORY_ERROR) {
+				rc = -ENOMEM;
+			} else {
+				ytree_syntax_error(ld, &parser, text ? text : "", text ? len : 0);
+				rc = -EINVAL;
+			}
+			break;
 		}
-		rc = ytree_event(ld, t, &cur, e, &ndocs);
-		fy_parser_event_free(fyp, e);
+		end = e.type == YAML_STREAM_END_EVENT;
+		rc = ytree_event(ld, t, &cur, &e, &ndocs);
+		yaml_event_delete(&e);
 	}
-	if (rc)
-		goto out;
-	if (fy_parser_get_stream_error(fyp)) {
-		struct fy_diag_error *de;
-		void *it = NULL;
-		unsigned before = ld->nerr;
-
-		/* A collected error's line and column are already 1-based. */
-		while ((de = fy_diag_errors_iterate(diag, &it))) {
-			if (de->type < FYET_ERROR)
-				continue;
-			ld_err_at(ld, de->line, de->column, "%s",
-				  de->msg ? de->msg : "invalid YAML");
-			/* libfyaml reports an unclosed bracket at the end of the
-			 * input; point at the bracket too. */
-			if (de->msg && strstr(de->msg, "without a closing") && cur && cur->flow)
-				ld_err_at(ld, cur->line, cur->col, "this '%c' is never closed",
-					  cur->flow);
-		}
-		if (ld->nerr == before)
-			ld_err_at(ld, last_line, last_col, "invalid YAML");
-		rc = -EINVAL;
-	}
-out:
-	if (fyp)
-		fy_parser_destroy(fyp);
-	if (diag)
-		fy_diag_destroy(diag);
+	yaml_parser_delete(&parser);
 	return rc;
 }
 

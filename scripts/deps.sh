@@ -4,7 +4,7 @@
 # Idempotent and quiet when everything is present; needs root only to install.
 set -eu
 
-build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libfyaml-dev libjansson-dev zlib1g-dev"
+build="gcc make pkg-config liburing-dev libhyperscan-dev libmicrohttpd-dev libpcre2-dev libjemalloc-dev libyaml-dev libjansson-dev zlib1g-dev"
 test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format libclang-rt-dev logrotate rsyslog bsdutils prometheus chromium"
 # The dashboard (web/) is bundled by node and npm: Debian's, unless a node
 # and an npm are on PATH already (a newer one from elsewhere is kept).

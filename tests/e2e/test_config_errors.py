@@ -52,7 +52,17 @@ CASES = [
      [('"a{2,1}"', 1, ["one", "a{2,1}"]), ("'(?<=a+)b'", 1, ["two", "(?<=a+)b"])]),
     ("yaml_unclosed_flow_sequence",
      HEAD + "windows: [10s, 1m\nrules: []\n",
-     [("[", 1, ["["])]),
+     [("[", 1, ["this '[' is not closed before"]),
+      (": []", 1, ["did not find expected ',' or ']'", "flow sequence started at"])]),
+    ("yaml_flow_sequence_open_at_the_end",
+     HEAD + "rules:\n  - {name: r, match: '\u00e9\u00e9', flags: [caseless\n",
+     [("[caseless", 1, ["this '[' is never closed"])]),
+    ("yaml_unclosed_double_quote",
+     HEAD + "rules:\n  - name: r\n    match: \"abc\n",
+     [('"abc', 1, ["this '\"' is never closed"])]),
+    ("yaml_bad_indentation",
+     HEAD + "rules:\n  - name: a\n   match: b\n",
+     [("match", 1, ["did not find expected '-' indicator", "block collection started at"])]),
     ("yaml_mapping_value_in_plain_scalar",
      HEAD + "rules:\n  - name: r\n    match: foo: bar\n",
      [(": bar", 1, [])]),
@@ -369,8 +379,9 @@ def test_reload_refuses_with_every_error_sorted(weir, tmp_path):
 
 def test_yaml_directives_are_refused_at_their_line(tmp_path):
     """A line starting with '%' (a YAML directive) is an error at its place,
-    never handed to libfyaml (whose directive scanner can loop forever on
-    some malformed ones: found by tests/fuzz/fuzz_config.c)."""
+    refused before the YAML parser sees the text (a config needs none; the
+    parser weir used before libyaml looped forever on some malformed ones:
+    found by tests/fuzz/fuzz_config.c)."""
     cfg = tmp_path / "weir.yaml"
     cfg.write_text("%YAML 1.2\n---\nrules: []\n%TAG ! tag:x\n")
     r = run_weir("check", "-c", cfg, timeout=10)
@@ -387,9 +398,9 @@ def test_yaml_directives_are_refused_at_their_line(tmp_path):
     (b"rules: []\xe2\x80\xa8%TAG ! x\n", 2),       # LS
 ])
 def test_yaml_directives_are_refused_after_every_line_break(tmp_path, text, line):
-    """libfyaml starts a line after CR, NEL, LS and PS too: a directive there
-    is refused like one after LF (fuzz_config found one after CR that hung
-    libfyaml)."""
+    """YAML 1.1 (libyaml) starts a line after CR, NEL, LS and PS too: a
+    directive there is refused like one after LF (fuzz_config found one
+    after CR that hung the parser weir used before)."""
     cfg = tmp_path / "weir.yaml"
     cfg.write_bytes(text)
     r = run_weir("check", "-c", cfg, timeout=10)
@@ -399,14 +410,14 @@ def test_yaml_directives_are_refused_after_every_line_break(tmp_path, text, line
 
 
 @pytest.mark.parametrize("text,place,byte", [
-    (b"? ::\t\x00", "1:6", 0x00),              # crashed libfyaml 0.8 (fuzz_config)
+    (b"? ::\t\x00", "1:6", 0x00),              # crashed the former parser (fuzz_config)
     (b"rules: []\nx: \"a\x01b\"\n", "2:6", 0x01),
     (b"rules: []\r\nx: y\x7f\r\n", "2:5", 0x7f),    # DEL
     (b"x: \x1b[31m\nrules: [\x00]\n", "1:4", 0x1b),  # the first one only
 ])
 def test_control_characters_are_refused_at_their_place(tmp_path, text, place, byte):
     """YAML allows no C0 control character but tab and line breaks: the
-    first one is an error at its place, before libfyaml sees the text."""
+    first one is an error at its place, before the YAML parser sees the text."""
     cfg = tmp_path / "weir.yaml"
     cfg.write_bytes(text)
     r = run_weir("check", "-c", cfg, timeout=10)

@@ -1,6 +1,6 @@
 /*
  * fuzz_config.c - libFuzzer target for the config loader (config/): YAML
- * through libfyaml, every section, values and units, includes.
+ * through libyaml, every section, values and units, includes.
  *
  * Loads the input as a config from memory, and checks the loader's
  * promises: it succeeds with a config and no errors, or fails with no
@@ -93,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1 << 16)
 		return 0; /* configs are small; long inputs only slow the search */
 	/* what YAML may take for a line break: LF, CR (alone or before LF:
-	 * counted twice, an upper bound), and libfyaml's YAML 1.1 breaks NEL
-	 * (0x85, also inside UTF-8) and LS/PS (E2 80 A8/A9) */
+	 * counted twice, an upper bound), and YAML 1.1's NEL (C2 85: each
+	 * 0x85 counted, an upper bound) and LS/PS (E2 80 A8/A9) */
 	for (size_t i = 0; i < size; i++)
 		nlines += data[i] == '\n' || data[i] == '\r' || data[i] == 0x85 || data[i] == 0xe2;
 	rc = cfg_load_string(name, (const char *)data, size, &cfg, &errs);

@@ -758,14 +758,26 @@ ParameterizedTestParameters(config, each_error_is_reported_at_its_position)
 	    {"duplicate key", "state_dir: /a\nstate_dir: /b\n",
 	     "t.yaml:2:1: duplicate key 'state_dir' at top level", 1},
 	    {"unclosed bracket", "windows: [10s, 1m\nrules: []\n",
-	     "t.yaml:1:10: this '[' is never closed", 2},
+	     "t.yaml:1:10: this '[' is not closed before 2:6", 2},
 	    {"bad indentation", "rules:\n  - name: a\n   match: b\n",
-	     "t.yaml:3:4: did not find expected '-' indicator", 1},
+	     "t.yaml:3:4: did not find expected '-' indicator (while parsing a block collection "
+	     "started at 2:3)",
+	     1},
 	    {"tab indentation", "rules:\n\t- name: a\n",
 	     "t.yaml:2:1: tab character may not be used as indentation", 1},
-	    /* libfyaml places this one just past the opening quote. */
 	    {"unclosed quote", "rules:\n  - name: a\n    match: \"x\n",
-	     "t.yaml:3:13: double-quoted scalar without closing quote", 1},
+	     "t.yaml:3:12: this '\"' is never closed", 2},
+	    {"tab after a dash", "rules:\n  -\tname: a\n",
+	     "t.yaml:2:4: a tab may not start a token here (YAML wants a space after '-' and '?')",
+	     1},
+	    {"bad escape", "state_dir: \"/a\\qb\"\n",
+	     "t.yaml:1:15: found unknown escape character (while parsing a quoted scalar started "
+	     "at 1:12)",
+	     1},
+	    {"undefined tag handle", "state_dir: !x!y /a\n",
+	     "t.yaml:1:12: found undefined tag handle", 1},
+	    {"mapping value in a plain scalar", "rules:\n  - name: r\n    match: foo: bar\n",
+	     "t.yaml:3:15: mapping values are not allowed in this context", 1},
 	    {"sequence for a scalar", "state_dir: [a, b]\n",
 	     "t.yaml:1:12: 'state_dir' must be a string, not a sequence", 1},
 	    {"mapping for a sequence", "rules: {name: a}\n",
@@ -1009,10 +1021,88 @@ ParameterizedTest(struct err_case *c, config, each_error_is_reported_at_its_posi
 
 Test(config, unclosed_bracket_is_reported_at_the_bracket_and_at_the_end)
 {
-	char *errs = load_err("windows: [10s, 1m\nrules: []\n");
+	char *errs = load_err("windows: [10s, 1m\n");
 
 	cr_expect_str_eq(errs, "t.yaml:1:10: this '[' is never closed\n"
-			       "t.yaml:3:1: flow sequence without a closing bracket\n");
+			       "t.yaml:2:1: did not find expected ',' or ']' (while parsing a flow "
+			       "sequence started at 1:10)\n");
+	free(errs);
+	errs = load_err("rules: [{name: a, match: x}\n# c\n\n");
+	cr_expect_str_eq(errs, "t.yaml:1:8: this '[' is never closed\n"
+			       "t.yaml:4:1: did not find expected ',' or ']' (while parsing a flow "
+			       "sequence started at 1:8)\n");
+	free(errs);
+}
+
+/* libyaml's marks count characters and start a line after every YAML 1.1
+ * line break; a reader error (bad UTF-8) has a byte offset instead. Every
+ * one comes out as the same 1-based line:col in characters. */
+Test(config, syntax_error_positions_count_characters_and_every_line_break)
+{
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+	    {"\xc3\xa9\xc3\xa9: [a, b\n", "t.yaml:1:5: this '[' is never closed\n"},
+	    {"\xef\xbb\xbfwindows: [a\n", "t.yaml:1:10: this '[' is never closed\n"},
+	    {"a: 1\r\nb: 2\rc: [x\n", "t.yaml:3:4: this '[' is never closed\n"},
+	    {"a: 1\xc2\x85"
+	     "b: [x\n",
+	     "t.yaml:2:4: this '[' is never closed\n"},
+	    {"a: 1\xe2\x80\xa8"
+	     "b: [x\n",
+	     "t.yaml:2:4: this '[' is never closed\n"},
+	    {"\xc3\x85: [x\n", "t.yaml:1:4: this '[' is never closed\n"}, /* 85 in a char */
+	    {"a: b\n\xc3\xa9x: \xff\n", "t.yaml:2:5: invalid leading UTF-8 octet (0xff)\n"},
+	    {"a: \xc3\xa9\xc2\x80\n", "t.yaml:1:5: control characters are not allowed (0x80)\n"},
+	    {"a: '\xc3\xa9\xe0\x80'\n", "t.yaml:1:7: invalid trailing UTF-8 octet (0x27)\n"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *errs = load_err(cases[i].yaml);
+		size_t n = strlen(cases[i].want);
+
+		cr_expect(!strncmp(errs, cases[i].want, n), "case %zu: want\n%sgot\n%s", i,
+			  cases[i].want, errs);
+		free(errs);
+	}
+}
+
+Test(config, utf16_is_refused)
+{
+	static const char le[] = "\xff\xfer\0u\0l\0e\0s\0:\0 \0[\0]\0\n\0";
+	struct cfg *cfg = NULL;
+	char *errs = NULL;
+
+	cr_assert_eq(cfg_load_string("t.yaml", le, sizeof(le) - 1, &cfg, &errs), -EINVAL);
+	cr_expect_str_eq(errs, "t.yaml:1:1: the file starts with a UTF-16 byte order mark; a "
+			       "config must be UTF-8\n");
+	free(errs);
+}
+
+/* What libyaml gives and the getters care about: a quoted scalar is never
+ * empty-as-null, tags are ignored, an implied empty value is null and
+ * takes its key's position, "\0" in double quotes is a NUL. */
+Test(config, scalar_styles_and_empty_values)
+{
+	struct cfg *cfg =
+	    load_ok("state_dir: !!str '/q'\nrules:\n  - name: \"r\"\n    "
+		    "match: >-\n      a\n      b\n  - name: s\n    match: |\n      c\n");
+	char *errs;
+
+	cr_expect_str_eq(cfg->state_dir, "/q");
+	cr_assert_eq(cfg->nrules, 2);
+	cr_expect_str_eq(cfg->rules[0].name, "r");
+	cr_expect_str_eq(cfg->rules[0].match, "a b");
+	cr_expect_str_eq(cfg->rules[1].match, "c\n");
+	cfg_free(cfg);
+	errs = load_err("state_dir: ''\n");
+	cr_expect_str_eq(errs, "t.yaml:1:12: 'state_dir' must not be empty\n");
+	free(errs);
+	errs = load_err("state_dir: \"a\\0b\"\n");
+	cr_expect_str_eq(errs, "t.yaml:1:12: 'state_dir' must not contain a NUL character\n");
+	free(errs);
+	errs = load_err("tuning:\n  workers: &w\n");
+	cr_expect_str_eq(errs, "t.yaml:2:3: 'workers' has no value; expected an integer\n");
 	free(errs);
 }
 
@@ -1089,7 +1179,7 @@ Test(config, syntax_errors_are_not_printed_to_stderr)
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
-	cr_expect_eq(lseek(fd, 0, SEEK_END), 0, "libfyaml wrote to stderr");
+	cr_expect_eq(lseek(fd, 0, SEEK_END), 0, "libyaml wrote to stderr");
 	close(fd);
 	free(errs);
 }

@@ -405,6 +405,46 @@ function readStream(url, n, timeoutMs) {
 	});
 }
 
+// --- how busy the machine was with others' work: /proc/stat's busy time
+// less the CPU time of this process tree (weir, the writer, GoAccess,
+// Chromium), as a share of all CPUs. A process of ours that ended between
+// two readings (a closed browser context) is counted as others'.
+
+function cpuNow() {
+	const st = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+	const total = st.reduce((a, b) => a + b, 0);
+	const ppid = new Map();
+	const cpu = new Map();
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^[0-9]+$/.test(d)) continue;
+		try {
+			const t = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+			const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+			ppid.set(Number(d), Number(f[1]));
+			cpu.set(Number(d), Number(f[11]) + Number(f[12]));
+		} catch {
+			/* gone meanwhile */
+		}
+	}
+	const ours = new Map();
+	for (const [pid, c] of cpu) {
+		for (let p = pid, i = 0; p > 1 && i < 64; p = ppid.get(p), i++)
+			if (p === process.pid) {
+				ours.set(pid, c);
+				break;
+			}
+	}
+	return { busy: total - st[3] - st[4], total, ours };
+}
+
+/** Others' share of all CPUs between two cpuNow() readings. */
+function othersBusy(a, b) {
+	let ours = 0;
+	for (const [pid, c] of b.ours) ours += c - (a.ours.get(pid) || 0);
+	const dt = b.total - a.total;
+	return dt > 0 ? Math.max(0, (b.busy - a.busy - ours) / dt) : NaN;
+}
+
 // --- the browser
 
 /** Runs in every page before its scripts: collects the page's 'weir-tick' measures and long tasks. */
@@ -412,7 +452,7 @@ function pageProbe() {
 	window.__bench = { ticks: [], longtasks: [] };
 	new PerformanceObserver((l) => {
 		for (const e of l.getEntries())
-			if (e.name === 'weir-tick') window.__bench.ticks.push([e.startTime, e.duration, e.detail ? e.detail.work : NaN]);
+			if (e.name === 'weir-tick') window.__bench.ticks.push([e.startTime, e.duration, e.detail ? e.detail.work : NaN, e.detail ? e.detail.apply : NaN]);
 	}).observe({ type: 'measure' });
 	try {
 		new PerformanceObserver((l) => {
@@ -613,6 +653,7 @@ async function main() {
 		console.log(`[1/3] first render: ${LOADS} cold loads each ...`);
 		const wr = [];
 		const gr = [];
+		const c1 = cpuNow();
 		for (let i = 0; i < LOADS; i++) {
 			weirAlive();
 			const a = await firstRender(browser, url + '/', weirDrawn, NRULES);
@@ -625,12 +666,14 @@ async function main() {
 			}
 			console.log(line);
 		}
+		R.busy = { render: othersBusy(c1, cpuNow()) };
 		R.weir.first_render_ms = wr.map((x) => x.t);
 		R.goaccess.first_render_ms = gr.map((x) => x.t);
 		const pageErrors = wr.flatMap((x) => x.errors);
 
 		// 2. stream bytes (weir, read here) and GoAccess's frames (in its page)
 		console.log(`[2/3] updates: ${TICKS} ticks of weir's /api/v1/stream; GoAccess's page as long ...`);
+		const c2 = cpuNow();
 		const snapRaw = await get(url + '/api/v1/snapshot');
 		const snapGz = await get(url + '/api/v1/snapshot', { 'accept-encoding': 'gzip' });
 		const st = await readStream(url + '/api/v1/stream', TICKS, TICKS * 5000 + 30000);
@@ -667,6 +710,7 @@ async function main() {
 			await stopChild(goaccess);
 			goSrv.close();
 		}
+		R.busy.updates = othersBusy(c2, cpuNow());
 
 		// 3. the soak: weir's page for SECONDS
 		console.log(`[3/3] weir's page for ${SECONDS} s: per-tick main-thread time, long tasks, JS heap every ${fmt(EVERY)} s ...`);
@@ -684,10 +728,19 @@ async function main() {
 		samples.push({ s: 0, heap: prev.after.JSHeapUsedSize, nodes: prev.after.Nodes, listeners: prev.after.JSEventListeners });
 		let task = 0;
 		const start = performance.now();
+		const c3 = cpuNow();
+		const PROFILE = process.env.BENCH_DASHBOARD_PROFILE;
+		if (PROFILE) await cdp.send('Profiler.enable'), await cdp.send('Profiler.start');
 		for (let k = 1; (k - 1) * EVERY < SECONDS - 1e-9; k++) {
 			const wait = start + Math.min(k * EVERY, SECONDS) * 1000 - performance.now();
 			if (wait > 0) await sleep(wait);
 			weirAlive();
+			if (PROFILE && k === 1) {
+				const { profile } = await cdp.send('Profiler.stop');
+				fs.writeFileSync(PROFILE, JSON.stringify(profile));
+				console.log(`      CPU profile of the first ${fmt(EVERY)} s in ${PROFILE}; most self time:`);
+				for (const [f, ms] of profileTop(profile, 8)) console.log(`        ${fmt(ms, 0).padStart(6)} ms  ${f}`);
+			}
 			const d = await drain(page);
 			ticks.push(...d.ticks);
 			longtasks.push(...d.longtasks);
@@ -701,6 +754,7 @@ async function main() {
 				`      ${fmt(at)} s: JS heap ${mib(s.after.JSHeapUsedSize)}, ${s.after.Nodes} DOM nodes, ${ticks.length} ticks so far, tick work p95 ${fmt(pct(ticks.map((t) => t[2]), 95), 2)} ms`
 			);
 		}
+		R.busy.soak = othersBusy(c3, cpuNow());
 		pageErrors.push(...page.errors);
 		await ctx.close();
 		const inGc = (t) => gcs.some(([a, b]) => t >= a - 50 && t <= b + 50);
@@ -721,6 +775,18 @@ async function main() {
 	return report(R, { RENDER_BAR, TICK_BAR, MEM_BAR, LOADS, t0, goVersion });
 }
 
+/** The n functions with the most self time in a CDP CPU profile: [[name (file:line), ms]]. */
+function profileTop(p, n) {
+	const dt = (p.endTime - p.startTime) / 1000 / Math.max(1, p.samples.length);
+	const by = new Map();
+	for (const x of p.nodes) {
+		const c = x.callFrame;
+		const k = `${c.functionName || '(anonymous)'} (${c.url ? path.basename(c.url) + ':' + (c.lineNumber + 1) : 'native'})`;
+		by.set(k, (by.get(k) || 0) + (x.hitCount || 0) * dt);
+	}
+	return [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, n);
+}
+
 // --- the table and the bars
 
 function report(R, { RENDER_BAR, TICK_BAR, MEM_BAR, LOADS, t0, goVersion }) {
@@ -729,6 +795,7 @@ function report(R, { RENDER_BAR, TICK_BAR, MEM_BAR, LOADS, t0, goVersion }) {
 	const soak = W.soak;
 	const work = soak.ticks.map((t) => t[2]);
 	const wall = soak.ticks.map((t) => t[1]);
+	const apply = soak.ticks.map((t) => t[3]);
 	const tickBytes = W.stream.tick_bytes;
 	const tickMean = tickBytes.reduce((a, b) => a + b, 0) / tickBytes.length;
 	const gU = G.updates;
@@ -765,6 +832,7 @@ function report(R, { RENDER_BAR, TICK_BAR, MEM_BAR, LOADS, t0, goVersion }) {
 			`over ${fmt(W.stream.seconds, 1)} s / ${goVersion ? fmt(gU.seconds, 1) : '-'} s`],
 		['main-thread time per tick (weir-tick)', `${fmt(median(work), 2)} / ${fmt(pct(work, 95), 2)} / ${fmt(Math.max(...work), 2)} ms`, 'n/a', '',
 			`median / p95 / max over ${work.length} ticks: applying the delta + drawing the frame (JS); GoAccess's page has no such hook`],
+		['  of which parsing + applying the delta', `${fmt(median(apply), 2)} / ${fmt(pct(apply, 95), 2)} / ${fmt(Math.max(...apply), 2)} ms`, 'n/a', '', 'median / p95 / max: JSON.parse + store.applyTick; the rest is the frame (overview: sort, filter, draw the visible rows and sparklines)'],
 		['  arrival to drawn (weir-tick span)', `${fmt(median(wall), 1)} / ${fmt(pct(wall, 95), 1)} ms`, 'n/a', '', 'median / p95, includes the wait for the next frame'],
 		['main-thread busy per update (CDP)', `${fmt(busyPerTick, 2)} ms`, goVersion ? `${fmt(gBusy, 2)} ms` : na, ratio(busyPerTick, gBusy),
 			'TaskDuration / updates: every task (script, style, layout, paint, polls), not only the update'],
@@ -782,6 +850,10 @@ function report(R, { RENDER_BAR, TICK_BAR, MEM_BAR, LOADS, t0, goVersion }) {
 	for (const r of rows) console.log(line(r));
 	console.log();
 
+	const pc = (x) => (Number.isFinite(x) ? (x * 100).toFixed(0) + '%' : 'n/a');
+	console.log(`others busy (share of all CPUs used by processes not this benchmark's): render ${pc(R.busy.render)}, updates ${pc(R.busy.updates)}, soak ${pc(R.busy.soak)}`);
+	if (Math.max(R.busy.render, R.busy.updates, R.busy.soak) > 0.25)
+		console.log('NOISE: others used more than 25% of the machine in a phase: its times are inflated; the ratios to GoAccess (same phase, alternating) hold better');
 	let ok = true;
 	const bar = (name, pass, text) => {
 		console.log(`${name}: ${pass ? 'PASS' : 'FAIL'} - ${text}`);

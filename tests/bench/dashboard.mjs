@@ -296,7 +296,8 @@ const children = [];
 let tmpDir = null;
 function cleanup() {
 	for (const p of children) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
-	if (tmpDir && !process.env.BENCH_KEEP) fs.rmSync(tmpDir, { recursive: true, force: true });
+	if (tmpDir && process.env.BENCH_KEEP) console.log(`kept ${tmpDir} (BENCH_KEEP)`);
+	else if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
 	tmpDir = null;
 }
 process.on('SIGINT', () => (cleanup(), process.exit(130)));

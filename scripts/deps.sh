@@ -11,7 +11,7 @@ test="libcriterion-dev python3 python3-pytest python3-yaml clang clang-format li
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	build="$build nodejs npm"
 fi
-bench="ripgrep grep hyperfine rsyslog mtail wrk"
+bench="ripgrep grep hyperfine rsyslog mtail wrk chromium goaccess"
 fuzz="clang libclang-rt-dev"
 deb="dpkg-dev fakeroot"
 

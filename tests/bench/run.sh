@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run.sh - make bench's scan, tailing, aggregation and HTTP API benchmarks,
-# one after the other.
+# run.sh - make bench's scan, tailing, aggregation, HTTP API and dashboard
+# benchmarks, one after the other.
 # See tests/bench/README.md for what is measured and how to read it.
 #
 #   make bench            (sets WEIR_BIN and BENCH_BIN)
@@ -25,10 +25,16 @@
 #    requests/s, p99, the ingest throughput lost to serving; bars
 #    BENCH_API_RPS_BAR (20,000 req/s), BENCH_API_P99_BAR (10 ms),
 #    BENCH_API_LOSS_BAR (0.10); knobs BENCH_API_*.
+# 5. dashboard.mjs (unless BENCH_DASHBOARD=0): the browser dashboard with
+#    1,000 rules over a growing nginx access log, beside GoAccess's
+#    real-time HTML report: first render, bytes and main-thread time per
+#    tick, JS heap over BENCH_DASHBOARD_SECONDS (600); bars
+#    BENCH_DASHBOARD_RENDER_BAR (1000 ms), BENCH_DASHBOARD_TICK_BAR (16 ms),
+#    BENCH_DASHBOARD_MEM_BAR (0.10); knobs BENCH_DASHBOARD_*.
 #
 # Environment: WEIR_BIN (default build/release/weir), BENCH_BIN (default
 # build/release/bench), BENCH_DIR (/dev/shm), BENCH_SEED (1), BENCH_TAIL (1),
-# BENCH_AGG (1), BENCH_API (1).
+# BENCH_AGG (1), BENCH_API (1), BENCH_DASHBOARD (1).
 #
 # Exit status: 0 when every part run passes; 2 when the scan part cannot run
 # (a missing tool, no space: the others are then not run); 1 otherwise.
@@ -42,6 +48,7 @@ export BENCH_BIN=${BENCH_BIN:-$root/build/release/bench}
 BENCH_TAIL=${BENCH_TAIL:-1}
 BENCH_AGG=${BENCH_AGG:-1}
 BENCH_API=${BENCH_API:-1}
+BENCH_DASHBOARD=${BENCH_DASHBOARD:-1}
 
 verdict() { # verdict RC: PASS, FAIL (RC) or skipped (RC empty)
 	if [[ -z $1 ]]; then echo skipped; elif (($1 == 0)); then echo PASS; else echo "FAIL ($1)"; fi
@@ -71,8 +78,15 @@ if ((scan_rc != 2)) && [[ $BENCH_API != 0 ]]; then
 	"$PY" "$here/api.py" all || api_rc=$?
 fi
 
+dash_rc=
+if ((scan_rc != 2)) && [[ $BENCH_DASHBOARD != 0 ]]; then
+	echo
+	dash_rc=0
+	node "$here/dashboard.mjs" || dash_rc=$?
+fi
+
 echo
-echo "make bench: scan $(verdict "$scan_rc"), tail $(verdict "$tail_rc"), agg $(verdict "$agg_rc"), api $(verdict "$api_rc")"
+echo "make bench: scan $(verdict "$scan_rc"), tail $(verdict "$tail_rc"), agg $(verdict "$agg_rc"), api $(verdict "$api_rc"), dashboard $(verdict "$dash_rc")"
 ((scan_rc == 2)) && exit 2
-((scan_rc == 0 && ${tail_rc:-0} == 0 && ${agg_rc:-0} == 0 && ${api_rc:-0} == 0)) || exit 1
+((scan_rc == 0 && ${tail_rc:-0} == 0 && ${agg_rc:-0} == 0 && ${api_rc:-0} == 0 && ${dash_rc:-0} == 0)) || exit 1
 exit 0

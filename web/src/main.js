@@ -48,13 +48,33 @@ function route(v) {
 	page.render(v);
 }
 
+// User Timing for tests/bench/dashboard.mjs: 'weir-tick' spans a tick's
+// arrival to the end of the frame that drew it; detail.work is the
+// main-thread time spent in parsing and applying it (detail.apply) and in
+// drawing (the wait for the frame excluded). At most 1,000 are kept.
+let tickT0 = -1;
+let tickWork = 0;
+let tickMeasures = 0;
+function onTick(t, t0 = performance.now()) {
+	applyTick(t);
+	if (tickT0 < 0) tickT0 = t0;
+	tickWork += performance.now() - t0;
+}
+
 let frame = 0;
 function schedule() {
 	if (frame || paused || document.hidden) return;
 	frame = requestAnimationFrame(() => {
 		frame = 0;
+		const t0 = performance.now();
 		health.update();
 		if (page) page.update();
+		if (tickT0 >= 0) {
+			const t1 = performance.now();
+			if (++tickMeasures > 1000) performance.clearMeasures('weir-tick'), (tickMeasures = 1);
+			performance.measure('weir-tick', { start: tickT0, end: t1, detail: { work: tickWork + t1 - t0, apply: tickWork } });
+			(tickT0 = -1), (tickWork = 0);
+		}
 	});
 }
 subscribe(schedule);
@@ -91,8 +111,11 @@ async function poll(fn, set) {
 
 function startData() {
 	stream = openStream({
-		snapshot: applySnapshot,
-		tick: applyTick,
+		snapshot(s) {
+			applySnapshot(s);
+			if (!performance.getEntriesByName('weir-snapshot').length) performance.mark('weir-snapshot');
+		},
+		tick: onTick,
 		state(s) {
 			streamState = s;
 			showState();

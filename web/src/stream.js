@@ -36,8 +36,9 @@ export function openStream(on) {
 			on.snapshot(JSON.parse(e.data));
 		});
 		es.addEventListener('tick', (e) => {
+			const t0 = performance.now(); // the tick's cost includes its parse (main.js measures it)
 			seen();
-			on.tick(JSON.parse(e.data));
+			on.tick(JSON.parse(e.data), t0);
 		});
 		es.addEventListener('error', () => {
 			set('reconnecting');

@@ -96,15 +96,6 @@ if (process.argv[2] === '--writer') {
 	process.stdin.on('error', () => process.exit(0));
 	process.stdin.resume();
 	process.on('SIGTERM', () => process.exit(0));
-} else {
-	main().then(
-		(rc) => process.exit(rc),
-		(e) => {
-			console.error(`dashboard bench: ${e.stack || e}`);
-			cleanup();
-			process.exit(e.setup ? 2 : 1);
-		}
-	);
 }
 
 // --- knobs
@@ -874,3 +865,15 @@ function report(R, { RENDER_BAR, TICK_BAR, MEM_BAR, LOADS, t0, goVersion }) {
 	console.log(`dashboard bench: render ${v(renderOk)}, tick ${v(tickOk)}, memory ${v(memOk)}, errors ${v(errOk)} (${((Date.now() - t0) / 60000).toFixed(1)} minutes)`);
 	return ok ? 0 : 1;
 }
+
+// last, once every top-level binding above exists (main reaches tmpDir,
+// children... before its first await when BENCH_DASHBOARD_GOACCESS=0)
+if (process.argv[2] !== '--writer')
+	main().then(
+		(rc) => process.exit(rc),
+		(e) => {
+			console.error(`dashboard bench: ${e.stack || e}`);
+			cleanup();
+			process.exit(e.setup ? 2 : 1);
+		}
+	);

@@ -7,11 +7,14 @@ import 'uplot/dist/uPlot.min.css';
 import { color } from './theme.js';
 import { fmtShort } from './format.js';
 
-/** Draw values (oldest first) as a filled line into canvas. */
-export function drawSpark(canvas, values, stroke) {
+/**
+ * Draw values (oldest first) as a filled line into canvas, whose CSS size
+ * is w x h (the caller knows it: reading clientWidth here, after the
+ * frame's DOM writes, would force a layout per sparkline). At most one
+ * point per pixel column: the largest of the values that fall in it.
+ */
+export function drawSpark(canvas, values, w, h, stroke) {
 	const dpr = window.devicePixelRatio || 1;
-	const w = canvas.clientWidth,
-		h = canvas.clientHeight;
 	if (!w || !h) return;
 	if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
 		canvas.width = Math.round(w * dpr);

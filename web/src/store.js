@@ -7,6 +7,10 @@
 // ring of the last SPARK_S seconds (the sparkline): live ticks add their
 // total's increase at the tick's second; seconds before the first tick
 // are filled from /api/v1/series when the row is first shown (backfill).
+// Views redraw only what changed: each ring has a version (bumped by
+// every add or fill) and remembers its newest second with a count, and
+// store.listVersion changes only when the set of rules or their
+// definitions change (not on every tick).
 
 export const SPARK_S = 900;
 
@@ -16,12 +20,16 @@ class Spark {
 		this.t = new Int32Array(SPARK_S).fill(-1);
 		this.liveFrom = 0; // first second counted live; backfill fills before it
 		this.backfilled = false;
+		this.version = 0; // bumped on every change of the values
+		this.newest = -1; // the newest second with a non-zero value
 	}
 	add(sec, n) {
 		const i = sec % SPARK_S;
 		if (this.t[i] !== sec) (this.t[i] = sec), (this.v[i] = 0);
 		this.v[i] += n;
 		if (!this.liveFrom) this.liveFrom = sec;
+		if (n && sec > this.newest) this.newest = sec;
+		this.version++;
 	}
 	fill(points) {
 		for (const [sec, n] of points) {
@@ -29,8 +37,14 @@ class Spark {
 			const i = sec % SPARK_S;
 			this.t[i] = sec;
 			this.v[i] = n;
+			if (n && sec > this.newest) this.newest = sec;
 		}
 		this.backfilled = true;
+		this.version++;
+	}
+	/** Whether every value of the SPARK_S seconds ending at now is 0. */
+	emptyAt(now) {
+		return this.newest <= now - SPARK_S;
 	}
 	/** The SPARK_S values ending at second now (oldest first) into out. */
 	values(now, out) {
@@ -48,6 +62,7 @@ export const store = {
 	windows: [], // the configured windows, shortest first
 	rules: new Map(), // name -> {name, total, windows: {w: {count, rate, span_s, observed_s}}, spark, def}
 	list: [], // the rules in snapshot order
+	listVersion: 0, // bumped when list's members or their definitions change
 	seq: 0,
 	timeMs: 0, // the last tick's time (Unix ms, weir's clock)
 	recordsPerS: null,
@@ -69,13 +84,28 @@ function changed(what) {
 	for (const fn of subs) fn(what);
 }
 
+let membersChanged = false; // a rule was added or removed since list was made
+
 function ruleOf(name) {
 	let r = store.rules.get(name);
 	if (!r) {
 		r = { name, total: 0, windows: {}, spark: new Spark(), def: store.defs ? store.defs.get(name) : null };
 		store.rules.set(name, r);
+		membersChanged = true;
 	}
 	return r;
+}
+
+function dropRule(name) {
+	store.rules.delete(name);
+	membersChanged = true;
+}
+
+function remakeList() {
+	if (!membersChanged) return;
+	membersChanged = false;
+	store.list = [...store.rules.values()];
+	store.listVersion++;
 }
 
 /** A whole snapshot (the stream's first event, or a refresh). */
@@ -98,8 +128,8 @@ export function applySnapshot(s) {
 		r.full = x;
 		for (const [w, a] of Object.entries(x.windows || {})) r.windows[w] = { ...a };
 	}
-	for (const n of [...store.rules.keys()]) if (!names.has(n)) store.rules.delete(n);
-	store.list = [...store.rules.values()];
+	for (const n of [...store.rules.keys()]) if (!names.has(n)) dropRule(n);
+	remakeList();
 	changed('snapshot');
 }
 
@@ -133,29 +163,38 @@ export function applyTick(t) {
 	// for every rule, the ones this tick lists and the ones it does not
 	if (t.observed_s) store.observed = { ...t.observed_s };
 	if (t.observed_s || seen.size) {
+		const obs = store.observed;
 		for (const r of store.rules.values()) {
-			for (const [w, cur] of Object.entries(r.windows)) {
-				if (store.observed[w] !== undefined) cur.observed_s = store.observed[w];
+			const ws = r.windows;
+			for (const w in ws) {
+				const cur = ws[w];
+				if (obs[w] !== undefined) cur.observed_s = obs[w];
 				const span = cur.observed_s || cur.span_s || parseWin(w);
 				cur.rate = span && cur.count !== undefined ? cur.count / span : 0;
 			}
 		}
 	}
 	if (t.all_rules) {
-		for (const n of [...store.rules.keys()]) if (!seen.has(n)) store.rules.delete(n);
+		for (const n of [...store.rules.keys()]) if (!seen.has(n)) dropRule(n);
 	}
-	if (t.all_rules || seen.size) store.list = [...store.rules.values()];
+	remakeList();
 	changed('tick');
 }
 
+const winSecs = new Map(); // window name -> seconds
 function parseWin(w) {
-	const m = /^(\d+)(s|m|h|d)$/.exec(w);
-	return m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]] : 0;
+	let s = winSecs.get(w);
+	if (s === undefined) {
+		const m = /^(\d+)(s|m|h|d)$/.exec(w);
+		winSecs.set(w, (s = m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2]] : 0));
+	}
+	return s;
 }
 
 export function setDefs(rules) {
 	store.defs = new Map(rules.map((d) => [d.name, d]));
 	for (const r of store.rules.values()) r.def = store.defs.get(r.name) || null;
+	store.listVersion++; // the packs may have changed
 	changed('defs');
 }
 
@@ -173,6 +212,6 @@ export function setSources(s) {
 export function packOf(r) {
 	const src = r.def && r.def.source;
 	if (!src) return '';
-	const file = src.replace(/:\d+:\d+$/, '');
-	return file.split('/').pop();
+	if (r.packSrc !== src) (r.packSrc = src), (r.pack = src.replace(/:\d+:\d+$/, '').split('/').pop());
+	return r.pack;
 }

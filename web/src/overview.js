@@ -109,7 +109,7 @@ export function createOverview(root) {
 	onTheme(() => {
 		themeGen++;
 		const nowSec = Math.floor((store.timeMs || Date.now()) / 1000);
-		for (const el of pool) if (!el.hidden && el.r) drawRowSpark(el, nowSec);
+		for (const el of pool) if (el && !el.hidden && el.r) drawRowSpark(el, nowSec);
 	});
 
 	function headCell(key, extra) {
@@ -326,19 +326,20 @@ export function createOverview(root) {
 		const top = Math.min(scrollY, maxTop);
 		const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
 		const last = Math.min(rows.length, Math.ceil((top + hgt) / ROW_H) + OVERSCAN);
-		// row i lives in pool[i % pool.length]: scrolling by a row moves one
-		// element, and the others keep their rule, text and sparkline
-		const most = Math.ceil(hgt / ROW_H) + 2 * OVERSCAN + 1;
-		while (pool.length < most) pool.push(makeRow());
-		const P = pool.length;
+		// row i lives in slot i % P of the pool: scrolling by a row moves one
+		// element, and the others keep their rule, text and sparkline (a
+		// slot's element is made when it is first needed)
+		const P = Math.max(pool.length, Math.ceil(hgt / ROW_H) + 2 * OVERSCAN + 1);
+		if (pool.length < P) pool.length = P;
 		const nowSec = Math.floor((store.timeMs || Date.now()) / 1000);
 		for (let k = 0; k < P; k++) {
 			const i = first + ((((k - first) % P) + P) % P); // the index in [first, first + P) that slot k holds
-			const el = pool[k];
+			let el = pool[k];
 			if (i < last) {
+				if (!el) el = pool[k] = makeRow();
 				if (el.hidden) el.hidden = false;
 				fillRow(el, rows[i], i, w, nowSec);
-			} else if (!el.hidden) el.hidden = true;
+			} else if (el && !el.hidden) el.hidden = true;
 		}
 	}
 

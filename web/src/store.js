@@ -84,6 +84,7 @@ function changed(what) {
 	for (const fn of subs) fn(what);
 }
 
+let tickMark = 0; // numbers the ticks applied (rules listed by the last one carry it)
 let membersChanged = false; // a rule was added or removed since list was made
 
 function ruleOf(name) {
@@ -145,24 +146,27 @@ export function applyTick(t) {
 		if (prevRecords !== undefined && t.time_ms > prevMs)
 			store.recordsPerS = ((t.ingest.records - prevRecords) * 1000) / (t.time_ms - prevMs);
 	}
-	const seen = new Set();
-	for (const x of t.rules || []) {
+	const listed = t.rules || [];
+	const mark = ++tickMark; // r.listedIn === mark: this tick lists r
+	for (let k = 0; k < listed.length; k++) {
+		const x = listed[k];
 		const r = ruleOf(x.name);
-		seen.add(x.name);
+		r.listedIn = mark;
 		const d = x.total - r.total;
 		if (d > 0 && r.hasTotal) r.spark.add(sec, d);
 		else if (!r.spark.liveFrom) r.spark.liveFrom = sec;
 		r.total = x.total;
 		r.hasTotal = true;
-		for (const [w, count] of Object.entries(x.windows || {})) {
+		const xw = x.windows;
+		for (const w in xw) {
 			const cur = r.windows[w] || (r.windows[w] = {});
-			cur.count = count;
+			cur.count = xw[w];
 		}
 	}
 	// every tick carries every window's observed_s: a rate is count/observed_s
 	// for every rule, the ones this tick lists and the ones it does not
 	if (t.observed_s) store.observed = { ...t.observed_s };
-	if (t.observed_s || seen.size) {
+	if (t.observed_s || listed.length) {
 		const obs = store.observed;
 		for (const r of store.rules.values()) {
 			const ws = r.windows;
@@ -175,7 +179,7 @@ export function applyTick(t) {
 		}
 	}
 	if (t.all_rules) {
-		for (const n of [...store.rules.keys()]) if (!seen.has(n)) dropRule(n);
+		for (const r of [...store.rules.values()]) if (r.listedIn !== mark) dropRule(r.name);
 	}
 	remakeList();
 	changed('tick');

@@ -1,7 +1,8 @@
 // scale.test.mjs - the dashboard with 1,000 rules (a generated config):
 // the overview lists them all but keeps only the rows on screen in the DOM
-// (virtualised), scrolls to the last, and filters; and a rule's definition
-// card shows its where: conditions as written.
+// (virtualised), scrolls to the last, and filters; a tick redraws only the
+// sparklines whose data changed (tests/bench/README.md: the TICK BAR); and
+// a rule's definition card shows its where: conditions as written.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,6 +76,37 @@ describe('1,000 rules', () => {
 			throw new Error(e.message + ' shown: ' + seen.join(' '));
 		});
 		assert.deepEqual(page.errors, []);
+	});
+
+	it('a tick redraws only the sparklines whose data changed, and is measured', async () => {
+		const p = await newPage(b);
+		await p.goto(weir.url + '/#/?sort=name');
+		await until(async () => (await shownRows(p))[0] === name(0), 'r0000 first');
+		// r0000 has a match in the last 15 minutes, r0001... on screen have none
+		await until(async () => p.$$eval('.vscroll .vrow:not([hidden])', (rs) => rs.length >= 13), 'rows on screen');
+		const ticks = () => p.evaluate(() => performance.getEntriesByName('weir-tick').length);
+		await until(async () => (await ticks()) >= 1, 'a first tick drawn');
+		// count each sparkline's draws (drawSpark takes its canvas's 2d context once a draw)
+		await p.evaluate(() => {
+			window.sparkDraws = new Map();
+			const get = HTMLCanvasElement.prototype.getContext;
+			HTMLCanvasElement.prototype.getContext = function (...a) {
+				const row = this.closest('.vrow');
+				if (row && this.classList.contains('spark')) window.sparkDraws.set(row.dataset.rule, (window.sparkDraws.get(row.dataset.rule) || 0) + 1);
+				return get.apply(this, a);
+			};
+		});
+		const from = await ticks();
+		await until(async () => (await ticks()) >= from + 3, '3 more ticks drawn', 15000);
+		const n = (await ticks()) - from;
+		const draws = Object.fromEntries(await p.evaluate(() => [...window.sparkDraws]));
+		const empty = Object.keys(draws).filter((r) => r !== name(0));
+		assert.deepEqual(empty, [], `sparklines of rules with no data redrawn: ${JSON.stringify(draws)}`);
+		assert.ok((draws[name(0)] || 0) >= 1 && draws[name(0)] <= n + 1, `r0000's sparkline drawn ${draws[name(0)]} times in ${n} ticks`);
+		const m = await p.evaluate(() => performance.getEntriesByName('weir-tick').map((e) => e.detail));
+		assert.ok(m.every((d) => d.work >= d.apply && d.apply >= 0), JSON.stringify(m.slice(-3)));
+		assert.deepEqual(p.errors, []);
+		await p.close();
 	});
 
 	it("a rule's where: conditions read as written", async () => {

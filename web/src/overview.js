@@ -290,8 +290,8 @@ export function createOverview(root) {
 		const dpr = window.devicePixelRatio || 1;
 		const empty = sp.emptyAt(nowSec);
 		const d = el.drawn;
-		if (d && d.r === r && d.w === cw && d.h === chh && d.dpr === dpr && d.theme === themeGen && (empty ? d.empty : d.v === sp.version && d.sec === nowSec))
-			return;
+		const same = d && d.r === r && d.w === cw && d.h === chh && d.dpr === dpr && d.theme === themeGen;
+		if (same && (empty ? d.empty : d.v === sp.version && d.sec === nowSec)) return;
 		drawSpark(cv, empty ? sparkBuf.fill(0) : sp.values(nowSec, sparkBuf), cw, chh);
 		el.drawn = { r, w: cw, h: chh, dpr, theme: themeGen, empty, v: sp.version, sec: nowSec };
 	}

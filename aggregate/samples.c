@@ -66,8 +66,20 @@ int smp_store_init(struct smp_store *st, const struct cfg *settings, const struc
 	return 0;
 }
 
+static void block_release(struct smp_block *b)
+{
+	if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	free(b->e);
+	free(b->json);
+	free(b->keys);
+	free(b);
+}
+
 static void rule_free(struct smp_rule *R)
 {
+	block_release(R->blk);
+	R->blk = NULL;
 	for (uint32_t k = 0; R->keys && k < R->nkeys; k++)
 		free(R->keys[k].s);
 	free(R->keys);
@@ -230,6 +242,7 @@ void smp_add(struct smp_store *st, const struct pane_sample *h, const char *line
 	}
 	st->added++;
 	st->dirty = true;
+	R->dirty = true;
 }
 
 void smp_take_pane(struct smp_store *st, const struct pane *pn)
@@ -334,65 +347,94 @@ void smp_pub_release(struct smp_pub *p)
 {
 	if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	free(p->first);
-	free(p->e);
-	free(p->json);
-	free(p->keys);
+	for (uint32_t r = 0; p->rules && r < p->nrules; r++)
+		block_release(p->rules[r]);
+	free(p->rules);
 	free(p);
+}
+
+/* Rule R's samples rendered into a new block (one reference). NULL on
+ * ENOMEM. refs: room for R->nslots. */
+static struct smp_block *block_render(const struct smp_rule *R, struct ref *refs,
+				      const char *const *names, uint32_t nnames)
+{
+	struct strbuf json = {0}, keys = {0};
+	struct smp_block *b = calloc(1, sizeof(*b));
+	uint32_t n = rule_refs(R, refs);
+
+	if (!b || !(b->e = calloc(n ? n : 1, sizeof(*b->e)))) {
+		free(b);
+		return NULL;
+	}
+	atomic_init(&b->refs, 1);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct smp_slot *s = refs[i].s;
+		struct smp_entry *e = &b->e[i];
+
+		e->seq = s->seq;
+		e->main = refs[i].main;
+		e->has_key = s->has_key;
+		e->key_len = s->key_len;
+		e->key_off = keys.len;
+		strbuf_append(&keys, s->text + s->len, s->key_len);
+		e->off = json.len;
+		render_entry(&json, s, names, nnames);
+		e->len = json.len - e->off;
+	}
+	b->n = n;
+	if (json.oom || keys.oom) {
+		strbuf_free(&json);
+		strbuf_free(&keys);
+		block_release(b);
+		return NULL;
+	}
+	b->json = strbuf_take(&json);
+	b->keys = strbuf_take(&keys);
+	return b;
 }
 
 struct smp_pub *smp_publish(struct smp_store *st, const char *const *names, uint32_t nnames)
 {
-	struct strbuf json = {0}, keys = {0};
 	struct smp_pub *p;
 	struct ref *refs = NULL;
-	size_t total = 0, maxn = 1, at = 0;
+	size_t maxn = 1;
 	uint32_t r;
 
 	if (!st->dirty && st->pub) {
 		atomic_fetch_add_explicit(&st->pub->refs, 1, memory_order_relaxed);
 		return st->pub;
 	}
-	for (r = 0; r < st->nrules; r++) {
-		total += st->rules[r].nslots;
+	for (r = 0; r < st->nrules; r++)
 		if (st->rules[r].nslots > maxn)
 			maxn = st->rules[r].nslots;
-	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	atomic_init(&p->refs, 1);
 	p->nrules = st->nrules;
 	p->keep = st->keep;
-	p->first = calloc(st->nrules + 1, sizeof(*p->first));
-	p->e = calloc(total ? total : 1, sizeof(*p->e));
+	p->rules = calloc(st->nrules ? st->nrules : 1, sizeof(*p->rules));
 	refs = calloc(maxn, sizeof(*refs));
-	if (!p->first || !p->e || !refs)
+	if (!p->rules || !refs)
 		goto err;
+	/* Render the rules that changed; share the others' blocks. */
 	for (r = 0; r < st->nrules; r++) {
-		uint32_t n = rule_refs(&st->rules[r], refs);
+		struct smp_rule *R = &st->rules[r];
 
-		p->first[r] = at;
-		for (uint32_t i = 0; i < n; i++, at++) {
-			const struct smp_slot *s = refs[i].s;
-			struct smp_entry *e = &p->e[at];
+		if (R->dirty && R->all) {
+			struct smp_block *b = block_render(R, refs, names, nnames);
 
-			e->seq = s->seq;
-			e->main = refs[i].main;
-			e->has_key = s->has_key;
-			e->key_len = s->key_len;
-			e->key_off = keys.len;
-			strbuf_append(&keys, s->text + s->len, s->key_len);
-			e->off = json.len;
-			render_entry(&json, s, names, nnames);
-			e->len = json.len - e->off;
+			if (!b)
+				goto err;
+			block_release(R->blk);
+			R->blk = b;
+			R->dirty = false;
+		}
+		if (R->blk) {
+			atomic_fetch_add_explicit(&R->blk->refs, 1, memory_order_relaxed);
+			p->rules[r] = R->blk;
 		}
 	}
-	p->first[st->nrules] = at;
-	if (json.oom || keys.oom)
-		goto err;
-	p->json = strbuf_take(&json);
-	p->keys = strbuf_take(&keys);
 	free(refs);
 	smp_pub_release(st->pub);
 	st->pub = p;
@@ -400,8 +442,6 @@ struct smp_pub *smp_publish(struct smp_store *st, const char *const *names, uint
 	atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
 	return p;
 err:
-	strbuf_free(&json);
-	strbuf_free(&keys);
 	free(refs);
 	smp_pub_release(p);
 	return NULL;
@@ -410,20 +450,20 @@ err:
 uint32_t smp_pub_render(const struct smp_pub *p, uint32_t r, const char *key, size_t key_len,
 			uint32_t limit, struct strbuf *out)
 {
+	const struct smp_block *b = p && r < p->nrules ? p->rules[r] : NULL;
 	uint32_t n = 0;
 
 	strbuf_putc(out, '[');
-	for (size_t i = p && r < p->nrules ? p->first[r] : 0;
-	     p && r < p->nrules && i < p->first[r + 1] && n < limit; i++) {
-		const struct smp_entry *e = &p->e[i];
+	for (uint32_t i = 0; b && i < b->n && n < limit; i++) {
+		const struct smp_entry *e = &b->e[i];
 
 		if (key ? !e->has_key || e->key_len != key_len ||
-			      memcmp(p->keys ? p->keys + e->key_off : "", key, key_len)
+			      memcmp(b->keys ? b->keys + e->key_off : "", key, key_len)
 			: !e->main)
 			continue;
 		if (n++)
 			strbuf_putc(out, ',');
-		strbuf_append(out, p->json + e->off, e->len);
+		strbuf_append(out, b->json + e->off, e->len);
 	}
 	strbuf_putc(out, ']');
 	return n;

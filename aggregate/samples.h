@@ -18,9 +18,13 @@
  * line_bytes were cut by the worker (truncated in the JSON).
  *
  * Owned by the aggregator thread; no locking inside. What HTTP threads
- * read is struct smp_pub: an immutable copy made at a tick when something
- * changed (shared by the snapshots until the next change), reference
- * counted like the snapshot that carries it. Not checkpointed.
+ * read is struct smp_pub: immutable, made at a tick when something changed
+ * (shared by the snapshots until the next change), reference counted like
+ * the snapshot that carries it. It is one block per rule (struct
+ * smp_block, counted too): a publish renders only the rules whose samples
+ * changed since the last one and shares the others' blocks, so its cost
+ * follows what the tick brought, not what the store holds. Not
+ * checkpointed.
  */
 #ifndef WEIR_SAMPLES_H
 #define WEIR_SAMPLES_H
@@ -71,9 +75,12 @@ struct smp_rule {
 	struct smp_slot **main; /* [keep + 1], unordered */
 	uint32_t nmain;
 	struct smp_keyring *keys; /* [nkeys] */
+	bool dirty;		  /* changed since blk was rendered */
+	struct smp_block *blk;	  /* its samples as last published (a reference), or NULL */
 };
 
 struct smp_pub;
+struct smp_block;
 
 struct smp_store {
 	uint32_t nrules;
@@ -119,14 +126,20 @@ struct smp_entry {
 	bool main; /* in the main ring (else a key ring's older one) */
 };
 
+/* One rule's samples as published: its entries, newest first. */
+struct smp_block {
+	_Atomic uint32_t refs;
+	uint32_t n;
+	struct smp_entry *e; /* [n] */
+	char *json;
+	char *keys;
+};
+
 struct smp_pub {
 	_Atomic uint32_t refs;
 	uint32_t nrules;
-	uint32_t keep; /* samples.keep: the API's default limit */
-	size_t *first; /* [nrules + 1]: rule r's entries, newest first */
-	struct smp_entry *e;
-	char *json;
-	char *keys;
+	uint32_t keep;		  /* samples.keep: the API's default limit */
+	struct smp_block **rules; /* [nrules], each a reference or NULL (none yet) */
 };
 
 /*

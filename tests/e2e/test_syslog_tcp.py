@@ -105,12 +105,15 @@ def exact_rules(records):
     return [{"name": f"rec{i}", "match": hs_exact(r)} for i, r in enumerate(distinct)]
 
 
-def start_tcp(weir, listen, rules, *, max_line=None, workers=2, batch_size=None,
+def start_tcp(weir, listen, rules, *, max_line=None, workers=2, batch_size=None, extra="",
               **source_keys):
     """Start weir with one syslog source 'sys' listening on listen (a URL or a
-    list); source_keys (max_connections=5, idle_timeout='2s') go into it."""
+    list); source_keys (max_connections=5, idle_timeout='2s') go into it;
+    extra is top-level YAML appended to the config."""
     cfg = weir.config(sources=[{"name": "sys", "listen": listen}], rules=rules,
                       max_line=max_line, workers=workers, batch_size=batch_size)
+    if extra:
+        cfg.write_text(cfg.read_text() + extra)
     if source_keys:
         with_source_keys(cfg, "sys", **source_keys)
     return weir.start(cfg)
@@ -690,13 +693,17 @@ def test_connections_give_their_frame_buffers_back(weir, nofile):
     """1,000 connections each send a frame of 60,000 bytes without its
     trailer, so weir holds it in the connection's buffer: weir's RSS grows
     by about those 60 MB. Then each sends its LF: the frames become
-    records, and within a few seconds the RSS is back within 16 MB of where
+    records, and within a few seconds the RSS is back within 16 MB (24 MB under ASan) of where
     it was before, with the connections still open and quiet. Then each
     sends another such partial frame (RSS grows again) and closes: the
     frames become records and the RSS is back again. (The baseline is taken
     after the same volume of records went through one connection, so
     batches and scratch are already touched.)"""
     n_conns, size = 1000, 60_000
+    # The margin: under ASan its allocator keeps freed memory a while
+    # (quarantine) and RSS comes back less (+15 MB measured here, samples
+    # off); either margin still fails a weir that keeps the 60 MB.
+    margin = (24 if "address" in SANITIZER else 16) << 10
     port = free_tcp_port()
     url = tcp_url("127.0.0.1", port)
 
@@ -714,7 +721,10 @@ def test_connections_give_their_frame_buffers_back(weir, nofile):
              {"name": "warm", "match": "^<13>warm [0-9]+ x+$"},
              {"name": "one", "match": "^<13>one [0-9]+ x+$"},
              {"name": "two", "match": "^<13>two [0-9]+ x+$"}]
-    d = start_tcp(weir, url, rules)
+    # Samples off: their per-pane areas (64 KiB a pane, 64 panes a worker)
+    # become resident as panes are used, which is bounded memory, not the
+    # connections' buffers this test is about.
+    d = start_tcp(weir, url, rules, extra="samples: {keep: 0}\n")
     warm = [record(b"warm", i) for i in range(n_conns)]
     with connect(port) as s:
         s.sendall(b"".join(m + b"\n" for m in warm))
@@ -735,7 +745,7 @@ def test_connections_give_their_frame_buffers_back(weir, nofile):
         for s in conns:
             s.sendall(b"\n")
         wait_exact(d, warm + ones, rules)
-        shrunk = rss_within(16 << 10, timeout=10)
+        shrunk = rss_within(margin, timeout=10)
         assert shrunk, f"RSS {rss()} KiB with the connections open and quiet, {base} KiB " \
             f"before, {grown} KiB while they held partial frames"
         for s, msg in zip(conns, twos):
@@ -748,7 +758,7 @@ def test_connections_give_their_frame_buffers_back(weir, nofile):
     wait_exact(d, warm + ones + twos, rules)
     li = poll_listener(d, url, lambda li: li["connections"] == 0)
     assert li["received"] == 3 * n_conns and li["truncated"] == 0, li
-    after = rss_within(16 << 10, timeout=10)
+    after = rss_within(margin, timeout=10)
     assert after, f"RSS {rss()} KiB after the connections closed, {base} KiB before them, " \
         f"{grown2} KiB while open"
     print(f"RSS: {base} KiB before, {grown} KiB with the partial frames, {shrunk} KiB once "

@@ -313,8 +313,34 @@ Test(samples, publish_is_shared_until_something_changes)
 	smp_pub_release(p1);
 	smp_pub_release(p2);
 	smp_store_free(&st); /* p3 outlives the store, as a snapshot may */
-	cr_assert_eq(p3->first[1] - p3->first[0], 2);
+	cr_assert_eq(p3->rules[0]->n, 2);
 	smp_pub_release(p3);
+	free_cfg(c);
+}
+
+Test(samples, publish_renders_only_the_rules_that_changed)
+{
+	struct cfg *c = mk_cfg(3, NULL, 3, 1024, 0, 1 << 20);
+	struct smp_store st;
+	struct smp_pub *p1, *p2;
+
+	cr_assert_eq(smp_store_init(&st, c, c), 0);
+	addf(&st, 0, 1, NULL);
+	addf(&st, 1, 2, NULL);
+	p1 = smp_publish(&st, names, 2);
+	cr_assert(p1->rules[0] && p1->rules[1]);
+	cr_assert_null(p1->rules[2]); /* no sample yet: no block */
+	addf(&st, 1, 3, NULL);
+	p2 = smp_publish(&st, names, 2);
+	cr_assert_neq(p2, p1);
+	cr_assert_eq(p2->rules[0], p1->rules[0]); /* unchanged: shared, not rendered */
+	cr_assert_neq(p2->rules[1], p1->rules[1]);
+	cr_assert_eq(p1->rules[1]->n, 1);
+	cr_assert_eq(p2->rules[1]->n, 2);
+	smp_pub_release(p1); /* p2 still holds rule 0's block */
+	cr_assert_eq(p2->rules[0]->n, 1);
+	smp_pub_release(p2);
+	smp_store_free(&st);
 	free_cfg(c);
 }
 
